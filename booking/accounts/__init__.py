@@ -1,0 +1,1 @@
+"""Users, organisations and their memberships, departments and staff roles, API tokens."""

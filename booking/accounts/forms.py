@@ -1,0 +1,77 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+
+from booking.accounts.models import ActorType
+from booking.accounts.rules import MIN_PASSWORD_LENGTH, is_strong_password, is_valid_business_id
+
+ACTOR_TYPE_LABELS = {
+    ActorType.sme: _l("Small or medium-sized enterprise"),
+    ActorType.startup: _l("Startup"),
+    ActorType.large_company: _l("Large company"),
+    ActorType.third_sector: _l("Association or other third-sector organisation"),
+    ActorType.research: _l("Research or education institution"),
+    ActorType.citizen_group: _l("Citizen group"),
+    ActorType.public_body: _l("Public body"),
+}
+
+
+def strong_password(form, field):
+    if not is_strong_password(field.data or ""):
+        raise ValidationError(_l("Use at least %(n)d characters, with letters and at least one digit or symbol.",
+                                 n=MIN_PASSWORD_LENGTH))
+
+
+def business_id(form, field):
+    if field.data and not is_valid_business_id(field.data):
+        raise ValidationError(_l("Not a valid Finnish business ID. The format is 1234567-8."))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[InputRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[InputRequired()])
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[InputRequired(), Email(), Length(max=320)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), strong_password],
+                             description=_l("At least 10 characters, with letters and a digit or symbol."))
+    confirm = PasswordField(_l("Repeat password"),
+                            validators=[InputRequired(), EqualTo("password", _l("The passwords do not match."))])
+    organisation_name = StringField(_l("Organisation name"), validators=[InputRequired(), Length(max=200)])
+    actor_type = SelectField(_l("Type of organisation"), choices=[(t.value, label) for t, label in ACTOR_TYPE_LABELS.items()],
+                             validators=[InputRequired()])
+    business_id = StringField(_l("Business ID (Y-tunnus)"), validators=[Optional(), business_id],
+                              description=_l("Optional; for example 1234567-8."))
+    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[InputRequired(), Email()])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[InputRequired(), strong_password])
+    confirm = PasswordField(_l("Repeat new password"),
+                            validators=[InputRequired(), EqualTo("password", _l("The passwords do not match."))])
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[InputRequired()])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    locale = SelectField(_l("Language"), choices=[("", _l("Follow my browser")), ("en", "English"),
+                                                  ("fi", "Suomi"), ("sv", "Svenska")], validators=[Optional()])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[InputRequired(), Length(max=100)],
+                       description=_l("For example the script or integration that will use it."))
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that change something."""

@@ -1,0 +1,227 @@
+"""Register, log in and out, reset and change passwords, profile and tokens, and the admin's
+audit and outbox pages."""
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from booking import navigation
+from booking.accounts import services
+from booking.accounts.forms import (ChangePasswordForm, EmptyForm, ForgotPasswordForm, LoginForm, ProfileForm,
+                                    RegisterForm, ResetPasswordForm, TokenForm)
+from booking.accounts.models import ActorType, ApiToken
+from booking.accounts.rules import can_view_audit, can_view_outbox
+from booking.api.pagination import paginate
+from booking.audit.models import AuditEvent
+from booking.errors import DomainError
+from booking.extensions import db
+from booking.notifications.models import OutboxMessage, OutboxStatus
+from booking.site import flash_errors, safe_next
+
+bp = Blueprint("accounts", __name__)
+
+navigation.add("accounts.audit_log", _l("Audit log"), visible=can_view_audit, order=90)
+navigation.add("accounts.outbox", _l("Outbox"), visible=can_view_outbox, order=95)
+navigation.add("accounts.profile", _l("Profile"), visible=lambda u: u.is_authenticated, order=10, group="account")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("site.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register(email=form.email.data, name=form.name.data, password=form.password.data,
+                                     organisation_name=form.organisation_name.data,
+                                     actor_type=ActorType(form.actor_type.data),
+                                     business_id=form.business_id.data, address=form.address.data or "",
+                                     locale=request.accept_languages.best_match(["en", "fi", "sv"]))
+        except DomainError as exc:
+            flash_errors(exc, form)
+        else:
+            login_user(user)
+            flash(_("Welcome, %(name)s. Your account and %(org)s are ready.", name=user.name,
+                    org=user.current_organisation.name), "success")
+            return redirect(safe_next())
+    return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next())
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        if services.is_login_throttled(form.email.data, request.remote_addr):
+            flash(_("Too many failed attempts. Wait a few minutes, or reset your password."), "error")
+            status = 429
+        else:
+            user = services.check_login(form.email.data, form.password.data, request.remote_addr)
+            if user is not None:
+                login_user(user)
+                flash(_("You are logged in."), "success")
+                return redirect(safe_next())
+            flash(_("The e-mail address or password is wrong."), "error")
+            status = 401
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    EmptyForm().validate_on_submit() or abort(400)
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("site.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        flash(_("If an account uses that address, we have sent it a link to set a new password. "
+                "The link works once, for %(minutes)d minutes.",
+                minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = services.user_for_reset_token(token)
+    if user is None:
+        flash(_("This link has expired or was already used. Ask for a new one."), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data, action="user.password_reset")
+        flash(_("Your password is changed. Log in with the new one."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.get("/profile")
+@login_required
+def profile():
+    return _render_profile()
+
+
+def _render_profile(status=200, **forms):
+    tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
+                                .order_by(ApiToken.created_dt.desc())).all()
+    forms.setdefault("profile_form", ProfileForm(obj=current_user, locale=current_user.locale or ""))
+    forms.setdefault("password_form", ChangePasswordForm())
+    forms.setdefault("token_form", TokenForm())
+    return render_template("accounts/profile.html", tokens=tokens, action_form=EmptyForm(), **forms), status
+
+
+@bp.post("/profile")
+@login_required
+def update_profile():
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        return _render_profile(422, profile_form=form)
+    services.update_profile(current_user, name=form.name.data, locale=form.locale.data)
+    flash(_("Your profile is saved."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit() and not current_user.check_password(form.current.data):
+        form.current.errors.append(_("This is not your current password."))
+    elif form.validate_on_submit():
+        services.set_password(current_user, form.password.data)
+        flash(_("Your password is changed."), "success")
+        return redirect(url_for("accounts.profile"))
+    return _render_profile(422, password_form=form)
+
+
+@bp.post("/profile/tokens")
+@login_required
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _render_profile(422, token_form=form)
+    token = services.create_api_token(current_user, form.name.data)
+    return render_template("accounts/token_created.html", token=token, name=form.name.data)
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    EmptyForm().validate_on_submit() or abort(400)
+    services.revoke_api_token(current_user, token_id)
+    flash(_("The token is revoked. Programs using it can no longer call the API."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/organisation/switch")
+@login_required
+def switch_organisation():
+    EmptyForm().validate_on_submit() or abort(400)
+    organisation = services.switch_organisation(current_user, request.form.get("organisation_id", type=int))
+    flash(_("You now act for %(org)s.", org=organisation.name), "success")
+    return redirect(safe_next())
+
+
+# --- admin and manager pages -----------------------------------------------------------
+
+def _date_arg(name: str, end_of_day: bool = False):
+    value = request.args.get(name, "")
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=timezone.utc)
+
+
+@bp.get("/admin/audit")
+@login_required
+def audit_log():
+    if not can_view_audit(current_user):
+        abort(403)
+    stmt = select(AuditEvent).order_by(AuditEvent.created_dt.desc(), AuditEvent.id.desc())
+    if not current_user.is_admin:
+        stmt = stmt.where(AuditEvent.department_id.in_(current_user.department_ids or {-1}))
+    filters = {k: request.args.get(k, "").strip() for k in ("action", "object_type", "actor", "from", "to")}
+    if filters["action"]:
+        stmt = stmt.where(AuditEvent.action.startswith(filters["action"]))
+    if filters["object_type"]:
+        stmt = stmt.where(AuditEvent.object_type == filters["object_type"])
+    if filters["actor"]:
+        stmt = stmt.where(AuditEvent.actor_label.contains(filters["actor"].lower()))
+    if (start := _date_arg("from")) is not None:
+        stmt = stmt.where(AuditEvent.created_dt >= start)
+    if (end := _date_arg("to", end_of_day=True)) is not None:
+        stmt = stmt.where(AuditEvent.created_dt <= end)
+    page = max(request.args.get("page", 1, type=int), 1)
+    events, total = paginate(stmt, page, 50)
+    object_types = db.session.scalars(select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)).all()
+    return render_template("accounts/audit_log.html", events=events, total=total, page=page, per_page=50,
+                           filters=filters, object_types=object_types)
+
+
+@bp.get("/admin/outbox")
+@login_required
+def outbox():
+    if not can_view_outbox(current_user):
+        abort(403)
+    status = request.args.get("status", "")
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if status in OutboxStatus.__members__:
+        stmt = stmt.where(OutboxMessage.status == OutboxStatus(status))
+    page = max(request.args.get("page", 1, type=int), 1)
+    messages, total = paginate(stmt, page, 25)
+    return render_template("accounts/outbox.html", messages=messages, total=total, page=page, per_page=25,
+                           status=status, statuses=list(OutboxStatus),
+                           smtp_configured=bool(current_app.config["MAIL_SERVER"]))

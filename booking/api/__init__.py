@@ -1,0 +1,105 @@
+"""The JSON API at /api/v1: one blueprint, routes declared with `route`, which also feeds OpenAPI.
+
+Domains declare their JSON routes in their own `api.py` with this decorator; the
+blueprint is registered after they are imported (see create_app).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Blueprint, Response, g, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from booking.api.auth import authenticate
+from booking.api.errors import problem, validation_problem
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@dataclass
+class Operation:
+    rule: str
+    method: str
+    endpoint: str
+    summary: str
+    tag: str
+    auth: str  # "public", "optional" or "token"
+    query: type[BaseModel] | None
+    body: type[BaseModel] | None
+    response: Any  # a pydantic model, list of one, or None
+    status: int
+    errors: tuple[int, ...] = field(default_factory=tuple)
+    description: str = ""
+    content_type: str = "application/json"
+
+
+OPERATIONS: list[Operation] = []
+
+
+def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str = "token",
+          query: type[BaseModel] | None = None, body: type[BaseModel] | None = None,
+          response: Any = None, status: int = 200, errors: tuple[int, ...] = (),
+          content_type: str = "application/json") -> Callable:
+    """Declare a JSON route: authenticate, validate query and body, serialise the result.
+
+    The view receives path arguments, then `query=` and `body=` as validated models, and
+    returns a model, a dict, a list, or a ready Response.
+    """
+
+    def decorator(fn: Callable) -> Callable:
+        endpoint = fn.__name__
+
+        @wraps(fn)
+        def view(**path_args):
+            user = authenticate(required=(auth == "token"))
+            if isinstance(user, Response):
+                return user
+            g.api_user = user
+            kwargs = {}
+            try:
+                if query is not None:
+                    kwargs["query"] = query.model_validate(_query_args(query))
+                if body is not None:
+                    data = request.get_json(silent=True)
+                    if data is None:
+                        return problem(400, "Bad request", "The request body must be a JSON object.")
+                    kwargs["body"] = body.model_validate(data)
+            except ValidationError as exc:
+                return validation_problem(exc)
+            result = fn(**path_args, **kwargs)
+            if isinstance(result, Response):
+                return result
+            if isinstance(result, BaseModel):
+                result = result.model_dump(mode="json")
+            elif isinstance(result, list):
+                result = [r.model_dump(mode="json") if isinstance(r, BaseModel) else r for r in result]
+            if result is None:
+                return Response(status=204)
+            response_ = jsonify(result)
+            response_.status_code = status
+            return response_
+
+        api.add_url_rule(rule, endpoint=endpoint, view_func=view, methods=[method])
+        OPERATIONS.append(Operation(rule, method, endpoint, summary, tag, auth, query, body,
+                                    response, status, errors, (fn.__doc__ or "").strip(), content_type))
+        return view
+
+    return decorator
+
+
+def _query_args(model: type[BaseModel]) -> dict:
+    """Query string → dict; a field typed as a list takes every repeated value."""
+    out = {}
+    for name in request.args:
+        values = request.args.getlist(name)
+        info = model.model_fields.get(name)
+        is_list = info is not None and "list" in str(info.annotation).lower()
+        out[name] = values if is_list else values[-1]
+    return out
+
+
+def api_user():
+    """The caller of the current API request (None on a public route without a token)."""
+    return g.get("api_user")

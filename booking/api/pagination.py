@@ -1,0 +1,31 @@
+"""`?page=&per_page=` → `{"items": [...], "total": N}` for every list."""
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, func, select
+
+from booking.extensions import db
+
+T = TypeVar("T")
+MAX_PER_PAGE = 200
+
+
+class PageQuery(BaseModel):
+    page: int = Field(1, ge=1, description="1-based page number")
+    per_page: int = Field(50, ge=1, le=MAX_PER_PAGE, description="items per page")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+
+def paginate(stmt: Select, page: int, per_page: int) -> tuple[list, int]:
+    """One page of a select and the total row count (two queries, whatever the page size)."""
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return list(items), total

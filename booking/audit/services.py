@@ -1,0 +1,61 @@
+"""The one helper every service calls when it changes an audited object."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy import select
+
+from booking.audit.models import AuditEvent
+from booking.extensions import db
+
+
+def _plain(value):
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(obj, fields) -> dict:
+    """A JSON-ready dict of the named attributes, for `before=` and `after=`."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def record(action: str, obj=None, *, before=None, after=None, actor=None,
+           object_type: str | None = None, object_id: int | None = None,
+           department_id: int | None = None) -> AuditEvent:
+    """Add an audit event to the current transaction; the caller's commit writes it."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user._get_current_object()
+    if obj is not None and getattr(obj, "id", None) is None:
+        db.session.flush()  # a new object needs its id before we can point at it
+    event = AuditEvent(
+        action=action,
+        object_type=object_type or (type(obj).__name__ if obj is not None else "system"),
+        object_id=object_id if object_id is not None else getattr(obj, "id", None),
+        before=_plain(before),
+        after=_plain(after),
+        actor_id=getattr(actor, "id", None),
+        actor_label=getattr(actor, "email", None) or "system",
+        department_id=department_id if department_id is not None else getattr(obj, "department_id", None),
+    )
+    db.session.add(event)
+    return event
+
+
+def events_for(obj, limit: int = 50) -> list[AuditEvent]:
+    stmt = (select(AuditEvent)
+            .where(AuditEvent.object_type == type(obj).__name__, AuditEvent.object_id == obj.id)
+            .order_by(AuditEvent.created_dt.desc(), AuditEvent.id.desc()).limit(limit))
+    return list(db.session.scalars(stmt))

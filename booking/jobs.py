@@ -1,0 +1,96 @@
+"""Time-driven work. Each job is an idempotent service call, safe to run again or twice at once.
+
+`flask --app app jobs` lists them, `flask --app app jobs run NAME` runs one now, and
+`flask --app app scheduler` runs them all on their intervals in one leading process.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from booking.database import utcnow
+from booking.extensions import db
+from booking.notifications.services import deliver_pending
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[[], object]
+    seconds: int
+    description: str
+
+
+JOBS: dict[str, Job] = {}
+
+
+def job(name: str, seconds: int, description: str):
+    def decorator(func):
+        JOBS[name] = Job(name, func, seconds, description)
+        return func
+    return decorator
+
+
+@job("send-outbox", 30, "Send queued e-mails by SMTP (when MAIL_SERVER is set).")
+def send_outbox():
+    return deliver_pending()
+
+
+def run(name: str):
+    """Run one job in the current app context; rolls back what a failing job left open."""
+    try:
+        result = JOBS[name].func()
+        db.session.commit()
+        return result
+    except Exception:
+        db.session.rollback()
+        raise
+    finally:
+        db.session.remove()
+
+
+def _leader_lock():
+    """On PostgreSQL, hold an advisory lock for the process's life: only one scheduler leads.
+
+    SQLite has one machine and one scheduler by construction. Returns the connection
+    holding the lock (None on SQLite) or raises SystemExit when another process leads.
+    """
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return None
+    connection = engine.connect()
+    got = connection.exec_driver_sql("SELECT pg_try_advisory_lock(726311)").scalar()
+    connection.commit()
+    if not got:
+        connection.close()
+        raise SystemExit("another scheduler process already leads; this one exits")
+    return connection
+
+
+def run_scheduler(app, once: bool = False) -> None:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    with app.app_context():
+        lock = _leader_lock()
+
+    def wrapped(name):
+        with app.app_context():
+            try:
+                run(name)
+            except Exception:  # noqa: BLE001 - one failing job must not stop the others
+                app.logger.exception("job %s failed", name)
+
+    if once:
+        for name in JOBS:
+            wrapped(name)
+        return
+    scheduler = BlockingScheduler(timezone="UTC")
+    for name, spec in JOBS.items():
+        scheduler.add_job(wrapped, "interval", seconds=spec.seconds, args=[name], id=name,
+                          max_instances=1, coalesce=True, next_run_time=utcnow())
+    app.logger.info("scheduler started with %d jobs", len(JOBS))
+    try:
+        scheduler.start()
+    finally:
+        if lock is not None:
+            lock.close()

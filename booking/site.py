@@ -1,0 +1,141 @@
+"""Pages that belong to no domain: the front page, the language switch, error pages, and
+what every template can use (navigation, formatting, permission questions)."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from booking import navigation
+from booking.accounts import rules as account_rules
+from booking.api.errors import domain_problem, problem
+from booking.errors import DomainError
+from booking.extensions import db
+
+bp = Blueprint("site", __name__)
+
+LANGUAGES = {"en": "English", "fi": "Suomi", "sv": "Svenska"}
+
+
+@bp.get("/")
+def index():
+    # The catalogue is the front page's way in; until that domain is installed, registering is.
+    return render_template("site/index.html", has_catalogue="facilities.catalogue" in current_app.view_functions)
+
+
+@bp.post("/language")
+def set_language():
+    code = request.form.get("language", "")
+    if code in LANGUAGES:
+        session["locale"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    target = request.form.get("next") or url_for("site.index")
+    # Only same-site paths: never an open redirect.
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("site.index")
+    return redirect(target)
+
+
+def safe_next(default_endpoint: str = "site.index") -> str:
+    """The `next` URL of a form or query if it points inside this site."""
+    target = request.values.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for(default_endpoint)
+
+
+def local_time(value, tz: str | None = None, fmt: str = "short"):
+    """An instant shown in a facility's (or the city's) time zone."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(tz or current_app.config["DEFAULT_TIMEZONE"])
+    return format_datetime(value.astimezone(zone).replace(tzinfo=None), fmt)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app) -> None:
+    @app.context_processor
+    def template_globals():
+        return {
+            "nav_items": navigation.items_for,
+            "languages": LANGUAGES,
+            "current_locale": str(get_locale()),
+            "can": account_rules,
+        }
+
+    app.jinja_env.filters["local_time"] = local_time
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        if _wants_json():
+            return domain_problem(exc)
+        db.session.rollback()
+        return render_template("site/error.html", status=exc.status, title=exc.title,
+                               reasons=exc.all_reasons()), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if _wants_json():
+            return problem(exc.code or 500, exc.name, exc.description or exc.name)
+        if exc.code in (301, 302, 303, 307, 308) or exc.code is None:
+            return exc
+        return render_template("site/error.html", status=exc.code, title=ERROR_TITLES.get(exc.code, exc.name),
+                               reasons=[ERROR_TEXTS.get(exc.code, exc.description)]), exc.code
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        app.logger.exception("Unhandled error on %s", request.path)
+        db.session.rollback()
+        if _wants_json():
+            return problem(500, "Internal Server Error", "Something went wrong on our side; nothing was saved.")
+        return render_template("site/error.html", status=500, title=ERROR_TITLES[500],
+                               reasons=[ERROR_TEXTS[500]]), 500
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    413: _l("Upload too large"),
+    500: _l("Something went wrong"),
+}
+ERROR_TEXTS = {
+    400: _l("The request could not be understood. Please go back and try again."),
+    403: _l("You do not have permission to do this. If you think you should, contact the facility's department."),
+    404: _l("There is nothing at this address. It may have moved or been removed."),
+    405: _l("This page cannot be used that way."),
+    413: _l("The file is larger than this site accepts."),
+    500: _l("Something went wrong on our side and nothing was saved. Please try again in a moment."),
+}
+
+
+def flash_errors(exc: DomainError, form=None) -> None:
+    """Put a service's reasons on the form's fields where they belong, the rest in a flash."""
+    for name, messages in exc.field_errors.items():
+        field = getattr(form, name, None) if form is not None else None
+        if field is not None:
+            field.errors = list(field.errors) + messages
+        else:
+            for message in messages:
+                flash(message, "error")
+    for reason in exc.reasons:
+        flash(reason, "error")

@@ -1,0 +1,1 @@
+"""The facility inventory: facilities, opening hours, closures, booking rules, and availability."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import os
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from booking import config as settings
@@ -32,6 +32,8 @@ def _domain_modules(name: str) -> list[str]:
 
 
 def select_locale():
+    if not has_request_context():  # CLI, jobs, seeding: the default locale
+        return None
     if current_user.is_authenticated and current_user.locale:
         return current_user.locale
     if session.get("locale"):
@@ -47,6 +49,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     if config:
         app.config.update(config)
+    if app.config["PROXY_COUNT"]:
+        # Behind a reverse proxy: trust its X-Forwarded-* headers (client IP for login
+        # throttling, scheme for secure cookies and links).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))

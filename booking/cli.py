@@ -1,31 +1,47 @@
-"""Command line: `flask --app app <command>`. Every command reads the same settings as the app."""
+"""Command line: `flask --app app <command>`. Every command reads the same settings as the app.
+
+Commands are `@with_appcontext` (or in an AppGroup), so they also run from
+`app.test_cli_runner()` without a context pushed by the caller.
+"""
 from __future__ import annotations
 
+import os
+
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale
 from flask_migrate import upgrade
 
 from booking import jobs as job_registry
 from booking import seed
 from booking.accounts import services as accounts
 from booking.accounts.models import ActorType, MembershipRole, Role
+from booking.accounts.rules import MIN_PASSWORD_LENGTH, is_strong_password
 from booking.errors import DomainError
 from booking.extensions import db
 
 
 def init_app(app) -> None:
-    for command in (init_db, seed_demo, create_user, create_token, jobs, scheduler):
+    for command in (init_db, seed_demo, create_user, create_token, jobs, scheduler, import_facilities,
+                    export_facilities):
         app.cli.add_command(command)
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db():
     """Create or upgrade the database schema (Alembic migrations)."""
+    directory = current_app.extensions["migrate"].directory
+    if not os.path.exists(os.path.join(directory, "env.py")):
+        raise click.ClickException(f"no migrations in {os.path.abspath(directory)}")
     upgrade()
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Load the demo city from assets/demo/ (safe to run again)."""
     seed.load_all(echo=click.echo)
@@ -33,38 +49,58 @@ def seed_demo():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
-@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--password", required=True, help="At least 10 characters, not only letters or only digits.")
 @click.option("--name", default=None, help="Display name (default: the part of EMAIL before @).")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.member.value, show_default=True)
 @click.option("--department", "departments", multiple=True,
               help="Department a facility manager manages (repeatable; created if missing).")
 @click.option("--organisation", default=None, help="Organisation the user belongs to (created if missing).")
 @click.option("--actor-type", type=click.Choice([t.value for t in ActorType]), default=None,
-              help="Actor type of a new --organisation.")
+              help="Actor type of the --organisation, needed when it does not exist yet.")
 def create_user(email, password, name, role, departments, organisation, actor_type):
-    """Create a user; with --organisation, also their membership."""
+    """Create a user; with --organisation, also their membership (as owner)."""
     role = Role(role)
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise click.BadParameter(str(exc), param_hint="EMAIL") from None
+    if not is_strong_password(password):
+        raise click.BadParameter(f"use at least {MIN_PASSWORD_LENGTH} characters, not only letters or only digits",
+                                 param_hint="--password")
     if role == Role.facility_manager and not departments:
         raise click.UsageError("a facility_manager needs at least one --department")
+    if role == Role.member and departments:
+        raise click.UsageError("--department is for staff (facility_manager or admin), not for a member")
     if actor_type and not organisation:
         raise click.UsageError("--actor-type needs --organisation")
-    try:
-        org = None
-        if organisation:
-            org = accounts.get_or_create_organisation(organisation, ActorType(actor_type or "sme"))
-        user = accounts.create_user(
-            email, name or email.split("@")[0], password, role=role,
-            departments=[accounts.get_or_create_department(d) for d in departments],
-            organisation=org, membership_role=MembershipRole.owner)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException("; ".join(exc.all_reasons())) from exc
+    # The command answers no browser: its messages are in the default language.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        try:
+            org = _organisation(organisation, actor_type) if organisation else None
+            user = accounts.create_user(
+                email, name or email.split("@")[0], password, role=role,
+                departments=[accounts.get_or_create_department(d) for d in departments],
+                organisation=org, membership_role=MembershipRole.owner)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException("; ".join(exc.all_reasons())) from None
     click.echo(f"Created {user.role.value} {user.email} (id {user.id})")
 
 
+def _organisation(name: str, actor_type: str | None):
+    existing = accounts.get_organisation_by_name(name)
+    if existing is not None:
+        return existing
+    if actor_type is None:
+        raise click.UsageError(f"organisation {name!r} does not exist; give --actor-type to create it")
+    return accounts.create_organisation(name, ActorType(actor_type))
+
+
 @click.command("create-token")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", default="CLI token", show_default=True, help="A label for the token.")
 def create_token(email, name):
@@ -72,11 +108,13 @@ def create_token(email, name):
     user = accounts.get_user_by_email(email)
     if user is None:
         raise click.ClickException(f"no user with e-mail {email}")
+    if not user.active:
+        raise click.ClickException(f"{user.email} is deactivated; a token would not work")
     click.echo(f"Token for {user.email} (shown once; use as 'Authorization: Bearer <token>'):")
     click.echo(accounts.create_api_token(user, name))
 
 
-@click.group("jobs", invoke_without_command=True)
+@click.group("jobs", cls=AppGroup, invoke_without_command=True)
 @click.pass_context
 def jobs(ctx):
     """List the scheduled jobs; `jobs run NAME` runs one now."""
@@ -96,7 +134,56 @@ def run_job(name):
 
 
 @click.command("scheduler")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Run every job once and exit.")
 def scheduler(once):
     """Run the job process (one per deployment; on PostgreSQL extra ones exit)."""
     job_registry.run_scheduler(current_app._get_current_object(), once=once)
+
+
+@click.command("import-facilities")
+@with_appcontext
+@click.argument("file", type=click.File("rb"))
+@click.option("--check", is_flag=True, help="Only check the file; import nothing.")
+def import_facilities(file, check):
+    """Create or update facilities from a CSV FILE ('-' for standard input).
+
+    The format is described in booking/facilities/importing.py and on the upload page.
+    Every row is checked first; if any is wrong, each bad row is listed with its line
+    number and nothing is imported (exit status 1).
+    """
+    from booking.facilities import importing
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        report = importing.import_facilities(file.read(), check_only=check)
+        if not report.ok:
+            db.session.rollback()
+            for error in report.errors:
+                name = f" ({error.name})" if error.name else ""
+                click.echo(f"line {error.line}{name}: {'; '.join(error.reasons)}", err=True)
+            raise click.ClickException(report.summary())
+        if not check:
+            db.session.commit()
+        click.echo(report.summary())
+
+
+@click.command("export-facilities")
+@with_appcontext
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8", lazy=False), default="-",
+              help="The CSV file to write (default: standard output).")
+@click.option("--department", "departments", multiple=True, help="Only this department (repeatable).")
+def export_facilities(output, departments):
+    """Write facilities as CSV in the format import-facilities reads."""
+    from booking.accounts.models import Department
+    from booking.facilities import importing
+
+    ids = None
+    if departments:
+        stmt = db.select(Department).where(Department.name.in_(departments))
+        found = {d.name: d.id for d in db.session.scalars(stmt)}
+        missing = [name for name in departments if name not in found]
+        if missing:
+            raise click.BadParameter(f"no department called {', '.join(missing)}", param_hint="--department")
+        ids = set(found.values())
+    count = importing.export_facilities(output, department_ids=ids)
+    click.echo(f"Exported {count} facilities.", err=True)

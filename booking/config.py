@@ -16,15 +16,34 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
 def _secret_key(instance_path: Path) -> str:
     """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
     key_file = instance_path / "secret_key"
     if not key_file.exists():
+        # Several workers may start at once: each writes its own candidate and links it into
+        # place, which succeeds for exactly one, so they all end up reading the same key.
         instance_path.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        candidate = instance_path / f".secret_key.{os.getpid()}"
+        candidate.write_text(secrets.token_hex(32))
+        candidate.chmod(0o600)
+        try:
+            os.link(candidate, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
     return key_file.read_text().strip()
 
 
@@ -58,16 +77,21 @@ def load(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": env("DEFAULT_LOCALE", "en"),
         "LANGUAGES": ["en", "fi", "sv"],
         "MAIL_SERVER": env("MAIL_SERVER", ""),
-        "MAIL_PORT": int(env("MAIL_PORT", "25")),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        # Map tiles for facility pages; empty turns the map off (the address is always shown as text).
+        "MAP_TILE_URL": env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "MAP_ATTRIBUTION": env("MAP_ATTRIBUTION", "© OpenStreetMap contributors"),
+        # How many reverse proxies sit in front of the app (0: none; then X-Forwarded-* is ignored).
+        "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "MAIL_USERNAME": env("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS")),
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Infrashare <no-reply@infrashare.invalid>"),
-        "PASSWORD_RESET_MAX_AGE": int(env("PASSWORD_RESET_MAX_AGE", "3600")),
-        "LOGIN_MAX_FAILURES": int(env("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_FAILURE_WINDOW": int(env("LOGIN_FAILURE_WINDOW", "900")),
-        "UPLOAD_MAX_BYTES": int(env("UPLOAD_MAX_BYTES", str(8 * 1024 * 1024))),
-        "MAX_CONTENT_LENGTH": int(env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
-        "HOLD_MINUTES": int(env("HOLD_MINUTES", "15")),
+        "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
+        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_FAILURE_WINDOW": _int("LOGIN_FAILURE_WINDOW", 900),
+        "UPLOAD_MAX_BYTES": _int("UPLOAD_MAX_BYTES", 8 * 1024 * 1024),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        "HOLD_MINUTES": _int("HOLD_MINUTES", 15),
         "SCHEDULER_ENABLED": _bool(env("SCHEDULER_ENABLED"), True),
     }

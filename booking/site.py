@@ -2,13 +2,15 @@
 what every template can use (navigation, formatting, permission questions)."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from booking import navigation
 from booking.accounts import rules as account_rules
@@ -35,17 +37,19 @@ def set_language():
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
-    target = request.form.get("next") or url_for("site.index")
-    # Only same-site paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("site.index")
-    return redirect(target)
+    return redirect(safe_next())
 
 
 def safe_next(default_endpoint: str = "site.index") -> str:
-    """The `next` URL of a form or query if it points inside this site."""
+    """The `next` URL of a form or query if it is a path on this site, else the default page.
+
+    Browsers treat a backslash like a slash and drop tabs and newlines, so those are refused
+    too: each could turn a path into another host ("//evil.com").
+    """
     target = request.values.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    parts = urlsplit(target)
+    if (target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(c) < 32 or ord(c) == 127 for c in target) and not parts.scheme and not parts.netloc):
         return target
     return url_for(default_endpoint)
 
@@ -74,20 +78,38 @@ def init_app(app) -> None:
 
     app.jinja_env.filters["local_time"] = local_time
 
+    @app.before_request
+    def forget_previous_request():
+        # `g` outlives a request when an app context was already pushed (tests, requests made
+        # from a CLI command). The logged-in user and the language are per-request answers.
+        g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
+        db.session.rollback()  # nothing half-written
         if _wants_json():
             return domain_problem(exc)
-        db.session.rollback()
-        return render_template("site/error.html", status=exc.status, title=exc.title,
-                               reasons=exc.all_reasons()), exc.status
+        messages = exc.reasons + [m for field in exc.field_errors.values() for m in field]
+        # Not "Page not found": the page exists, the thing it was asked about does not.
+        title = _l("Not found") if exc.status == 404 else ERROR_TITLES.get(exc.status, exc.title)
+        return render_template("site/error.html", status=exc.status, title=title, reasons=messages), exc.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return render_template("site/error.html", status=400, title=_l("The form has expired"),
+                               reasons=[_l("For your safety a form works only for a while and only from this "
+                                           "site. Go back, reload the page and send the form again.")]), 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.code is None or 300 <= exc.code < 400:
+            return exc  # a routing redirect (trailing slash), not an error
         if _wants_json():
-            return problem(exc.code or 500, exc.name, exc.description or exc.name)
-        if exc.code in (301, 302, 303, 307, 308) or exc.code is None:
-            return exc
+            response = problem(exc.code, exc.name, exc.description or exc.name)
+            if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+                response.headers["Allow"] = ", ".join(exc.valid_methods)
+            return response
         return render_template("site/error.html", status=exc.code, title=ERROR_TITLES.get(exc.code, exc.name),
                                reasons=[ERROR_TEXTS.get(exc.code, exc.description)]), exc.code
 
@@ -115,7 +137,10 @@ ERROR_TITLES = {
     403: _l("Not allowed"),
     404: _l("Page not found"),
     405: _l("Method not allowed"),
+    409: _l("This clashes with something that exists"),
     413: _l("Upload too large"),
+    422: _l("This cannot be done"),
+    429: _l("Too many requests"),
     500: _l("Something went wrong"),
 }
 ERROR_TEXTS = {
@@ -124,6 +149,7 @@ ERROR_TEXTS = {
     404: _l("There is nothing at this address. It may have moved or been removed."),
     405: _l("This page cannot be used that way."),
     413: _l("The file is larger than this site accepts."),
+    429: _l("Too many requests came from here in a short time. Wait a moment and try again."),
     500: _l("Something went wrong on our side and nothing was saved. Please try again in a moment."),
 }
 

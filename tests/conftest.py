@@ -83,6 +83,7 @@ def app_config(database_url, tmp_path):
         "SERVER_NAME": None,
         "MAIL_SERVER": "",
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "MAP_TILE_URL": "",  # tests fetch nothing from outside this machine
     }
 
 

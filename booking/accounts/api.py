@@ -1,9 +1,16 @@
-"""JSON routes of the accounts domain."""
+"""JSON routes of the accounts domain: the caller's profile and their API tokens."""
 from __future__ import annotations
 
-from pydantic import BaseModel
+from datetime import datetime
+from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from booking.accounts import services
+from booking.accounts.models import ApiToken
 from booking.api import api_user, route
+from booking.api.pagination import Page, PageQuery, page_of
 
 
 class OrganisationOut(BaseModel):
@@ -19,16 +26,39 @@ class MeOut(BaseModel):
     email: str
     name: str
     role: str
+    locale: str | None
     departments: list[str]
     current_organisation_id: int | None
     organisations: list[OrganisationOut]
 
 
-@route("/me", summary="The caller and their organisations", tag="accounts", response=MeOut)
-def me():
-    user = api_user()
+class MeUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    locale: Literal["en", "fi", "sv"] | None = Field(None, description="null: follow the browser")
+
+
+class TokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    prefix: str = Field(description="The token's first characters, to recognise it")
+    created_dt: datetime
+    revoked_dt: datetime | None
+
+
+class NewToken(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+
+
+class CreatedToken(TokenOut):
+    token: str = Field(description="The token itself; shown only in this response")
+
+
+def _me(user) -> MeOut:
     return MeOut(
-        id=user.id, email=user.email, name=user.name, role=user.role.value,
+        id=user.id, email=user.email, name=user.name, role=user.role.value, locale=user.locale,
         departments=sorted(d.name for d in user.departments),
         current_organisation_id=user.current_organisation_id,
         organisations=[OrganisationOut(id=m.organisation.id, name=m.organisation.name,
@@ -36,3 +66,38 @@ def me():
                                        business_id=m.organisation.business_id, role=m.role.value)
                        for m in user.memberships],
     )
+
+
+@route("/me", summary="The caller and their organisations", tag="accounts", response=MeOut)
+def me():
+    return _me(api_user())
+
+
+@route("/me", "PATCH", summary="Change the caller's name or language", tag="accounts", body=MeUpdate,
+       response=MeOut)
+def update_me(body: MeUpdate):
+    user = api_user()
+    locale = body.locale if "locale" in body.model_fields_set else user.locale
+    services.update_profile(user, name=body.name or user.name, locale=locale)
+    return _me(user)
+
+
+@route("/tokens", summary="The caller's API tokens, newest first", tag="accounts", query=PageQuery,
+       response=Page[TokenOut])
+def list_tokens(query: PageQuery):
+    stmt = (select(ApiToken).where(ApiToken.user_id == api_user().id)
+            .order_by(ApiToken.created_dt.desc(), ApiToken.id.desc()))
+    return page_of(stmt, query, TokenOut.model_validate)
+
+
+@route("/tokens", "POST", summary="Create an API token", tag="accounts", body=NewToken, response=CreatedToken,
+       status=201)
+def create_token(body: NewToken):
+    api_token, token = services.issue_api_token(api_user(), body.name)
+    return CreatedToken(**TokenOut.model_validate(api_token).model_dump(), token=token)
+
+
+@route("/tokens/<int:token_id>", "DELETE", summary="Revoke an API token", tag="accounts", status=204,
+       errors=(404,))
+def revoke_token(token_id: int):
+    services.revoke_api_token(api_user(), token_id)

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from booking.accounts.models import ActorType
@@ -23,9 +24,9 @@ def strong_password(form, field):
                                  n=MIN_PASSWORD_LENGTH))
 
 
-def business_id(form, field):
+def valid_business_id(form, field):
     if field.data and not is_valid_business_id(field.data):
-        raise ValidationError(_l("Not a valid Finnish business ID. The format is 1234567-8."))
+        raise ValidationError(_l("Not a valid Finnish business ID. The format is 1234567-1."))
 
 
 class LoginForm(FlaskForm):
@@ -41,10 +42,10 @@ class RegisterForm(FlaskForm):
     confirm = PasswordField(_l("Repeat password"),
                             validators=[InputRequired(), EqualTo("password", _l("The passwords do not match."))])
     organisation_name = StringField(_l("Organisation name"), validators=[InputRequired(), Length(max=200)])
-    actor_type = SelectField(_l("Type of organisation"), choices=[(t.value, label) for t, label in ACTOR_TYPE_LABELS.items()],
-                             validators=[InputRequired()])
-    business_id = StringField(_l("Business ID (Y-tunnus)"), validators=[Optional(), business_id],
-                              description=_l("Optional; for example 1234567-8."))
+    actor_type = SelectField(_l("Type of organisation"), validators=[InputRequired()],
+                             choices=[SelectChoice(t.value, label) for t, label in ACTOR_TYPE_LABELS.items()])
+    business_id = StringField(_l("Business ID (Y-tunnus)"), validators=[Optional(), valid_business_id],
+                              description=_l("Optional; for example 1234567-1."))
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)])
 
 
@@ -52,20 +53,27 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[InputRequired(), Email()])
 
 
+def _new_password_fields():
+    return (PasswordField(_l("New password"), validators=[InputRequired(), strong_password]),
+            PasswordField(_l("Repeat new password"),
+                          validators=[InputRequired(), EqualTo("password", _l("The passwords do not match."))]))
+
+
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[InputRequired(), strong_password])
-    confirm = PasswordField(_l("Repeat new password"),
-                            validators=[InputRequired(), EqualTo("password", _l("The passwords do not match."))])
+    password, confirm = _new_password_fields()
 
 
-class ChangePasswordForm(ResetPasswordForm):
+class ChangePasswordForm(FlaskForm):
+    # Declared first so that its errors come first, in the order a person fills the form.
     current = PasswordField(_l("Current password"), validators=[InputRequired()])
+    password, confirm = _new_password_fields()
 
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
-    locale = SelectField(_l("Language"), choices=[("", _l("Follow my browser")), ("en", "English"),
-                                                  ("fi", "Suomi"), ("sv", "Svenska")], validators=[Optional()])
+    locale = SelectField(_l("Language"), validators=[Optional()],
+                         choices=[SelectChoice("", _l("Follow my browser")), SelectChoice("en", "English"),
+                                  SelectChoice("fi", "Suomi"), SelectChoice("sv", "Svenska")])
 
 
 class TokenForm(FlaskForm):

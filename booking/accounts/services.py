@@ -1,13 +1,17 @@
 """Account use cases. Each runs in the caller's transaction and commits once at the end."""
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import timedelta
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash
 
 from booking.accounts.models import (ActorType, ApiToken, Department, LoginFailure, Membership, MembershipRole,
                                      Organisation, Role, User, hash_token)
@@ -18,7 +22,7 @@ from booking.errors import Conflict, NotFound, RuleViolation
 from booking.extensions import db
 from booking.notifications.services import queue_email
 
-USER_FIELDS = ("email", "name", "role", "active")
+SELF = "self"  # create_user(actor=SELF): the new user signs themselves up
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -34,74 +38,116 @@ def get_or_create_department(name: str) -> Department:
     return department
 
 
+def get_organisation_by_name(name: str) -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(Organisation.name == name.strip()))
+
+
 def get_or_create_organisation(name: str, actor_type: ActorType, **details) -> Organisation:
-    organisation = db.session.scalar(select(Organisation).where(Organisation.name == name))
+    organisation = get_organisation_by_name(name)
     if organisation is None:
         organisation = create_organisation(name, actor_type, **details)
     return organisation
 
 
+def organisation_problems(name: str, business_id: str | None) -> tuple[dict[str, list[str]], bool]:
+    """Why an organisation with this name and business ID cannot be created, and whether any
+    reason is a clash with an existing one (a Conflict rather than a broken rule)."""
+    problems: dict[str, list[str]] = {}
+    clash = False
+    if business_id and not is_valid_business_id(business_id):
+        problems["business_id"] = [_("Not a valid Finnish business ID. The format is 1234567-1.")]
+    elif business_id and db.session.scalar(select(Organisation.id).where(Organisation.business_id == business_id)):
+        problems["business_id"] = [_("An organisation with this business ID is already registered.")]
+        clash = True
+    if db.session.scalar(select(Organisation.id).where(func.lower(Organisation.name) == name.lower())):
+        problems["organisation_name"] = [_("An organisation with this name is already registered.")]
+        clash = True
+    return problems, clash
+
+
 def create_organisation(name: str, actor_type: ActorType, *, business_id: str | None = None,
                         address: str = "", contact_email: str | None = None,
-                        contact_phone: str | None = None) -> Organisation:
+                        contact_phone: str | None = None, actor: User | None = None) -> Organisation:
     name = name.strip()
     business_id = (business_id or "").strip() or None
-    if business_id and not is_valid_business_id(business_id):
-        raise RuleViolation(field_errors={"business_id": [str(_l("Not a valid Finnish business ID (1234567-8)."))]})
-    if db.session.scalar(select(Organisation.id).where(func.lower(Organisation.name) == name.lower())):
-        raise Conflict(field_errors={"organisation_name": [str(_l("An organisation with this name already exists."))]})
-    if business_id and db.session.scalar(select(Organisation.id).where(Organisation.business_id == business_id)):
-        raise Conflict(field_errors={"business_id": [str(_l("An organisation with this business ID already exists."))]})
+    problems, clash = organisation_problems(name, business_id)
+    if problems:
+        raise (Conflict if clash else RuleViolation)(field_errors=problems)
     organisation = Organisation(name=name, actor_type=actor_type, business_id=business_id, address=address,
                                 contact_email=contact_email, contact_phone=contact_phone)
     db.session.add(organisation)
-    record("organisation.created", organisation,
+    record("organisation.created", organisation, actor=actor,
            after={"name": name, "actor_type": actor_type, "business_id": business_id})
     return organisation
 
 
+def _email_taken() -> str:
+    return _("An account with this e-mail address already exists. Log in, or reset your password if you "
+             "have forgotten it.")
+
+
 def create_user(email: str, name: str, password: str, *, role: Role = Role.member,
                 departments: list[Department] = (), organisation: Organisation | None = None,
-                membership_role: MembershipRole = MembershipRole.owner, locale: str | None = None) -> User:
+                membership_role: MembershipRole = MembershipRole.owner, locale: str | None = None,
+                actor: User | str | None = None) -> User:
+    """Add a user (and their membership) to the session.
+
+    `actor` is who does it: None means the logged-in user (or "system" outside a request);
+    SELF marks a sign-up, where the new user is their own actor.
+    """
     email = normalise_email(email)
     if get_user_by_email(email) is not None:
-        raise Conflict(field_errors={"email": [str(_l("An account with this e-mail address already exists."))]})
+        raise Conflict(field_errors={"email": [_email_taken()]})
     user = User(email=email, name=name.strip(), role=role, locale=locale)
     user.set_password(password)
     user.departments = list(departments)
     db.session.add(user)
+    record("user.created", user, actor=user if actor == SELF else actor,
+           after={"email": email, "name": user.name, "role": role, "departments": [d.name for d in departments]})
     if organisation is not None:
-        add_membership(user, organisation, membership_role)
-    record("user.created", user, after={"email": email, "name": user.name, "role": role,
-                                        "departments": [d.name for d in departments]})
+        add_membership(user, organisation, membership_role, actor=user if actor == SELF else actor)
     return user
 
 
-def add_membership(user: User, organisation: Organisation, role: MembershipRole = MembershipRole.member) -> Membership:
+def add_membership(user: User, organisation: Organisation, role: MembershipRole = MembershipRole.member,
+                   actor: User | None = None) -> Membership:
     membership = Membership(user=user, organisation=organisation, role=role)
     db.session.add(membership)
     if user.current_organisation is None:
         user.current_organisation = organisation
+    record("membership.created", membership, actor=actor,
+           after={"user": user.email, "organisation": organisation.name, "role": role})
     return membership
 
 
 def register(*, email: str, name: str, password: str, organisation_name: str, actor_type: ActorType,
              business_id: str | None, address: str = "", locale: str | None = None) -> User:
-    """Self-service sign-up: the user and their organisation, in one transaction."""
-    errors: dict[str, list[str]] = {}
-    organisation = None
-    try:
-        organisation = create_organisation(organisation_name, actor_type, business_id=business_id,
-                                           address=address, contact_email=normalise_email(email))
-    except (Conflict, RuleViolation) as exc:
-        errors.update(exc.field_errors)
+    """Self-service sign-up: the user and their organisation, in one transaction.
+
+    Every reason to refuse is collected first, so the form shows them all at once and
+    nothing is written unless everything can be.
+    """
+    email = normalise_email(email)
+    organisation_name = organisation_name.strip()
+    business_id = (business_id or "").strip() or None
+    problems, clash = organisation_problems(organisation_name, business_id)
     if get_user_by_email(email) is not None:
-        errors["email"] = [str(_l("An account with this e-mail address already exists."))]
-    if errors:
+        problems["email"] = [_email_taken()]
+        clash = True
+    if problems:
         db.session.rollback()
-        raise Conflict(field_errors=errors)
-    user = create_user(email, name, password, organisation=organisation, locale=locale)
-    db.session.commit()
+        raise (Conflict if clash else RuleViolation)(field_errors=problems)
+    try:
+        user = create_user(email, name, password, locale=locale, actor=SELF)
+        organisation = create_organisation(organisation_name, actor_type, business_id=business_id,
+                                           address=address, contact_email=email, actor=user)
+        add_membership(user, organisation, MembershipRole.owner, actor=user)
+        db.session.commit()
+    except IntegrityError:
+        # Someone registered the same address or name a moment ago.
+        db.session.rollback()
+        raise Conflict(_("Someone registered the same e-mail address or organisation just now. "
+                         "Check the details and try again.")) from None
     return user
 
 
@@ -129,8 +175,11 @@ def is_login_throttled(email: str, remote_addr: str | None) -> bool:
 def check_login(email: str, password: str, remote_addr: str | None) -> User | None:
     """The user if the credentials are right; records a failure otherwise. Commits."""
     user = get_user_by_email(email)
-    if user is not None and user.active and user.check_password(password):
-        db.session.execute(delete(LoginFailure).where(LoginFailure.key == _throttle_keys(email, None)[0]))
+    if user is None:
+        # Hash anyway, so an unknown address takes as long to refuse as a wrong password.
+        check_password_hash(_dummy_hash(), password)
+    elif user.active and user.check_password(password):
+        _clear_failures(user.email)
         db.session.commit()
         return user
     for key in _throttle_keys(email, remote_addr):
@@ -140,6 +189,17 @@ def check_login(email: str, password: str, remote_addr: str | None) -> User | No
     db.session.execute(delete(LoginFailure).where(LoginFailure.created_dt < cutoff))
     db.session.commit()
     return None
+
+
+def _clear_failures(email: str) -> None:
+    db.session.execute(delete(LoginFailure).where(LoginFailure.key == _throttle_keys(email, None)[0]))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    user = User()
+    user.set_password(secrets.token_hex(16))  # hashed the way real passwords are
+    return user.password_hash
 
 
 # --- passwords ---------------------------------------------------------------------
@@ -178,8 +238,16 @@ def request_password_reset(email: str) -> None:
 
 def set_password(user: User, password: str, *, action: str = "user.password_changed") -> None:
     user.set_password(password)
+    # A new password lifts the throttle that a forgotten one may have caused.
+    _clear_failures(user.email)
     record(action, user, actor=user)
     db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise RuleViolation(field_errors={"current": [_("This is not your current password.")]})
+    set_password(user, new)
 
 
 def update_profile(user: User, *, name: str, locale: str | None) -> None:
@@ -193,7 +261,7 @@ def update_profile(user: User, *, name: str, locale: str | None) -> None:
 def switch_organisation(user: User, organisation_id: int) -> Organisation:
     membership = next((m for m in user.memberships if m.organisation_id == organisation_id), None)
     if membership is None:
-        raise NotFound(_l("You are not a member of that organisation."))
+        raise NotFound(_("You are not a member of that organisation."))
     user.current_organisation = membership.organisation
     db.session.commit()
     return membership.organisation
@@ -201,21 +269,27 @@ def switch_organisation(user: User, organisation_id: int) -> Organisation:
 
 # --- API tokens ----------------------------------------------------------------------
 
-def create_api_token(user: User, name: str = "API token") -> str:
-    """Create a token and return it; only its hash is stored, so this is the only time it is seen."""
+def issue_api_token(user: User, name: str = "API token") -> tuple[ApiToken, str]:
+    """A new token row and the token itself; only its hash is stored, so this is the only time
+    the token is seen."""
     token = "ifs_" + secrets.token_urlsafe(32)
     api_token = ApiToken(user=user, name=name.strip() or "API token", token_hash=hash_token(token), prefix=token[:8])
     db.session.add(api_token)
     record("api_token.created", api_token, actor=user, after={"name": api_token.name, "prefix": api_token.prefix})
     db.session.commit()
-    return token
+    return api_token, token
+
+
+def create_api_token(user: User, name: str = "API token") -> str:
+    return issue_api_token(user, name)[1]
 
 
 def revoke_api_token(user: User, token_id: int) -> None:
     api_token = db.session.get(ApiToken, token_id)
     if api_token is None or api_token.user_id != user.id:
-        raise NotFound(_l("No such token."))
+        raise NotFound(_("There is no such token among yours."))
     if api_token.revoked_dt is None:
         api_token.revoked_dt = utcnow()
-        record("api_token.revoked", api_token, after={"prefix": api_token.prefix})
+        record("api_token.revoked", api_token, actor=user,
+               before={"revoked": False}, after={"revoked": True, "prefix": api_token.prefix})
     db.session.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timezone
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -35,13 +35,15 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("site.index"))
     form = RegisterForm()
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
             user = services.register(email=form.email.data, name=form.name.data, password=form.password.data,
                                      organisation_name=form.organisation_name.data,
                                      actor_type=ActorType(form.actor_type.data),
                                      business_id=form.business_id.data, address=form.address.data or "",
-                                     locale=request.accept_languages.best_match(["en", "fi", "sv"]))
+                                     # Only a language the person chose; otherwise keep following the browser.
+                                     locale=session.get("locale"))
         except DomainError as exc:
             flash_errors(exc, form)
         else:
@@ -49,7 +51,7 @@ def register():
             flash(_("Welcome, %(name)s. Your account and %(org)s are ready.", name=user.name,
                     org=user.current_organisation.name), "success")
             return redirect(safe_next())
-    return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+    return render_template("accounts/register.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -57,7 +59,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next())
     form = LoginForm()
-    status = 200
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         if services.is_login_throttled(form.email.data, request.remote_addr):
             flash(_("Too many failed attempts. Wait a few minutes, or reset your password."), "error")
@@ -129,6 +131,10 @@ def update_profile():
     if not form.validate_on_submit():
         return _render_profile(422, profile_form=form)
     services.update_profile(current_user, name=form.name.data, locale=form.locale.data)
+    if form.locale.data:
+        session["locale"] = form.locale.data
+    else:
+        session.pop("locale", None)  # "follow my browser" wins over an earlier choice too
     flash(_("Your profile is saved."), "success")
     return redirect(url_for("accounts.profile"))
 
@@ -137,12 +143,14 @@ def update_profile():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit() and not current_user.check_password(form.current.data):
-        form.current.errors.append(_("This is not your current password."))
-    elif form.validate_on_submit():
-        services.set_password(current_user, form.password.data)
-        flash(_("Your password is changed."), "success")
-        return redirect(url_for("accounts.profile"))
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.password.data)
+        except DomainError as exc:
+            flash_errors(exc, form)
+        else:
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("accounts.profile"))
     return _render_profile(422, password_form=form)
 
 

@@ -53,7 +53,8 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
 
         @wraps(fn)
         def view(**path_args):
-            user = authenticate(required=(auth == "token"))
+            # A public route needs no identity, so it does not even look at the credentials.
+            user = None if auth == "public" else authenticate(required=(auth == "token"))
             if isinstance(user, Response):
                 return user
             g.api_user = user
@@ -63,6 +64,8 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
                     kwargs["query"] = query.model_validate(_query_args(query))
                 if body is not None:
                     data = request.get_json(silent=True)
+                    if data is None and not request.get_data() and _all_optional(body):
+                        data = {}  # an empty body is fine where nothing is required
                     if data is None:
                         return problem(400, "Bad request", "The request body must be a JSON object.")
                     kwargs["body"] = body.model_validate(data)
@@ -87,6 +90,10 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
         return view
 
     return decorator
+
+
+def _all_optional(model: type[BaseModel]) -> bool:
+    return not any(info.is_required() for info in model.model_fields.values())
 
 
 def _query_args(model: type[BaseModel]) -> dict:

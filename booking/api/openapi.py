@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import typing
+from http import HTTPStatus
 
 from flask import current_app
 from pydantic import BaseModel
@@ -27,36 +28,43 @@ PROBLEM_SCHEMA = {
 }
 
 
-def _models(operations: list[Operation]) -> list[type[BaseModel]]:
-    found: dict[str, type[BaseModel]] = {}
-    for op in operations:
-        for model in (op.body, _response_model(op.response)):
-            if model is not None:
-                found[model.__name__] = model
-    return list(found.values())
-
-
 def _response_model(response):
-    if response is None:
-        return None
     if typing.get_origin(response) is list:
         return typing.get_args(response)[0]
     return response
 
 
-def _response_schema(response) -> dict | None:
+def _schemas(operations: list[Operation]) -> tuple[dict, dict]:
+    """JSON Schemas of every model the operations use: a `$ref` per (model, mode), and the
+    definitions they point to.
+
+    pydantic names the definitions itself (`Page[TokenOut]` becomes `Page_TokenOut_`, a model
+    used both ways may become `X-Input` and `X-Output`), so refs are taken from its answer.
+    """
+    pairs = []
+    for op in operations:
+        for model, mode in ((op.query, "validation"), (op.body, "validation"),
+                            (_response_model(op.response), "serialization")):
+            if model is not None and (model, mode) not in pairs:
+                pairs.append((model, mode))
+    refs, definitions = models_json_schema(pairs, ref_template=REF)
+    return refs, definitions.get("$defs", {})
+
+
+def _response_schema(response, refs: dict) -> dict | None:
     if response is None:
         return None
     if typing.get_origin(response) is list:
-        return {"type": "array", "items": {"$ref": REF.format(model=typing.get_args(response)[0].__name__)}}
-    return {"$ref": REF.format(model=response.__name__)}
+        return {"type": "array", "items": refs[(_response_model(response), "serialization")]}
+    return refs[(response, "serialization")]
 
 
-def _query_parameters(model: type[BaseModel]) -> list[dict]:
-    schema = model.model_json_schema(ref_template=REF)
+def _query_parameters(model: type[BaseModel], refs: dict, definitions: dict) -> list[dict]:
+    schema = definitions[refs[(model, "validation")]["$ref"].rsplit("/", 1)[-1]]
     required = set(schema.get("required", []))
     params = []
     for name, prop in schema.get("properties", {}).items():
+        prop = dict(prop)
         description = prop.pop("description", "")
         prop.pop("title", None)
         params.append({"name": name, "in": "query", "required": name in required,
@@ -78,44 +86,22 @@ def _path(rule: str) -> tuple[str, list[dict]]:
 
 def build_document() -> dict:
     operations = sorted(OPERATIONS, key=lambda op: (op.rule, op.method))
-    _, definitions = models_json_schema([(m, "validation") for m in _models(operations)], ref_template=REF)
-    components = {"schemas": {**definitions.get("$defs", {}), "Problem": PROBLEM_SCHEMA},
+    refs, definitions = _schemas(operations)
+    components = {"schemas": {**definitions, "Problem": PROBLEM_SCHEMA},
                   "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                                  "description": "A personal API token (profile page or `flask create-token`)."}}}
     paths: dict[str, dict] = {}
     for op in operations:
         path, params = _path(api.url_prefix + op.rule)
         entry = {"operationId": op.endpoint, "summary": op.summary, "tags": [op.tag],
-                 "parameters": params + (_query_parameters(op.query) if op.query else [])}
+                 "parameters": params + (_query_parameters(op.query, refs, definitions) if op.query else [])}
         if op.description:
             entry["description"] = op.description
-        if op.auth == "token":
-            entry["security"] = [{"bearer": []}]
-        elif op.auth == "optional":
-            entry["security"] = [{}, {"bearer": []}]
-        else:
-            entry["security"] = []
+        entry["security"] = {"token": [{"bearer": []}], "optional": [{}, {"bearer": []}]}.get(op.auth, [])
         if op.body is not None:
             entry["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": {"$ref": REF.format(model=op.body.__name__)}}}}
-        schema = _response_schema(op.response)
-        ok = {"description": "OK" if op.status != 201 else "Created"}
-        if schema is not None:
-            ok["content"] = {op.content_type: {"schema": schema}}
-        elif op.content_type != "application/json":
-            ok["content"] = {op.content_type: {"schema": {"type": "string"}}}
-        responses = {str(op.status): ok}
-        problem_codes = set(op.errors)
-        if op.query or op.body:
-            problem_codes.add(422)
-        if op.auth == "token":
-            problem_codes.add(401)
-        if params:
-            problem_codes.add(404)
-        for code in sorted(problem_codes):
-            responses[str(code)] = {"description": "Problem", "content": {
-                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-        entry["responses"] = responses
+                "schema": refs[(op.body, "validation")]}}}
+        entry["responses"] = _responses(op, params, refs)
         paths.setdefault(path, {})[op.method.lower()] = entry
     return {
         "openapi": "3.1.0",
@@ -126,6 +112,29 @@ def build_document() -> dict:
         "paths": paths,
         "components": components,
     }
+
+
+def _responses(op: Operation, path_params: list, refs: dict) -> dict:
+    schema = _response_schema(op.response, refs)
+    ok = {"description": {201: "Created", 204: "No content"}.get(op.status, "OK")}
+    if schema is not None:
+        ok["content"] = {op.content_type: {"schema": schema}}
+    elif op.content_type != "application/json":
+        ok["content"] = {op.content_type: {"schema": {"type": "string"}}}
+    responses = {str(op.status): ok}
+    problem_codes = set(op.errors)
+    if op.body:
+        problem_codes.add(400)  # a body that is not JSON
+    if op.query or op.body:
+        problem_codes.add(422)
+    if op.auth != "public":
+        problem_codes.add(401)  # no token where one is needed, or a bad one
+    if path_params:
+        problem_codes.add(404)
+    for code in sorted(problem_codes):
+        responses[str(code)] = {"description": HTTPStatus(code).phrase, "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    return responses
 
 
 @route("/openapi.json", summary="This OpenAPI document", tag="meta", auth="public")

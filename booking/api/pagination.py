@@ -29,3 +29,9 @@ def paginate(stmt: Select, page: int, per_page: int) -> tuple[list, int]:
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
     return list(items), total
+
+
+def page_of(stmt: Select, query: PageQuery, to_item) -> Page:
+    """The page `query` asks for, each row turned into a response item by `to_item`."""
+    items, total = paginate(stmt, query.page, query.per_page)
+    return Page(items=[to_item(row) for row in items], total=total, page=query.page, per_page=query.per_page)

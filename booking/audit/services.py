@@ -8,6 +8,7 @@ from enum import Enum
 from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.local import LocalProxy
 
 from booking.audit.models import AuditEvent
 from booking.extensions import db
@@ -32,10 +33,16 @@ def snapshot(obj, fields) -> dict:
     return {name: _plain(getattr(obj, name)) for name in fields}
 
 
+def _unproxied(obj):
+    # `current_user` is a proxy: its type name would be "LocalProxy", not "User".
+    return obj._get_current_object() if isinstance(obj, LocalProxy) else obj
+
+
 def record(action: str, obj=None, *, before=None, after=None, actor=None,
            object_type: str | None = None, object_id: int | None = None,
            department_id: int | None = None) -> AuditEvent:
     """Add an audit event to the current transaction; the caller's commit writes it."""
+    obj, actor = _unproxied(obj), _unproxied(actor)
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
     if obj is not None and getattr(obj, "id", None) is None:
@@ -55,6 +62,7 @@ def record(action: str, obj=None, *, before=None, after=None, actor=None,
 
 
 def events_for(obj, limit: int = 50) -> list[AuditEvent]:
+    obj = _unproxied(obj)
     stmt = (select(AuditEvent)
             .where(AuditEvent.object_type == type(obj).__name__, AuditEvent.object_id == obj.id)
             .order_by(AuditEvent.created_dt.desc(), AuditEvent.id.desc()).limit(limit))

@@ -7,13 +7,15 @@ from email.message import EmailMessage
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from jinja2 import TemplateNotFound
+from sqlalchemy import or_, select, update
 
 from booking.database import utcnow
 from booking.extensions import db
 from booking.notifications.models import OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 5
+SENDING_LEASE = timedelta(minutes=10)
 
 
 def queue_email(to: str, subject: str, template: str, *, locale: str | None = None,
@@ -24,16 +26,19 @@ def queue_email(to: str, subject: str, template: str, *, locale: str | None = No
     """
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = render_template(f"emails/{template}.txt", **context)
-        try:
-            html = render_template(f"emails/{template}.html", **context)
-        except Exception as exc:  # noqa: BLE001 - an HTML part is optional
-            if type(exc).__name__ != "TemplateNotFound":
-                raise
-            html = None
+        html = render_template(f"emails/{template}.html", **context) if _exists(f"emails/{template}.html") else None
         subject = str(subject)
     message = OutboxMessage(to=to, subject=subject, text_body=text, html_body=html, topic=topic)
     db.session.add(message)
     return message
+
+
+def _exists(template: str) -> bool:
+    try:
+        current_app.jinja_env.get_template(template)
+    except TemplateNotFound:
+        return False
+    return True
 
 
 def _smtp_send(message: OutboxMessage) -> None:
@@ -54,34 +59,32 @@ def _smtp_send(message: OutboxMessage) -> None:
 
 
 def deliver_pending(limit: int = 50) -> int:
-    """Send queued messages when SMTP is configured; otherwise keep them for the outbox page.
+    """Send due messages when SMTP is configured; otherwise keep them for the outbox page.
 
     Each message is claimed with a conditional update, so two scheduler processes never
-    send the same message twice. Returns the number sent.
+    send the same message twice. A claim is a lease: a message left in `sending` by a
+    process that died is due again once SENDING_LEASE has passed. Returns the number sent.
     """
     if not current_app.config["MAIL_SERVER"]:
         return 0
-    now = utcnow()
-    ids = db.session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.queued, OutboxMessage.next_attempt_dt <= now)
-        .order_by(OutboxMessage.id).limit(limit)).all()
+    due = (or_(OutboxMessage.status == OutboxStatus.queued, OutboxMessage.status == OutboxStatus.sending),
+           OutboxMessage.next_attempt_dt <= utcnow())
+    ids = db.session.scalars(select(OutboxMessage.id).where(*due).order_by(OutboxMessage.id).limit(limit)).all()
     db.session.commit()
     sent = 0
     for message_id in ids:
         claimed = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.queued)
-            .values(status=OutboxStatus.sending)).rowcount
+            update(OutboxMessage).where(OutboxMessage.id == message_id, *due)
+            .values(status=OutboxStatus.sending, next_attempt_dt=utcnow() + SENDING_LEASE,
+                    attempts=OutboxMessage.attempts + 1)).rowcount
         db.session.commit()
         if not claimed:
-            continue
+            continue  # another process took it
         message = db.session.get(OutboxMessage, message_id)
-        message.attempts += 1
         try:
             _smtp_send(message)
         except (OSError, smtplib.SMTPException) as exc:
-            message.last_error = str(exc)[:1000]
+            message.last_error = f"{type(exc).__name__}: {exc}"[:1000]
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = OutboxStatus.failed
             else:

@@ -9,12 +9,12 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
 from booking.extensions import db
-from booking.facilities.availability import Interval, Schedule, WeeklyHours, availability
-from booking.facilities.models import Closure, Facility
+from booking.facilities.availability import Availability, BookingLimits, Interval, Schedule, WeeklyHours, availability
+from booking.facilities.models import Closure, Facility, OpeningHours, SpecialOpening
 
 # provider(facility_ids, window) → {facility_id: [busy intervals, buffers included]}
 BusyProvider = Callable[[list[int], Interval], dict[int, list[Interval]]]
@@ -36,17 +36,49 @@ def busy_intervals(facility_ids: list[int], window: Interval) -> dict[int, list[
     return result
 
 
-def load_for_schedules(facility_ids: Iterable[int]) -> list[Facility]:
-    """Facilities with hours, special openings and rules loaded in a fixed number of queries."""
-    stmt = (select(Facility).where(Facility.id.in_(list(facility_ids)))
-            .options(selectinload(Facility.opening_hours), selectinload(Facility.special_openings),
-                     selectinload(Facility.rules)))
-    return list(db.session.scalars(stmt))
+def _id_filter(column, facility_ids):
+    """`column IN (...)` for a list of ids or for a select of ids (kept as a subquery, so
+    thousands of facilities never become thousands of bound parameters)."""
+    if isinstance(facility_ids, Select):
+        return column.in_(facility_ids.scalar_subquery())
+    return column.in_(list(facility_ids))
+
+
+def load_for_schedules(facility_ids: Iterable[int] | Select) -> list[Facility]:
+    """Facilities with their booking rules, in one query however many there are
+    (`facility_ids` is a list of ids or a select of ids). `availability_for` reads their hours
+    itself, as plain rows: building thousands of ORM objects was most of a search's time."""
+    return list(db.session.scalars(select(Facility).where(_id_filter(Facility.id, facility_ids))
+                                   .options(joinedload(Facility.rules))))
+
+
+def weekly_hours(facility_ids: list[int]) -> dict[int, tuple[WeeklyHours, ...]]:
+    rows = db.session.execute(select(OpeningHours.facility_id, OpeningHours.valid_from, OpeningHours.weekday,
+                                     OpeningHours.start_time, OpeningHours.end_time)
+                              .where(_id_filter(OpeningHours.facility_id, facility_ids))).all()
+    result: dict[int, list[WeeklyHours]] = defaultdict(list)
+    for facility_id, valid_from, weekday, start, end in rows:
+        result[facility_id].append(WeeklyHours(valid_from, weekday, start, end))
+    return {facility_id: tuple(hours) for facility_id, hours in result.items()}
+
+
+def special_openings(facility_ids: list[int], window: Interval) -> dict[int, dict]:
+    """facility → {date: ((start, end), ...)} for the dates around the window (any time zone)."""
+    first, last = window.start.date() - timedelta(days=2), window.end.date() + timedelta(days=1)
+    rows = db.session.execute(select(SpecialOpening.facility_id, SpecialOpening.date, SpecialOpening.start_time,
+                                     SpecialOpening.end_time)
+                              .where(_id_filter(SpecialOpening.facility_id, facility_ids),
+                                     SpecialOpening.date.between(first, last))
+                              .order_by(SpecialOpening.date, SpecialOpening.start_time)).all()
+    result: dict[int, dict] = defaultdict(lambda: defaultdict(tuple))
+    for facility_id, day, start, end in rows:
+        result[facility_id][day] += ((start, end),)
+    return result
 
 
 def closures_in(facility_ids: list[int], window: Interval) -> dict[int, list[Interval]]:
     rows = db.session.execute(select(Closure.facility_id, Closure.start_dt, Closure.end_dt).where(
-        Closure.facility_id.in_(facility_ids), Closure.start_dt < window.end, Closure.end_dt > window.start))
+        Closure.facility_id.in_(facility_ids), Closure.start_dt < window.end, Closure.end_dt > window.start)).all()
     result: dict[int, list[Interval]] = defaultdict(list)
     for facility_id, start, end in rows:
         result[facility_id].append(Interval(start, end))
@@ -65,25 +97,44 @@ def schedule_for(facility: Facility, closures: list[Interval]) -> Schedule:
     )
 
 
-def buffers(facility: Facility) -> tuple[timedelta, timedelta]:
+def limits_for(facility: Facility) -> BookingLimits:
+    """The facility's booking rules as plain values (the model's defaults if it has none)."""
     rules = facility.rules
     if rules is None:
-        return timedelta(0), timedelta(0)
-    return timedelta(minutes=rules.buffer_before_minutes), timedelta(minutes=rules.buffer_after_minutes)
+        return BookingLimits()
+
+    def minutes(value):
+        return None if value is None else timedelta(minutes=value)
+
+    return BookingLimits(
+        slot=minutes(rules.slot_minutes), min_duration=minutes(rules.min_duration_minutes),
+        max_duration=minutes(rules.max_duration_minutes),
+        min_notice=minutes(rules.min_notice_minutes), max_advance=timedelta(days=rules.max_advance_days),
+        buffer_before=minutes(rules.buffer_before_minutes), buffer_after=minutes(rules.buffer_after_minutes),
+        allow_multi_day=rules.allow_multi_day)
 
 
-def availability_for(facilities: list[Facility], window: Interval) -> dict[int, object]:
-    """Availability of each facility in the window, in a number of queries that does not
-    grow with the number of facilities (hours must already be loaded: load_for_schedules)."""
+def buffers(facility: Facility) -> tuple[timedelta, timedelta]:
+    limits = limits_for(facility)
+    return limits.buffer_before, limits.buffer_after
+
+
+def availability_for(facilities: list[Facility], window: Interval) -> dict[int, Availability]:
+    """Availability of each facility in the window, in a number of queries that does not grow
+    with the number of facilities: hours, special openings, closures, one per busy provider."""
     ids = [f.id for f in facilities]
-    # Busy intervals just outside the window still push buffers into it.
-    margin = timedelta(days=1)
-    wide = Interval(window.start - margin, window.end + margin)
-    closures = closures_in(ids, wide)
-    busy = busy_intervals(ids, wide)
+    limits = {f.id: limits_for(f) for f in facilities}
+    # Busy time just outside the window still matters when a new booking's buffers reach it.
+    margin = max((max(x.buffer_before, x.buffer_after) for x in limits.values()), default=timedelta(0))
+    hours = weekly_hours(ids)
+    special = special_openings(ids, window)
+    closures = closures_in(ids, window)
+    busy = busy_intervals(ids, Interval(window.start - margin, window.end + margin))
     result = {}
     for facility in facilities:
-        before, after = buffers(facility)
-        result[facility.id] = availability(schedule_for(facility, closures.get(facility.id, [])),
-                                           busy.get(facility.id, []), window, before, after)
+        schedule = Schedule(facility.timezone, hours.get(facility.id, ()), dict(special.get(facility.id, {})),
+                            tuple(closures.get(facility.id, ())))
+        own = limits[facility.id]
+        result[facility.id] = availability(schedule, busy.get(facility.id, []), window, own.buffer_before,
+                                           own.buffer_after)
     return result

@@ -1,7 +1,343 @@
 """Public facility pages: the catalogue, find a time, the facility page and its calendars."""
-from flask import Blueprint
+from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from babel.dates import get_day_names
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from jinja2 import TemplateNotFound
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from booking import navigation
+from booking.accounts.forms import ACTOR_TYPE_LABELS
+from booking.accounts.models import ActorType
+from booking.api.pagination import paginate
+from booking.database import utcnow
+from booking.extensions import db
+from booking.facilities import search
+from booking.facilities.availability import BookingLimits, Interval, first_fit, iter_start_times
 from booking.facilities.manage import bp as manage_bp
+from booking.facilities.models import ApprovalPolicy, Facility, FacilityStatus, LateCancellation
+from booking.facilities.rules import can_manage_facility, can_view_facility
+from booking.facilities.schedules import availability_for, limits_for, load_for_schedules
+from booking.facilities.search_forms import (CatalogueForm, FindTimeForm, accessibility_label,
+                                             category_label)
+from booking.site import local_time
 
 bp = Blueprint("facilities", __name__)
 bp.register_blueprint(manage_bp)
+
+navigation.add("facilities.catalogue", _l("Facilities"), order=20)
+
+PER_PAGE = 20
+# Map tiles are progressive enhancement: without them (offline, blocked, MAP_TILE_URL="")
+# the page shows the address and coordinates as text. Tests fetch nothing from outside.
+SUGGESTIONS = 4  # other start times offered when the searched one is taken
+
+
+def photo_url(photo, size: str = "thumb") -> str | None:
+    """The URL of a stored photo (served by the manager blueprint; None if it is not installed)."""
+    if "facilities.manage.photo" not in current_app.view_functions:
+        return None
+    return url_for("facilities.manage.photo", key=photo.storage_key, size=size)
+
+
+def format_duration(value: timedelta) -> str:
+    """'3 hours', '1 hour 30 minutes', '2 days', '1 week'."""
+    minutes = int(value.total_seconds() // 60)
+    weeks, rest = divmod(minutes, 7 * 24 * 60)
+    if weeks and not rest:
+        return ngettext("%(num)d week", "%(num)d weeks", weeks)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [ngettext("%(num)d day", "%(num)d days", days) if days else "",
+             ngettext("%(num)d hour", "%(num)d hours", hours) if hours else "",
+             ngettext("%(num)d minute", "%(num)d minutes", minutes) if minutes else ""]
+    return " ".join(p for p in parts if p) or _("0 minutes")
+
+
+def short_when(value: datetime, tz: str) -> str:
+    """'Tue 14:00' within the coming days, else 'Tue 8 Dec 14:00' (in the facility's time)."""
+    pattern = "EEE HH:mm" if value - utcnow() < timedelta(days=6) else "EEE d MMM HH:mm"
+    return local_time(value, tz, pattern)
+
+
+def _render(template: str, status: int = 200, **context):
+    """Render with the helpers every discovery page uses."""
+    return render_template(template, photo_url=photo_url, format_duration=format_duration, short_when=short_when,
+                           category_label=category_label, accessibility_label=accessibility_label,
+                           default_timezone=current_app.config["DEFAULT_TIMEZONE"], **context), status
+
+
+def _choices(form, options: dict) -> None:
+    if hasattr(form, "department"):
+        form.department.choices = [("", _("Any department"))] + [(str(d.id), d.name) for d in options["departments"]]
+    form.district.choices = [("", _("Any district"))] + [(d, d) for d in options["districts"]]
+    if hasattr(form, "amenity"):
+        form.amenity.choices = [(a, a) for a in options["amenities"]]
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+# --- the catalogue ------------------------------------------------------------------------
+
+@bp.get("/facilities")
+def catalogue():
+    form = CatalogueForm(request.args)
+    _choices(form, search.filter_options())
+    if request.args and not form.validate():
+        return _render("facilities/catalogue.html", 422, form=form, facilities=[], total=0, page=1,
+                       per_page=PER_PAGE, states={}, when=search.SearchTime())
+    query = search.CatalogueQuery(
+        text=(form.q.data or "").strip(), category=form.category.data or None,
+        department_id=_int(form.department.data), district=form.district.data or None,
+        min_capacity=form.size.data, amenities=form.amenity.data or [], accessibility=form.accessibility.data or [],
+        sort=form.sort.data or "name")
+    when = search.SearchTime(date=form.date.data, time=form.time.data, size=form.size.data,
+                             duration=timedelta(minutes=form.duration.data) if form.duration.data else None)
+    page = form.page.data or 1
+    facilities, total = paginate(search.catalogue_select(query), page, PER_PAGE)
+    states = search.free_states(facilities, utcnow(), when)
+    return _render("facilities/catalogue.html", form=form, facilities=facilities, total=total, page=page,
+                   per_page=PER_PAGE, states=states, when=when)
+
+
+# --- find a time --------------------------------------------------------------------------
+
+@bp.get("/facilities/find")
+def find():
+    form = FindTimeForm(request.args)
+    _choices(form, search.filter_options())
+    today = utcnow().astimezone(ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).date()
+    if "date_from" not in request.args:
+        form.date_from.data = today
+        form.date_to.data = today + timedelta(days=4)
+        return _render("facilities/find.html", form=form, searched=False)
+    if not form.validate():
+        return _render("facilities/find.html", 422, form=form, searched=False)
+    duration = timedelta(minutes=form.duration.data)
+    request_ = search.TimeRequest(
+        first_day=form.date_from.data, last_day=form.date_to.data, duration=duration, size=form.size.data,
+        earliest=form.earliest.data, latest=form.latest.data, category=form.category.data or None,
+        district=form.district.data or None)
+    matches = search.find_time(request_, utcnow())
+    page = form.page.data or 1
+    shown = matches[(page - 1) * PER_PAGE:page * PER_PAGE]
+    search.cards([m.facility.id for m in shown])
+    when = search.SearchTime(duration=duration, size=form.size.data)
+    results = []
+    for match in shown:
+        links = StartLinks(match.facility, when)
+        results.append((match, links(match.first_start), _days(match.start_times(duration), match.slot, links)))
+    return _render("facilities/find.html", form=form, searched=True, results=results, total=len(matches),
+                   page=page, per_page=PER_PAGE)
+
+
+@dataclass(frozen=True)
+class StartLink:
+    start: datetime
+    label: str  # the local time, "14:00"
+    url: str
+
+
+class StartLinks:
+    """Links to a facility's page with a start and the search pre-filled for booking. A week
+    of a 24-hour facility has hundreds of starts, so the URL is built once and filled in."""
+
+    def __init__(self, facility: Facility, when: search.SearchTime):
+        self.zone = ZoneInfo(facility.timezone)
+        rest = {k: v for k, v in when.params().items() if k in ("duration", "size")}
+        self.base = url_for("facilities.detail", slug=facility.slug)
+        self.tail = "".join(f"&{k}={v}" for k, v in rest.items()) + "#booking"
+
+    def __call__(self, start: datetime) -> StartLink:
+        local = start.astimezone(self.zone)
+        label = local.strftime("%H:%M")
+        return StartLink(start, label, f"{self.base}?date={local.date().isoformat()}&time={label}{self.tail}")
+
+
+def _days(starts: list[datetime], slot: timedelta, links: StartLinks) -> list[tuple[date, list, list]]:
+    """Start times by local day: (day, runs of consecutive starts as (first, last), every start)."""
+    days = []
+    for day, group in groupby(starts, key=lambda s: s.astimezone(links.zone).date()):
+        by_start = {s: links(s) for s in group}
+        runs = [(by_start[first], by_start[last]) for first, last in search.group_runs(list(by_start), slot)]
+        days.append((day, runs, list(by_start.values())))
+    return days
+
+
+# --- the facility page --------------------------------------------------------------------
+
+def _date_arg(name: str, parse) -> date | None:
+    try:
+        return parse(request.args.get(name, "")) if request.args.get(name) else None
+    except ValueError:
+        return None
+
+
+def _weekday_names() -> list[tuple[str, str]]:
+    """(abbreviated, full) weekday names, Monday first, in the user's language."""
+    short, wide = get_day_names("abbreviated", locale=get_locale()), get_day_names("wide", locale=get_locale())
+    return [(short[i], wide[i]) for i in range(7)]
+
+
+def _month(value: str) -> date:
+    return search.parse_date(f"{value}-01")
+
+
+@bp.get("/facilities/<slug>")
+def detail(slug: str):
+    facility = _load_facility(slug)
+    if facility is None or not can_view_facility(current_user, facility):
+        abort(404)
+    when = search.SearchTime.from_args(request.args)
+    zone = ZoneInfo(facility.timezone)
+    now = utcnow()
+    today = now.astimezone(zone).date()
+    monday = search.week_start(_date_arg("week", search.parse_date) or when.date or today)
+    first_of_month = _date_arg("month", _month) or search.month_start(monday)
+
+    window = search.calendar_window(monday, first_of_month, facility.timezone)
+    asked = when.start(facility.timezone)
+    if asked and when.duration:
+        window = Interval(min(window.start, asked - timedelta(days=1)),
+                          max(window.end, asked + when.duration + timedelta(days=1)))
+    load_for_schedules([facility.id])
+    found = availability_for([facility], window)[facility.id]
+    limits = limits_for(facility)
+
+    return _render(
+        "facilities/detail.html", facility=facility, when=when, search_params=when.params(), limits=limits,
+        today=today, this_week=search.week_start(today).isoformat(), weekday_names=_weekday_names(),
+        booking_minutes=int((when.duration or limits.min_duration).total_seconds() // 60),
+        manage_url=url_for("facilities.manage.facility", facility_id=facility.id)
+        if can_manage_facility(current_user, facility) and "facilities.manage.facility" in current_app.view_functions
+        else None,
+        has_booking_form=_template_exists(BOOKING_TEMPLATE),
+        map_tiles=current_app.config["MAP_TILE_URL"],
+        map_attribution=current_app.config["MAP_ATTRIBUTION"],
+        rules=rule_sentences(facility, limits), check=_check_search(facility, limits, found, when, now),
+        is_public=facility.status == FacilityStatus.published,
+        monday=monday, week=search.week_rows(found, monday, facility.timezone, now),
+        week_days=[monday + timedelta(days=i) for i in range(7)],
+        first_of_month=first_of_month, month=search.month_weeks(found, first_of_month, facility.timezone, today),
+        prev_week=(monday - timedelta(days=7)).isoformat(), next_week=(monday + timedelta(days=7)).isoformat(),
+        prev_month=(first_of_month - timedelta(days=1)).strftime("%Y-%m"),
+        next_month=(first_of_month + timedelta(days=31)).strftime("%Y-%m"))
+
+
+BOOKING_TEMPLATE = "reservations/_facility_booking.html"
+
+
+def _template_exists(name: str) -> bool:
+    try:
+        current_app.jinja_env.get_template(name)
+    except TemplateNotFound:
+        return False
+    return True
+
+
+def _load_facility(slug: str) -> Facility | None:
+    return db.session.scalar(select(Facility).where(Facility.slug == slug).options(
+        selectinload(Facility.department), selectinload(Facility.amenities), selectinload(Facility.accessibility),
+        selectinload(Facility.photos), selectinload(Facility.terms)))
+
+
+def _check_search(facility: Facility, limits: BookingLimits, found, when: search.SearchTime, now: datetime):
+    """Whether the searched time can be booked here, why not, and the next times that can."""
+    if not (when.date and when.time and when.duration):
+        return None
+    start = when.start(facility.timezone)
+    problems = []
+    if when.size and when.size > facility.capacity:
+        problems.append(_("This facility takes at most %(num)d people.", num=facility.capacity))
+    if not limits.allows_duration(when.duration):
+        problems.append(_("Bookings here last from %(min)s to %(max)s.", min=format_duration(limits.min_duration),
+                          max=format_duration(limits.longest) if limits.longest else _("any length")))
+    earliest, latest = limits.start_bounds(now)
+    if start < earliest:
+        problems.append(_("This is too soon: book at least %(notice)s ahead.",
+                          notice=format_duration(limits.min_notice)))
+    elif start > latest:
+        problems.append(_("This is too far ahead: book at most %(days)s ahead.",
+                          days=format_duration(limits.max_advance)))
+    elif first_fit(found.free, when.duration, limits.slot, facility.timezone, earliest=start, latest=start) != start:
+        problems.append(_("This time is not free (or not on the booking grid of every %(slot)s).",
+                          slot=format_duration(limits.slot)))
+    suggestions = []
+    if problems and limits.allows_duration(when.duration):
+        for candidate in iter_start_times(found.free, when.duration, limits.slot, facility.timezone,
+                                          earliest=max(start, earliest), latest=latest):
+            suggestions.append(candidate)
+            if len(suggestions) == SUGGESTIONS:
+                break
+    return {"start": start, "end": start + when.duration, "problems": problems, "suggestions": suggestions}
+
+
+def rule_sentences(facility: Facility, limits: BookingLimits) -> list[str]:
+    """The booking rules in plain words, for before anyone picks a time."""
+    rules = facility.rules
+    sentences = [
+        _("Book at least %(notice)s and at most %(advance)s ahead.", notice=format_duration(limits.min_notice),
+          advance=format_duration(limits.max_advance)) if limits.min_notice else
+        _("Book at short notice, up to %(advance)s ahead.", advance=format_duration(limits.max_advance)),
+        _("A booking lasts at least %(min)s and at most %(max)s.", min=format_duration(limits.min_duration),
+          max=format_duration(limits.longest)) if limits.longest else
+        _("A booking lasts at least %(min)s, with no upper limit.", min=format_duration(limits.min_duration)),
+        _("Bookings can start every %(slot)s, counted from midnight.", slot=format_duration(limits.slot)),
+        _("Bookings can last several days.") if limits.allow_multi_day else _("A booking lasts a day at most."),
+    ]
+    if limits.buffer_before and limits.buffer_after:
+        sentences.append(_("%(before)s before and %(after)s after each booking are kept free for setting up "
+                           "and clearing away.", before=format_duration(limits.buffer_before),
+                           after=format_duration(limits.buffer_after)))
+    elif limits.buffer_before:
+        sentences.append(_("%(before)s before each booking is kept free for setting up.",
+                           before=format_duration(limits.buffer_before)))
+    elif limits.buffer_after:
+        sentences.append(_("%(after)s after each booking is kept free for clearing away.",
+                           after=format_duration(limits.buffer_after)))
+    if rules is None:
+        return sentences
+    if rules.max_active_per_organisation:
+        sentences.append(ngettext("An organisation can have %(num)d active booking here at a time.",
+                                  "An organisation can have %(num)d active bookings here at a time.",
+                                  rules.max_active_per_organisation))
+    sentences.append(_approval_sentence(rules))
+    if rules.late_cancellation == LateCancellation.fee:
+        sentences.append(_("Cancel free of charge until %(deadline)s before the start; later, a fee applies.",
+                           deadline=format_duration(timedelta(hours=rules.cancellation_deadline_hours))))
+    else:
+        sentences.append(_("Cancel until %(deadline)s before the start; after that a booking cannot be cancelled.",
+                           deadline=format_duration(timedelta(hours=rules.cancellation_deadline_hours))))
+    return sentences
+
+
+def _approval_sentence(rules) -> str:
+    if rules.approval_policy == ApprovalPolicy.automatic:
+        return _("A booking that meets these rules is confirmed at once.")
+    if rules.approval_policy == ApprovalPolicy.manual:
+        return _("A manager approves each booking request.")
+    conditions = []
+    if rules.manual_actor_types:
+        conditions.append(_("from %(types)s", types=", ".join(
+            str(ACTOR_TYPE_LABELS.get(ActorType(t), t)) if t in ActorType.__members__ else t
+            for t in rules.manual_actor_types)))
+    if rules.manual_above_minutes:
+        conditions.append(_("longer than %(duration)s",
+                            duration=format_duration(timedelta(minutes=rules.manual_above_minutes))))
+    if not conditions:
+        return _("A booking that meets these rules is confirmed at once.")
+    return _("A manager approves requests %(conditions)s; others are confirmed at once.",
+             conditions=_(" or ").join(conditions))

@@ -1,0 +1,228 @@
+"""JSON routes for discovery: the catalogue, one facility, and its availability.
+
+Public and stable: a regional portal federates several cities through these. Times are ISO 8601
+with the offset of the facility's time zone; a timestamp without an offset is refused.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from flask import url_for
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from booking.api import api_user, route
+from booking.api.pagination import Page, PageQuery, page_of
+from booking.errors import NotFound
+from booking.extensions import db
+from booking.facilities import search
+from booking.facilities.availability import Interval
+from booking.facilities.models import Facility
+from booking.facilities.rules import can_view_facility
+from booking.facilities.schedules import availability_for, load_for_schedules
+from booking.facilities.views import photo_url
+
+MAX_WINDOW_DAYS = 62
+
+
+def _plus_restored(value):
+    """'2026-12-01T08:00:00 02:00' → '…+02:00': an unencoded '+' in a query string arrives as
+    a space, and refusing the commonest client mistake helps nobody."""
+    if isinstance(value, str):
+        return re.sub(r" (\d{2}:?\d{2})$", r"+\1", value)
+    return value
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_plus_restored)]
+
+
+def _check_window(start: datetime | None, end: datetime | None, names: str) -> None:
+    if (start is None) != (end is None):
+        raise ValueError(f"give both {names} or neither")
+    if start is not None:
+        if not (search.FIRST_DATE <= start.date() and end.date() <= search.LAST_DATE):
+            raise ValueError(f"{names}: between {search.FIRST_DATE} and {search.LAST_DATE}")
+        if end <= start:
+            raise ValueError(f"{names}: the end must be after the start")
+        if end - start > timedelta(days=MAX_WINDOW_DAYS):
+            raise ValueError(f"{names}: at most {MAX_WINDOW_DAYS} days at a time")
+
+
+class FacilityQuery(PageQuery):
+    category: str | None = Field(None, description="category code, e.g. `meeting_room`")
+    department: int | None = Field(None, description="department id")
+    district: str | None = None
+    min_capacity: int | None = Field(None, ge=0, description="takes at least this many people")
+    amenity: list[str] = Field(default_factory=list, description="has every named amenity (repeatable)")
+    accessibility: list[str] = Field(default_factory=list,
+                                     description="has every accessibility feature, e.g. `step_free_access` (repeatable)")
+    q: str | None = Field(None, max_length=100, description="name contains")
+    free_from: Instant | None = Field(None, description="with free_to: only facilities with some free time then")
+    free_to: Instant | None = None
+
+    @model_validator(mode="after")
+    def _window(self):
+        _check_window(self.free_from, self.free_to, "free_from and free_to")
+        return self
+
+
+class AvailabilityQuery(BaseModel):
+    from_: Instant = Field(alias="from", description="start of the window, ISO 8601 with offset")
+    to: Instant = Field(description=f"end of the window (at most {MAX_WINDOW_DAYS} days after `from`)")
+
+    @model_validator(mode="after")
+    def _window(self):
+        _check_window(self.from_, self.to, "from and to")
+        return self
+
+
+class AmenityOut(BaseModel):
+    name: str
+    quantity: int
+
+
+class PhotoOut(BaseModel):
+    url: str
+    alt_text: str
+    width: int
+    height: int
+
+
+class RulesOut(BaseModel):
+    slot_minutes: int
+    min_duration_minutes: int
+    max_duration_minutes: int | None
+    min_notice_minutes: int
+    max_advance_days: int
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+    allow_multi_day: bool
+    max_active_per_organisation: int | None
+    approval_policy: str
+    cancellation_deadline_hours: int
+    late_cancellation: str
+
+
+class FacilityOut(BaseModel):
+    id: int
+    slug: str
+    name: str
+    category: str
+    department_id: int
+    department: str
+    description: str
+    address: str
+    district: str
+    latitude: float | None
+    longitude: float | None
+    capacity: int
+    area_m2: float | None
+    house_rules: str
+    timezone: str
+    status: str
+    amenities: list[AmenityOut]
+    accessibility: list[str]
+    photos: list[PhotoOut]
+    rules: RulesOut | None
+    url: str = Field(description="the facility's public page")
+
+
+class IntervalOut(BaseModel):
+    start: datetime
+    end: datetime
+
+
+class AvailabilityOut(BaseModel):
+    timezone: str
+    open: list[IntervalOut]
+    busy: list[IntervalOut]
+    free: list[IntervalOut]
+
+
+def facility_out(facility: Facility) -> FacilityOut:
+    rules = facility.rules
+    return FacilityOut(
+        id=facility.id, slug=facility.slug, name=facility.name, category=facility.category,
+        department_id=facility.department_id, department=facility.department.name,
+        description=facility.description or "", address=facility.address or "", district=facility.district or "",
+        latitude=facility.latitude, longitude=facility.longitude, capacity=facility.capacity,
+        area_m2=float(facility.area_m2) if facility.area_m2 is not None else None,
+        house_rules=facility.house_rules or "", timezone=facility.timezone, status=facility.status.value,
+        amenities=[AmenityOut(name=a.name, quantity=a.quantity) for a in facility.amenities],
+        accessibility=[a.feature for a in facility.accessibility],
+        photos=[PhotoOut(url=url, alt_text=p.alt_text, width=p.width, height=p.height)
+                for p in facility.photos if (url := photo_url(p, "full"))],
+        rules=RulesOut(
+            slot_minutes=rules.slot_minutes, min_duration_minutes=rules.min_duration_minutes,
+            max_duration_minutes=rules.max_duration_minutes, min_notice_minutes=rules.min_notice_minutes,
+            max_advance_days=rules.max_advance_days, buffer_before_minutes=rules.buffer_before_minutes,
+            buffer_after_minutes=rules.buffer_after_minutes, allow_multi_day=rules.allow_multi_day,
+            max_active_per_organisation=rules.max_active_per_organisation,
+            approval_policy=rules.approval_policy.value,
+            cancellation_deadline_hours=rules.cancellation_deadline_hours,
+            late_cancellation=rules.late_cancellation.value) if rules else None,
+        url=url_for("facilities.detail", slug=facility.slug, _external=True),
+    )
+
+
+_FULL = (selectinload(Facility.department), selectinload(Facility.amenities), selectinload(Facility.accessibility),
+         selectinload(Facility.photos), selectinload(Facility.rules))
+
+
+@route("/facilities", summary="Published facilities, filtered", tag="facilities", auth="public",
+       query=FacilityQuery, response=Page[FacilityOut])
+def list_facilities(query: FacilityQuery):
+    """The public catalogue, sorted by name. With `free_from` and `free_to`, only facilities
+    that have some free time (open, not booked, buffers counted) in that window."""
+    catalogue = search.CatalogueQuery(
+        text=(query.q or "").strip(), category=query.category, department_id=query.department,
+        district=query.district, min_capacity=query.min_capacity, amenities=query.amenity,
+        accessibility=query.accessibility)
+    if query.free_from is None:
+        return page_of(search.catalogue_select(catalogue).options(*_FULL), query, facility_out)
+    window = Interval(query.free_from, query.free_to)
+    facilities = load_for_schedules(search.catalogue_ids(catalogue))
+    found = availability_for(facilities, window)
+    free = sorted((f for f in facilities if found[f.id].free), key=lambda f: (f.name.lower(), f.id))
+    total = len(free)
+    page_ids = [f.id for f in free[(query.page - 1) * query.per_page:query.page * query.per_page]]
+    loaded = {f.id: f for f in db.session.scalars(select(Facility).where(Facility.id.in_(page_ids)).options(*_FULL))}
+    items = [loaded[i] for i in page_ids]
+    return Page(items=[facility_out(f) for f in items], total=total, page=query.page, per_page=query.per_page)
+
+
+def _visible(facility_id: int) -> Facility:
+    facility = db.session.scalar(select(Facility).where(Facility.id == facility_id).options(*_FULL))
+    # Someone who may not see a draft is told it does not exist, as for the HTML page.
+    if facility is None or not can_view_facility(api_user(), facility):
+        raise NotFound("No published facility has this id.")
+    return facility
+
+
+@route("/facilities/<int:facility_id>", summary="One facility", tag="facilities", auth="optional",
+       response=FacilityOut, errors=(404,))
+def get_facility(facility_id: int):
+    """A published facility; its managers also see it while it is a draft or archived."""
+    return facility_out(_visible(facility_id))
+
+
+@route("/facilities/<int:facility_id>/availability", summary="Open, busy and free time of a facility",
+       tag="facilities", auth="optional", query=AvailabilityQuery, response=AvailabilityOut, errors=(404,))
+def facility_availability(facility_id: int, query: AvailabilityQuery):
+    """Intervals `[start, end)` within the window, with offsets in the facility's time zone.
+    `busy` includes the buffers kept around bookings; `free` is open time a new booking may
+    use, keeping the facility's own buffers clear of busy time."""
+    facility = _visible(facility_id)
+    load_for_schedules([facility.id])
+    found = availability_for([facility], Interval(query.from_, query.to))[facility.id]
+    zone = ZoneInfo(facility.timezone)
+
+    def out(intervals):
+        return [IntervalOut(start=i.start.astimezone(zone), end=i.end.astimezone(zone)) for i in intervals]
+
+    return AvailabilityOut(timezone=facility.timezone, open=out(found.open), busy=out(found.busy),
+                           free=out(found.free))

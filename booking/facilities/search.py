@@ -1,0 +1,349 @@
+"""Finding a facility: the catalogue's filters and sorting, when each result is free, find-a-time,
+and the week and month calendars of a facility's page.
+
+Every function here issues a fixed number of queries however many facilities it handles:
+schedules come from `load_for_schedules` and `availability_for`, never one facility at a time.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import selectinload
+
+from booking.accounts.models import Department
+from booking.extensions import db
+from booking.facilities.availability import (CELL_CLOSED, DAY, Availability, FreeState, Interval, cell_state, clip, day_load,
+                                             day_windows, first_fit, free_state, intersect, iter_start_times,
+                                             local_day_bounds, local_instant)
+from booking.facilities.models import Facility, FacilityAccessibility, FacilityAmenity, FacilityStatus
+from booking.facilities.schedules import availability_for, limits_for, load_for_schedules
+
+# How many days ahead a result card looks for free time.
+CARD_DAYS = 7
+WRONG_DURATION = "wrong_duration"
+
+
+# --- the catalogue ------------------------------------------------------------------------
+
+@dataclass
+class CatalogueQuery:
+    text: str = ""
+    category: str | None = None
+    department_id: int | None = None
+    district: str | None = None
+    min_capacity: int | None = None
+    amenities: list[str] = field(default_factory=list)
+    accessibility: list[str] = field(default_factory=list)
+    sort: str = "name"
+
+
+def _filtered(stmt: Select, query: CatalogueQuery) -> Select:
+    stmt = stmt.where(Facility.status == FacilityStatus.published)
+    if query.text:
+        stmt = stmt.where(Facility.name.icontains(query.text, autoescape=True))
+    if query.category:
+        stmt = stmt.where(Facility.category == query.category)
+    if query.department_id:
+        stmt = stmt.where(Facility.department_id == query.department_id)
+    if query.district:
+        stmt = stmt.where(Facility.district == query.district)
+    if query.min_capacity:
+        stmt = stmt.where(Facility.capacity >= query.min_capacity)
+    for name in query.amenities:  # every one asked for
+        stmt = stmt.where(exists().where(FacilityAmenity.facility_id == Facility.id,
+                                         func.lower(FacilityAmenity.name) == name.lower()))
+    for feature in query.accessibility:
+        stmt = stmt.where(exists().where(FacilityAccessibility.facility_id == Facility.id,
+                                         FacilityAccessibility.feature == feature))
+    return stmt
+
+
+SORTS = {
+    "name": (func.lower(Facility.name), Facility.id),
+    "capacity": (Facility.capacity, func.lower(Facility.name), Facility.id),
+    "capacity_desc": (Facility.capacity.desc(), func.lower(Facility.name), Facility.id),
+    # Never measured (NULL) last on both databases, whatever their NULL ordering.
+    "least_used": (Facility.recent_utilisation.is_(None), Facility.recent_utilisation, func.lower(Facility.name),
+                   Facility.id),
+}
+
+
+def catalogue_select(query: CatalogueQuery) -> Select:
+    """Published facilities matching the query, sorted, with what a result card shows."""
+    return (_filtered(select(Facility), query).order_by(*SORTS.get(query.sort, SORTS["name"]))
+            .options(selectinload(Facility.department), selectinload(Facility.photos),
+                     selectinload(Facility.accessibility)))
+
+
+def catalogue_ids(query: CatalogueQuery) -> Select:
+    return _filtered(select(Facility.id), query)
+
+
+def filter_options() -> dict:
+    """Departments, districts and amenities that published facilities have (three queries)."""
+    published = select(Facility.id).where(Facility.status == FacilityStatus.published)
+    departments = db.session.scalars(select(Department).where(Department.id.in_(
+        select(Facility.department_id).where(Facility.status == FacilityStatus.published))).order_by(Department.name))
+    districts = db.session.scalars(select(Facility.district).distinct().where(
+        Facility.status == FacilityStatus.published, Facility.district != "").order_by(Facility.district))
+    amenities: dict[str, str] = {}
+    for name in db.session.scalars(select(FacilityAmenity.name).distinct().where(
+            FacilityAmenity.facility_id.in_(published)).order_by(FacilityAmenity.name)):
+        amenities.setdefault(name.lower(), name)
+    return {"departments": list(departments), "districts": list(districts),
+            "amenities": sorted(amenities.values(), key=str.lower)}
+
+
+def cards(ids: list[int]) -> dict[int, Facility]:
+    """Facilities with what a result card shows, in one query per relation."""
+    stmt = select(Facility).where(Facility.id.in_(ids)).options(
+        selectinload(Facility.department), selectinload(Facility.photos), selectinload(Facility.accessibility),
+        selectinload(Facility.amenities))
+    return {f.id: f for f in db.session.scalars(stmt)}
+
+
+# --- when, carried from a search into a facility's page -----------------------------------
+
+# Dates a link may carry: far enough for any booking, near enough that date arithmetic on a
+# shown week or month never overflows.
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2200, 12, 31)
+
+
+def parse_date(value: str) -> date:
+    """An ISO date within FIRST_DATE..LAST_DATE, else ValueError."""
+    day = date.fromisoformat(value)
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError("date out of range")
+    return day
+
+
+@dataclass(frozen=True)
+class SearchTime:
+    """The date, time, duration and size of a search."""
+    date: date | None = None
+    time: time | None = None
+    duration: timedelta | None = None
+    size: int | None = None
+
+    @classmethod
+    def from_args(cls, args) -> SearchTime:
+        """From a query string, ignoring what does not parse (a shared link must not break)."""
+        def parse(name, convert):
+            try:
+                return convert(args.get(name, "")) if args.get(name) else None
+            except ValueError:
+                return None
+
+        minutes = parse("duration", int)
+        size = parse("size", int)
+        return cls(date=parse("date", parse_date), time=parse("time", time.fromisoformat),
+                   duration=timedelta(minutes=minutes) if minutes and 0 < minutes <= 60 * 24 * 366 else None,
+                   size=size if size and size > 0 else None)
+
+    def params(self) -> dict:
+        """Query parameters for links that carry the search on."""
+        values = {"date": self.date.isoformat() if self.date else None,
+                  "time": self.time.strftime("%H:%M") if self.time else None,
+                  "duration": int(self.duration.total_seconds() // 60) if self.duration else None,
+                  "size": self.size}
+        return {k: v for k, v in values.items() if v is not None}
+
+    def start(self, tz: str) -> datetime | None:
+        """The searched instant in the facility's time zone (the day's start without a time)."""
+        if self.date is None:
+            return None
+        return local_instant(self.date, self.time or time(0), ZoneInfo(tz))
+
+    def __bool__(self):
+        return bool(self.params())
+
+
+def within(found: Availability, window: Interval) -> Availability:
+    return Availability(found.timezone, clip(found.open, window), clip(found.busy, window), clip(found.free, window))
+
+
+def free_states(facilities: list[Facility], now: datetime, when: SearchTime = SearchTime(),
+                days: int = CARD_DAYS) -> dict[int, FreeState]:
+    """What each result card says about free time: over the next `days` days, or from the
+    searched date and time, for the searched duration. One batch for all the cards."""
+    if not facilities:
+        return {}
+    facilities = load_for_schedules([f.id for f in facilities])
+    starts = {f.id: max(when.start(f.timezone) or now, now) for f in facilities}
+    window = Interval(min(starts.values()), max(starts.values()) + timedelta(days=days))
+    found = availability_for(facilities, window)
+    states = {}
+    for facility in facilities:
+        limits = limits_for(facility)
+        if when.duration and not limits.allows_duration(when.duration):
+            states[facility.id] = FreeState(WRONG_DURATION)
+            continue
+        start = starts[facility.id]
+        own = within(found[facility.id], Interval(start, start + timedelta(days=days)))
+        states[facility.id] = free_state(own, limits, now, when.duration,
+                                         earliest=start if when.date else None)
+    return states
+
+
+# --- find a time --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TimeRequest:
+    """'I need 3 hours for 20 people between Monday and Friday' (dates in each facility's
+    local time; `earliest`/`latest` limit the time of day)."""
+    first_day: date
+    last_day: date
+    duration: timedelta
+    size: int | None = None
+    earliest: time | None = None
+    latest: time | None = None
+    category: str | None = None
+    district: str | None = None
+
+    def windows(self, tz: str) -> list[Interval]:
+        """Where a booking may lie: each day's allowed hours; a booking of a day or more
+        starts after `earliest` on some day and ends by `latest` on a later one."""
+        if self.duration >= DAY:
+            first = day_windows(self.first_day, self.first_day, tz, self.earliest, None)[0]
+            last = day_windows(self.last_day, self.last_day, tz, None, self.latest)[0]
+            return [Interval(first.start, last.end)]
+        return day_windows(self.first_day, self.last_day, tz, self.earliest, self.latest)
+
+
+@dataclass
+class Match:
+    """A facility that can take the request, and where in its free time a booking may lie."""
+    facility: Facility
+    first_start: datetime
+    fit: list[Interval]
+    earliest: datetime
+    latest: datetime
+    slot: timedelta
+
+    def start_times(self, duration: timedelta) -> list[datetime]:
+        return list(iter_start_times(self.fit, duration, self.slot, self.facility.timezone,
+                                     earliest=self.earliest, latest=self.latest))
+
+
+def find_time(request: TimeRequest, now: datetime) -> list[Match]:
+    """Published facilities that can take the request, soonest first: big enough, allowing
+    the duration, open, free (buffers included) and bookable by notice and advance."""
+    ids = select(Facility.id).where(Facility.status == FacilityStatus.published)
+    if request.size:
+        ids = ids.where(Facility.capacity >= request.size)
+    if request.category:
+        ids = ids.where(Facility.category == request.category)
+    if request.district:
+        ids = ids.where(Facility.district == request.district)
+    loaded = load_for_schedules(ids)
+    limits = {f.id: limits_for(f) for f in loaded}
+    facilities = [f for f in loaded if limits[f.id].allows_duration(request.duration)]
+    if not facilities:
+        return []
+    bounds = [local_day_bounds(day, ZoneInfo(tz)) for tz in {f.timezone for f in facilities}
+              for day in (request.first_day, request.last_day)]
+    window = Interval(min(b.start for b in bounds), max(b.end for b in bounds))
+    found = availability_for(facilities, window)
+    windows = {tz: request.windows(tz) for tz in {f.timezone for f in facilities}}
+    matches = []
+    for facility in facilities:
+        own = limits[facility.id]
+        fit = intersect(found[facility.id].free, windows[facility.timezone])
+        earliest, latest = own.start_bounds(now)
+        first = first_fit(fit, request.duration, own.slot, facility.timezone, earliest=earliest, latest=latest)
+        if first is not None:
+            matches.append(Match(facility, first, fit, earliest, latest, own.slot))
+    matches.sort(key=lambda m: (m.first_start, m.facility.name.lower(), m.facility.id))
+    return matches
+
+
+def group_runs(starts: list[datetime], slot: timedelta) -> list[tuple[datetime, datetime]]:
+    """Consecutive starts one slot apart as (first, last) runs: '08:00 to 17:00'."""
+    runs: list[tuple[datetime, datetime]] = []
+    for start in starts:
+        if runs and start - runs[-1][1] == slot:
+            runs[-1] = (runs[-1][0], start)
+        else:
+            runs.append((start, start))
+    return runs
+
+
+# --- the facility page's calendars --------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cell:
+    start: datetime
+    state: str
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def calendar_window(monday: date, first_of_month: date, tz: str) -> Interval:
+    """One window covering the shown week and month, so the page needs one computation."""
+    zone = ZoneInfo(tz)
+    last_of_month = first_of_month.replace(day=calendar.monthrange(first_of_month.year, first_of_month.month)[1])
+    first = min(monday, first_of_month)
+    last = max(monday + timedelta(days=6), last_of_month)
+    return Interval(local_day_bounds(first, zone).start, local_day_bounds(last, zone).end)
+
+
+PAST, SKIPPED = "past", "skipped"
+
+
+def week_rows(found: Availability, monday: date, tz: str, now: datetime) -> list[tuple[time, list[Cell]]]:
+    """Hour rows × seven days, from the week's first opening hour to its last (all 24 hours
+    if it is open around the clock, none if it is closed all week). Each hour is a wall-clock
+    hour: on the spring DST day 03:00 does not exist ("skipped"), in autumn it lasts two.
+    Hours already over are "past"."""
+    zone = ZoneInfo(tz)
+    days = [monday + timedelta(days=i) for i in range(7)]
+    rows = []
+    for hour in range(24):
+        cells = []
+        for day in days:
+            start = local_instant(day, time(hour), zone)
+            end = local_instant(day + timedelta(days=1), time(0), zone) if hour == 23 else \
+                local_instant(day, time(hour + 1), zone)
+            state = cell_state(found, Interval(start, end))
+            if start == end:
+                state = SKIPPED
+            elif end <= now and state != CELL_CLOSED:
+                state = PAST
+            cells.append(Cell(start, state))
+        rows.append((time(hour), cells))
+    shown = [i for i, (_, cells) in enumerate(rows) if any(c.state not in (CELL_CLOSED, SKIPPED) for c in cells)]
+    return rows[shown[0]:shown[-1] + 1] if shown else []
+
+
+@dataclass(frozen=True)
+class MonthDay:
+    day: date
+    label: str
+    booked: float
+
+
+def month_weeks(found: Availability, first_of_month: date, tz: str, today: date) -> list[list[MonthDay | None]]:
+    """The month as weeks (Monday first) of days labelled by how booked they are (days before
+    `today` are "past"); None pads the first and last week."""
+    zone = ZoneInfo(tz)
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first_of_month.year, first_of_month.month):
+        row = []
+        for day in week:
+            if day.month != first_of_month.month:
+                row.append(None)
+                continue
+            label, booked = day_load(found, local_day_bounds(day, zone))
+            row.append(MonthDay(day, PAST if day < today else label, booked))
+        weeks.append(row)
+    return weeks

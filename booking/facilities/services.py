@@ -1,0 +1,834 @@
+"""Facility use cases for managers: details, status, hours, closures, rules, terms, questions, photos.
+
+Each function checks its input, collecting every reason before it refuses (RuleViolation),
+then changes the session and writes an audit event on the facility. The caller commits
+once (a view, the CLI or the CSV importer), so a whole import is one transaction and a
+refused change leaves nothing behind.
+"""
+from __future__ import annotations
+
+import enum
+import io
+import re
+import unicodedata
+import uuid
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import func, select
+
+from booking.accounts.models import ActorType, Department
+from booking.audit.services import record, snapshot
+from booking.database import utcnow
+from booking.errors import RuleViolation
+from booking.extensions import db
+from booking.facilities.availability import local_instant
+from booking.facilities.models import (ACCESSIBILITY_FEATURES, CATEGORIES, ApprovalPolicy, BookingQuestion,
+                                       BookingRules, Closure, Facility, FacilityAccessibility, FacilityAmenity,
+                                       FacilityPhoto, FacilityStatus, FacilityTerms, LateCancellation,
+                                       OpeningHours, QuestionKind, SpecialOpening)
+from booking.storage import get_storage
+
+DETAIL_FIELDS = ("name", "department_id", "category", "description", "address", "district", "latitude",
+                 "longitude", "capacity", "area_m2", "house_rules", "timezone")
+EDITABLE_FIELDS = DETAIL_FIELDS + ("amenities", "accessibility")
+RULE_FIELDS = ("slot_minutes", "min_duration_minutes", "max_duration_minutes", "min_notice_minutes",
+               "max_advance_days", "buffer_before_minutes", "buffer_after_minutes", "allow_multi_day",
+               "max_active_per_organisation", "approval_policy", "manual_actor_types", "manual_above_minutes",
+               "cancellation_deadline_hours", "late_cancellation")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MAX_BUFFER_MINUTES = 24 * 60
+MAX_ADVANCE_DAYS = 5 * 365
+PHOTO_MAX_SIDE = 1600
+THUMB_MAX_SIDE = 480
+PHOTO_MAX_PIXELS = 60_000_000  # beyond this a "photo" is a decompression bomb, not a picture
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
+
+def _refuse(problems: dict[str, list[str]] | None = None, *reasons) -> None:
+    if problems or reasons:
+        raise RuleViolation(*reasons, field_errors={k: v for k, v in (problems or {}).items() if v})
+
+
+def _add(problems: dict[str, list[str]], name: str, message: str) -> None:
+    problems.setdefault(name, []).append(message)
+
+
+def _plain(value):
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _diff(before: dict, after: dict) -> tuple[dict, dict]:
+    """Only what changed, for a readable history."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+# --- text forms of hours and amenities (forms and the CSV share them) -----------------
+
+_TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
+
+
+def _parse_time(text: str, *, is_end: bool = False) -> time:
+    match = _TIME.match(text.strip())
+    if not match:
+        raise ValueError(_("'%(value)s' is not a time; write it as 08:00.", value=text.strip()))
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if is_end and hour == 24 and minute == 0:
+        return time(0)  # 24:00 is the next midnight: an end at or before the start ends next day
+    if hour > 23 or minute > 59:
+        raise ValueError(_("'%(value)s' is not a time of day.", value=text.strip()))
+    return time(hour, minute)
+
+
+def parse_intervals(text: str) -> list[tuple[time, time]]:
+    """'08:00-12:00, 13:00-20:00' → [(08:00, 12:00), (13:00, 20:00)]; empty text → [].
+    An end at or before the start (22:00-02:00, 00:00-24:00) runs into the next day."""
+    spans = []
+    for part in (p.strip() for p in (text or "").replace(";", ",").split(",")):
+        if not part:
+            continue
+        pieces = re.split(r"\s*[-–—]\s*", part)
+        if len(pieces) != 2:
+            raise ValueError(_("'%(value)s' is not an interval; write it as 08:00-16:00.", value=part))
+        spans.append((_parse_time(pieces[0]), _parse_time(pieces[1], is_end=True)))
+    return sorted(spans)
+
+
+def _fmt(t: time, is_end: bool = False) -> str:
+    return "24:00" if is_end and t == time(0) else t.strftime("%H:%M")
+
+
+def format_intervals(spans) -> str:
+    return ", ".join(f"{_fmt(s)}-{_fmt(e, True)}" for s, e in spans)
+
+
+def _parse_days(text: str) -> list[int]:
+    days: list[int] = []
+    names = [d.lower() for d in WEEKDAYS]
+    for piece in text.split(","):
+        bounds = [b.strip().lower()[:3] for b in piece.split("-")]
+        if len(bounds) not in (1, 2) or any(b not in names for b in bounds):
+            raise ValueError(_("'%(value)s' is not a weekday or a range of weekdays like Mon-Fri.", value=piece))
+        first, last = names.index(bounds[0]), names.index(bounds[-1])
+        if last < first:
+            raise ValueError(_("'%(value)s' runs backwards; write Mon-Fri, not Fri-Mon.", value=piece))
+        days.extend(range(first, last + 1))
+    return days
+
+
+def parse_week(text: str) -> dict[int, list[tuple[time, time]]]:
+    """'Mon-Fri 08:00-12:00,13:00-20:00; Sat 10:00-16:00' → {0: [...], …, 5: [...]}.
+    Days not named are closed. Raises ValueError with every problem found."""
+    week: dict[int, list[tuple[time, time]]] = {}
+    errors = []
+    for segment in (s.strip() for s in (text or "").split(";")):
+        if not segment:
+            continue
+        head, _sep, rest = segment.partition(" ")
+        try:
+            days = _parse_days(head)
+            spans = parse_intervals(rest)
+            if not spans:
+                raise ValueError(_("'%(value)s' names days but no hours.", value=segment))
+        except ValueError as exc:
+            errors.append(str(exc))
+            continue
+        for day in days:
+            if day in week:
+                errors.append(_("%(day)s is given twice.", day=WEEKDAYS[day]))
+            week[day] = spans
+    if errors:
+        raise ValueError(" ".join(errors))
+    return week
+
+
+def format_week(week: dict[int, list[tuple[time, time]]]) -> str:
+    """The compact form parse_week reads; consecutive days with equal hours are grouped."""
+    segments = []
+    day = 0
+    while day < 7:
+        spans = week.get(day)
+        if not spans:
+            day += 1
+            continue
+        last = day
+        while last + 1 < 7 and week.get(last + 1) == spans:
+            last += 1
+        days = WEEKDAYS[day] if last == day else f"{WEEKDAYS[day]}-{WEEKDAYS[last]}"
+        segments.append(f"{days} {format_intervals(spans).replace(', ', ',')}")
+        day = last + 1
+    return "; ".join(segments)
+
+
+def parse_amenities(text: str) -> dict[str, int]:
+    """'Projector:2; Wi-Fi' or one per line → {"Projector": 2, "Wi-Fi": 1}."""
+    amenities: dict[str, int] = {}
+    errors = []
+    for item in (i.strip() for i in re.split(r"[;\n]", text or "")):
+        if not item:
+            continue
+        name, sep, quantity = item.rpartition(":")
+        if not sep:
+            name, quantity = item, "1"
+        name = name.strip()
+        try:
+            amount = int(quantity.strip())
+        except ValueError:
+            errors.append(_("'%(value)s': the quantity after ':' must be a whole number.", value=item))
+            continue
+        if name.lower() in (n.lower() for n in amenities):
+            errors.append(_("'%(name)s' is listed twice.", name=name))
+        amenities[name] = amount
+    if errors:
+        raise ValueError(" ".join(errors))
+    return amenities
+
+
+def format_amenities(amenities: dict[str, int], separator: str = ";") -> str:
+    return separator.join(f"{name}:{quantity}" for name, quantity in amenities.items())
+
+
+# --- facility details ------------------------------------------------------------------
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100] or "facility"
+
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+# Slugs that are pages of their own under /facilities/.
+RESERVED_SLUGS = {"find"}
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)
+    if base in RESERVED_SLUGS:
+        base = f"{base}-1"
+    taken = set(db.session.scalars(select(Facility.slug).where(Facility.slug.like(f"{base}%"))))
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+def valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return "/" in name or name == "UTC"
+
+
+def facility_snapshot(facility: Facility) -> dict:
+    data = snapshot(facility, DETAIL_FIELDS)
+    data["amenities"] = {a.name: a.quantity for a in facility.amenities}
+    data["accessibility"] = sorted(a.feature for a in facility.accessibility)
+    return data
+
+
+def facility_problems(values: dict, facility: Facility | None = None) -> dict[str, list[str]]:
+    """Every reason the values (all of EDITABLE_FIELDS) cannot describe a facility."""
+    problems: dict[str, list[str]] = {}
+    name = values.get("name") or ""
+    if not name.strip():
+        _add(problems, "name", _("Give the facility a name."))
+    elif len(name) > 200:
+        _add(problems, "name", _("The name is longer than %(n)d characters.", n=200))
+    department_id = values.get("department_id")
+    if department_id is None or db.session.get(Department, department_id) is None:
+        _add(problems, "department_id", _("Choose a department."))
+    elif name.strip():
+        same = select(Facility.id).where(Facility.department_id == department_id,
+                                         func.lower(Facility.name) == name.strip().lower())
+        if facility is not None and facility.id is not None:
+            same = same.where(Facility.id != facility.id)
+        if db.session.scalar(same) is not None:
+            _add(problems, "name", _("This department already has a facility called '%(name)s'.", name=name.strip()))
+    if values.get("category") not in CATEGORIES:
+        _add(problems, "category", _("Choose one of the categories: %(list)s.", list=", ".join(CATEGORIES)))
+    capacity = values.get("capacity")
+    if not isinstance(capacity, int) or capacity < 0:
+        _add(problems, "capacity", _("The capacity is a number of people, 0 or more."))
+    area = values.get("area_m2")
+    if area is not None and area < 0:
+        _add(problems, "area_m2", _("The area cannot be negative."))
+    latitude, longitude = values.get("latitude"), values.get("longitude")
+    if (latitude is None) != (longitude is None):
+        _add(problems, "longitude" if latitude is not None else "latitude",
+             _("Give both the latitude and the longitude, or neither."))
+    if latitude is not None and not -90 <= latitude <= 90:
+        _add(problems, "latitude", _("The latitude is between -90 and 90."))
+    if longitude is not None and not -180 <= longitude <= 180:
+        _add(problems, "longitude", _("The longitude is between -180 and 180."))
+    if not valid_timezone(values.get("timezone") or ""):
+        _add(problems, "timezone", _("'%(value)s' is not a time zone; use a name like Europe/Helsinki.",
+                                     value=values.get("timezone") or ""))
+    for field, limit in (("address", 300), ("district", 100)):
+        if len(values.get(field) or "") > limit:
+            _add(problems, field, _("This is longer than %(n)d characters.", n=limit))
+    for amenity, quantity in (values.get("amenities") or {}).items():
+        if not amenity or len(amenity) > 100:
+            _add(problems, "amenities", _("An amenity needs a name of at most %(n)d characters.", n=100))
+        if not isinstance(quantity, int) or quantity < 1:
+            _add(problems, "amenities", _("'%(name)s': the quantity must be at least 1.", name=amenity))
+    unknown = [f for f in values.get("accessibility") or () if f not in ACCESSIBILITY_FEATURES]
+    if unknown:
+        _add(problems, "accessibility", _("Unknown accessibility features: %(list)s. Known: %(known)s.",
+                                          list=", ".join(unknown), known=", ".join(ACCESSIBILITY_FEATURES)))
+    return problems
+
+
+def normalise_details(values: dict) -> dict:
+    """Trimmed strings, area to 0.1 m², a sorted set of features."""
+    values = dict(values)
+    for field in ("name", "description", "address", "district", "house_rules", "timezone"):
+        if values.get(field) is not None:
+            values[field] = values[field].strip()
+    if values.get("area_m2") is not None:
+        values["area_m2"] = Decimal(str(values["area_m2"])).quantize(Decimal("0.1"))
+    for field in ("latitude", "longitude"):
+        if values.get(field) is not None:
+            values[field] = float(values[field])
+    if "amenities" in values:
+        values["amenities"] = {k.strip(): v for k, v in (values["amenities"] or {}).items()}
+    if "accessibility" in values:
+        values["accessibility"] = sorted(set(values["accessibility"] or ()))
+    return values
+
+
+def _apply_details(facility: Facility, values: dict) -> None:
+    for field in DETAIL_FIELDS:
+        if field in values:
+            setattr(facility, field, values[field])
+    if "amenities" in values:
+        existing = {a.name: a for a in facility.amenities}
+        facility.amenities = [existing.get(name) or FacilityAmenity(name=name) for name in values["amenities"]]
+        for amenity in facility.amenities:
+            amenity.quantity = values["amenities"][amenity.name]
+    if "accessibility" in values:
+        existing = {a.feature: a for a in facility.accessibility}
+        facility.accessibility = [existing.get(f) or FacilityAccessibility(feature=f)
+                                  for f in values["accessibility"]]
+
+
+def create_facility(*, actor=None, slug: str | None = None, **values) -> Facility:
+    """A new draft facility with default booking rules. `values` are EDITABLE_FIELDS."""
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown facility fields: {sorted(unknown)}")
+    values = normalise_details({"description": "", "address": "", "district": "", "house_rules": "",
+                                "capacity": 0, "timezone": current_app.config["DEFAULT_TIMEZONE"],
+                                "amenities": {}, "accessibility": [], **values})
+    problems = facility_problems(values)
+    if slug and (not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS):
+        _add(problems, "slug", _("A slug uses lower-case letters, digits and single hyphens."))
+    elif slug and db.session.scalar(select(Facility.id).where(Facility.slug == slug)) is not None:
+        _add(problems, "slug", _("Another facility already uses the slug '%(slug)s'.", slug=slug))
+    _refuse(problems)
+    facility = Facility(slug=slug or unique_slug(values["name"]), status=FacilityStatus.draft)
+    _apply_details(facility, values)
+    facility.rules = BookingRules(manual_actor_types=[])
+    db.session.add(facility)
+    db.session.flush()
+    record("facility.created", facility, actor=actor, after={"slug": facility.slug, **facility_snapshot(facility)})
+    return facility
+
+
+def update_facility(facility: Facility, *, actor=None, **values) -> bool:
+    """Change the given EDITABLE_FIELDS. Returns whether anything changed."""
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown facility fields: {sorted(unknown)}")
+    before = facility_snapshot(facility)
+    values = normalise_details(values)
+    current = {**before, "department_id": facility.department_id, "area_m2": facility.area_m2}
+    _refuse(facility_problems({**current, **values}, facility))
+    _apply_details(facility, values)
+    old, new = _diff(before, facility_snapshot(facility))
+    if not new:
+        return False
+    record("facility.updated", facility, actor=actor, before=old, after=new)
+    return True
+
+
+STATUS_ACTIONS = {FacilityStatus.published: "facility.published", FacilityStatus.archived: "facility.archived",
+                  FacilityStatus.draft: "facility.drafted"}
+
+
+def set_status(facility: Facility, status: FacilityStatus | str, *, actor=None) -> None:
+    """Publish, archive or return to draft. Only a facility with opening hours can be published."""
+    status = FacilityStatus(status)
+    if facility.status == status:
+        return
+    if status == FacilityStatus.published and not facility.opening_hours:
+        _refuse(None, _("Add opening hours before publishing: without them nobody can book %(name)s.",
+                         name=facility.name))
+    before = facility.status
+    facility.status = status
+    record(STATUS_ACTIONS[status], facility, actor=actor, before={"status": before}, after={"status": status})
+
+
+# --- opening hours ------------------------------------------------------------------------
+
+def _minutes(span: tuple[time, time]) -> tuple[int, int]:
+    start = span[0].hour * 60 + span[0].minute
+    end = span[1].hour * 60 + span[1].minute
+    return start, end if end > start else end + 24 * 60
+
+
+def spans_problems(spans: list[tuple[time, time]]) -> list[str]:
+    """Intervals of one day must not overlap (an end after midnight counts into the next day)."""
+    ordered = sorted(spans, key=_minutes)
+    return [_("%(a)s and %(b)s overlap.", a=format_intervals([a]), b=format_intervals([b]))
+            for a, b in zip(ordered, ordered[1:]) if _minutes(b)[0] < _minutes(a)[1]]
+
+
+def hours_versions(facility: Facility) -> dict[date, dict[int, list[tuple[time, time]]]]:
+    """{valid_from: {weekday: [(start, end), …]}} in date order."""
+    versions: dict[date, dict[int, list[tuple[time, time]]]] = {}
+    for row in facility.opening_hours:
+        versions.setdefault(row.valid_from, {}).setdefault(row.weekday, []).append((row.start_time, row.end_time))
+    for week in versions.values():
+        for spans in week.values():
+            spans.sort()
+    return dict(sorted(versions.items()))
+
+
+def version_on(facility: Facility, day: date) -> date | None:
+    """The valid_from of the hours that apply on `day`."""
+    earlier = [v for v in hours_versions(facility) if v <= day]
+    return max(earlier) if earlier else None
+
+
+def local_today(facility: Facility) -> date:
+    return utcnow().astimezone(ZoneInfo(facility.timezone)).date()
+
+
+def set_opening_hours(facility: Facility, valid_from: date, week: dict[int, list[tuple[time, time]]], *,
+                      actor=None) -> bool:
+    """Replace the weekly hours that start on `valid_from` (a new version if none starts then).
+    Returns whether anything changed."""
+    problems: dict[str, list[str]] = {}
+    if not isinstance(valid_from, date):
+        _add(problems, "valid_from", _("Give the date from which these hours apply."))
+    for day, spans in week.items():
+        for message in spans_problems(spans):
+            _add(problems, f"day_{day}", message)
+    if not any(week.values()):
+        _add(problems, "hours", _("Give the hours of at least one day. For a long break, add a closure instead."))
+    _refuse(problems)
+    versions = hours_versions(facility)
+    week = {day: sorted(spans) for day, spans in week.items() if spans}
+    old = versions.get(valid_from)
+    if old == week:
+        return False
+    facility.opening_hours = [h for h in facility.opening_hours if h.valid_from != valid_from] + [
+        OpeningHours(valid_from=valid_from, weekday=day, start_time=start, end_time=end)
+        for day, spans in week.items() for start, end in spans]
+    record("facility.hours_set", facility, actor=actor,
+           before={"valid_from": valid_from, "hours": format_week(old)} if old else None,
+           after={"valid_from": valid_from, "hours": format_week(week)})
+    return True
+
+
+def delete_hours_version(facility: Facility, valid_from: date, *, actor=None) -> None:
+    versions = hours_versions(facility)
+    if valid_from not in versions:
+        return
+    if len(versions) == 1 and facility.status == FacilityStatus.published:
+        _refuse(None, _("A published facility needs opening hours: add another version first, "
+                        "or return the facility to draft."))
+    facility.opening_hours = [h for h in facility.opening_hours if h.valid_from != valid_from]
+    record("facility.hours_deleted", facility, actor=actor,
+           before={"valid_from": valid_from, "hours": format_week(versions[valid_from])})
+
+
+# --- special openings and closures -------------------------------------------------------
+
+def set_special_opening(facility: Facility, day: date, spans: list[tuple[time, time]], reason: str, *,
+                        actor=None) -> None:
+    """Hours for one date that replace the weekly ones (all earlier special hours of that date go)."""
+    problems: dict[str, list[str]] = {}
+    reason = (reason or "").strip()
+    if not isinstance(day, date):
+        _add(problems, "date", _("Give the date."))
+    if not spans:
+        _add(problems, "hours", _("Give the opening hours of that day, e.g. 10:00-14:00."))
+    for message in spans_problems(spans):
+        _add(problems, "hours", message)
+    if not reason:
+        _add(problems, "reason", _("Say why the hours are different, e.g. 'Night of the Arts'."))
+    elif len(reason) > 300:
+        _add(problems, "reason", _("This is longer than %(n)d characters.", n=300))
+    _refuse(problems)
+    old = [o for o in facility.special_openings if o.date == day]
+    facility.special_openings = [o for o in facility.special_openings if o.date != day] + [
+        SpecialOpening(date=day, start_time=start, end_time=end, reason=reason) for start, end in sorted(spans)]
+    record("facility.special_opening_set", facility, actor=actor,
+           before={"date": day, "hours": format_intervals((o.start_time, o.end_time) for o in old),
+                   "reason": old[0].reason} if old else None,
+           after={"date": day, "hours": format_intervals(sorted(spans)), "reason": reason})
+
+
+def remove_special_opening(facility: Facility, day: date, *, actor=None) -> None:
+    old = [o for o in facility.special_openings if o.date == day]
+    if not old:
+        return
+    facility.special_openings = [o for o in facility.special_openings if o.date != day]
+    record("facility.special_opening_removed", facility, actor=actor,
+           before={"date": day, "hours": format_intervals((o.start_time, o.end_time) for o in old),
+                   "reason": old[0].reason})
+
+
+def closure_bounds(facility: Facility, start_date: date, end_date: date | None = None,
+                   start_time: time | None = None, end_time: time | None = None) -> tuple[datetime, datetime]:
+    """Local dates (and times) → a UTC interval. Without times: whole days, start_date to
+    end_date inclusive. With times: from start_time on start_date to end_time on end_date."""
+    tz = ZoneInfo(facility.timezone)
+    end_date = end_date or start_date
+    if start_time is None:
+        return local_instant(start_date, time(0), tz), local_instant(end_date + timedelta(days=1), time(0), tz)
+    return local_instant(start_date, start_time, tz), local_instant(end_date, end_time, tz)
+
+
+def add_closure(facility: Facility, *, start_date: date, end_date: date | None = None,
+                start_time: time | None = None, end_time: time | None = None, reason: str,
+                actor=None) -> Closure:
+    """Close the facility for whole days (no times), part of a day, or several days."""
+    problems: dict[str, list[str]] = {}
+    reason = (reason or "").strip()
+    if not isinstance(start_date, date):
+        _add(problems, "start_date", _("Give the first day of the closure."))
+    if end_date is not None and isinstance(start_date, date) and end_date < start_date:
+        _add(problems, "end_date", _("The last day is before the first day."))
+    if (start_time is None) != (end_time is None):
+        _add(problems, "end_time" if start_time is not None else "start_time",
+             _("Give both times, or neither to close whole days."))
+    if not reason:
+        _add(problems, "reason", _("Say why the facility is closed, e.g. 'Floor maintenance'."))
+    elif len(reason) > 300:
+        _add(problems, "reason", _("This is longer than %(n)d characters.", n=300))
+    _refuse(problems)
+    start_dt, end_dt = closure_bounds(facility, start_date, end_date, start_time, end_time)
+    if end_dt <= start_dt:
+        _refuse({"end_time": [_("The closure must end after it starts.")]})
+    closure = Closure(start_dt=start_dt, end_dt=end_dt, reason=reason)
+    facility.closures.append(closure)
+    record("facility.closure_added", facility, actor=actor,
+           after={"start": start_dt, "end": end_dt, "reason": reason})
+    return closure
+
+
+def remove_closure(facility: Facility, closure: Closure, *, actor=None) -> None:
+    facility.closures.remove(closure)
+    record("facility.closure_removed", facility, actor=actor,
+           before={"start": closure.start_dt, "end": closure.end_dt, "reason": closure.reason,
+                   "external_uid": closure.external_uid})
+
+
+def sync_imported_closures(facility: Facility, events: list[tuple[str, datetime, datetime, str]], *,
+                           source: str, actor=None) -> dict[str, int]:
+    """Make the facility's imported closures equal `events` [(uid, start, end, reason)]:
+    update by UID, add new ones, remove those whose UID is gone. Returns the counts."""
+    wanted = {uid: (start, end, (reason or "").strip()[:300] or _("Closed")) for uid, start, end, reason in events}
+    counts = {"added": 0, "updated": 0, "removed": 0, "unchanged": 0}
+    for closure in [c for c in facility.closures if c.external_uid]:
+        if closure.external_uid not in wanted:
+            facility.closures.remove(closure)
+            counts["removed"] += 1
+            continue
+        start, end, reason = wanted.pop(closure.external_uid)
+        if (closure.start_dt, closure.end_dt, closure.reason) == (start, end, reason):
+            counts["unchanged"] += 1
+        else:
+            closure.start_dt, closure.end_dt, closure.reason = start, end, reason
+            counts["updated"] += 1
+    for uid, (start, end, reason) in wanted.items():
+        facility.closures.append(Closure(start_dt=start, end_dt=end, reason=reason, external_uid=uid))
+        counts["added"] += 1
+    if counts["added"] or counts["updated"] or counts["removed"]:
+        record("facility.closures_imported", facility, actor=actor, after={"source": source, **counts})
+    return counts
+
+
+# --- booking rules, terms and questions ----------------------------------------------
+
+def rules_problems(values: dict) -> dict[str, list[str]]:
+    """Every reason the rule values (all of RULE_FIELDS) do not make sense together."""
+    problems: dict[str, list[str]] = {}
+
+    def whole(name, minimum, message):
+        value = values.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            _add(problems, name, message)
+            return False
+        return True
+
+    slot_ok = whole("slot_minutes", 1, _("The slot grid is a number of minutes, at least 1."))
+    if slot_ok and (24 * 60) % values["slot_minutes"]:
+        _add(problems, "slot_minutes", _("The slot grid must divide a day evenly (e.g. 15, 30 or 60 minutes)."))
+    min_ok = whole("min_duration_minutes", 1, _("The minimum duration is at least 1 minute."))
+    if slot_ok and min_ok and values["min_duration_minutes"] % values["slot_minutes"]:
+        _add(problems, "min_duration_minutes", _("The minimum duration must be a whole number of slots "
+                                                 "(%(n)d minutes each).", n=values["slot_minutes"]))
+    maximum = values.get("max_duration_minutes")
+    if maximum is not None and whole("max_duration_minutes", 1, _("The maximum duration is at least 1 minute.")):
+        if min_ok and maximum < values["min_duration_minutes"]:
+            _add(problems, "max_duration_minutes", _("The maximum duration is shorter than the minimum."))
+        if not values.get("allow_multi_day") and maximum > 24 * 60:
+            _add(problems, "max_duration_minutes", _("Without multi-day bookings a booking lasts at most "
+                                                     "24 hours (1440 minutes)."))
+    whole("min_notice_minutes", 0, _("The minimum notice is 0 minutes or more."))
+    if whole("max_advance_days", 1, _("Bookings must be possible at least 1 day ahead.")):
+        if values["max_advance_days"] > MAX_ADVANCE_DAYS:
+            _add(problems, "max_advance_days", _("At most %(n)d days ahead.", n=MAX_ADVANCE_DAYS))
+    for name in ("buffer_before_minutes", "buffer_after_minutes"):
+        if whole(name, 0, _("A buffer is 0 minutes or more.")) and values[name] > MAX_BUFFER_MINUTES:
+            _add(problems, name, _("A buffer is at most %(n)d minutes.", n=MAX_BUFFER_MINUTES))
+    if values.get("max_active_per_organisation") is not None:
+        whole("max_active_per_organisation", 1, _("The quota is at least 1 reservation; leave it empty for none."))
+    if values.get("manual_above_minutes") is not None:
+        whole("manual_above_minutes", 1, _("The duration is at least 1 minute; leave it empty for none."))
+    whole("cancellation_deadline_hours", 0, _("The cancellation deadline is 0 hours or more."))
+    unknown = [t for t in values.get("manual_actor_types") or () if t not in ActorType.__members__]
+    if unknown:
+        _add(problems, "manual_actor_types", _("Unknown actor types: %(list)s.", list=", ".join(unknown)))
+    try:
+        policy = ApprovalPolicy(values.get("approval_policy"))
+    except ValueError:
+        _add(problems, "approval_policy", _("Choose automatic, manual or conditional approval."))
+    else:
+        if (policy == ApprovalPolicy.conditional and not values.get("manual_actor_types")
+                and values.get("manual_above_minutes") is None):
+            _add(problems, "approval_policy", _("Conditional approval needs actor types or a duration above "
+                                                "which a manager decides."))
+    try:
+        LateCancellation(values.get("late_cancellation"))
+    except ValueError:
+        _add(problems, "late_cancellation", _("Choose whether a late cancellation is charged or refused."))
+    return problems
+
+
+def rules_snapshot(rules: BookingRules) -> dict:
+    return snapshot(rules, RULE_FIELDS)
+
+
+def update_rules(facility: Facility, *, actor=None, **values) -> bool:
+    """Change the given RULE_FIELDS. Returns whether anything changed."""
+    unknown = set(values) - set(RULE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown rule fields: {sorted(unknown)}")
+    if facility.rules is None:
+        facility.rules = BookingRules(manual_actor_types=[])
+        db.session.flush()
+    before = rules_snapshot(facility.rules)
+    if "manual_actor_types" in values:
+        values["manual_actor_types"] = sorted(set(values["manual_actor_types"] or ()))
+    merged = {**before, **{k: _plain(v) for k, v in values.items()}}
+    _refuse(rules_problems(merged))
+    for name, value in values.items():
+        if name == "approval_policy":
+            value = ApprovalPolicy(value)
+        elif name == "late_cancellation":
+            value = LateCancellation(value)
+        setattr(facility.rules, name, value)
+    old, new = _diff(before, rules_snapshot(facility.rules))
+    if not new:
+        return False
+    record("facility.rules_updated", facility, actor=actor, before=old, after=new)
+    return True
+
+
+def set_terms(facility: Facility, text: str, *, actor=None) -> FacilityTerms | None:
+    """New text → a new version (earlier versions stay, as bookers accepted them).
+    The same text again changes nothing and returns None."""
+    text = (text or "").strip()
+    if not text:
+        _refuse({"text": [_("Write the terms of use.")]})
+    current = facility.current_terms
+    if current is not None and current.text == text:
+        return None
+    terms = FacilityTerms(version=(current.version + 1) if current else 1, text=text)
+    facility.terms.append(terms)
+    record("facility.terms_published", facility, actor=actor, after={"version": terms.version})
+    return terms
+
+
+QUESTION_FIELDS = ("label", "kind", "choices", "required", "position", "active")
+
+
+def question_problems(values: dict) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    label = (values.get("label") or "").strip()
+    if not label:
+        _add(problems, "label", _("Write the question."))
+    elif len(label) > 300:
+        _add(problems, "label", _("This is longer than %(n)d characters.", n=300))
+    try:
+        kind = QuestionKind(values.get("kind"))
+    except ValueError:
+        _add(problems, "kind", _("Choose text, choice or yes/no."))
+        kind = None
+    choices = values.get("choices") or []
+    if kind == QuestionKind.choice:
+        if len(choices) < 2:
+            _add(problems, "choices", _("A choice question needs at least two answers to choose from."))
+        if len({c.lower() for c in choices}) != len(choices):
+            _add(problems, "choices", _("An answer is listed twice."))
+        if any(len(c) > 100 for c in choices):
+            _add(problems, "choices", _("An answer is longer than %(n)d characters.", n=100))
+    return problems
+
+
+def _question_values(values: dict) -> dict:
+    values = dict(values)
+    if "label" in values:
+        values["label"] = (values["label"] or "").strip()
+    if "choices" in values:
+        values["choices"] = [c.strip() for c in values["choices"] or () if c and c.strip()]
+    return values
+
+
+def add_question(facility: Facility, *, label: str, kind: QuestionKind | str = QuestionKind.text,
+                 choices=(), required: bool = False, position: int | None = None, actor=None) -> BookingQuestion:
+    values = _question_values({"label": label, "kind": _plain(kind), "choices": list(choices)})
+    _refuse(question_problems(values))
+    kind = QuestionKind(values["kind"])
+    if position is None:
+        position = max((q.position for q in facility.questions), default=0) + 1
+    question = BookingQuestion(label=values["label"], kind=kind,
+                               choices=values["choices"] if kind == QuestionKind.choice else [],
+                               required=bool(required), position=position, active=True)
+    facility.questions.append(question)
+    record("facility.question_added", facility, actor=actor, after=snapshot(question, QUESTION_FIELDS))
+    return question
+
+
+def update_question(question: BookingQuestion, *, actor=None, **values) -> bool:
+    unknown = set(values) - set(QUESTION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown question fields: {sorted(unknown)}")
+    before = snapshot(question, QUESTION_FIELDS)
+    values = _question_values(values)
+    if "kind" in values:
+        values["kind"] = _plain(values["kind"])
+    _refuse(question_problems({**before, **values}))
+    for name, value in values.items():
+        setattr(question, name, QuestionKind(value) if name == "kind" else value)
+    if question.kind != QuestionKind.choice:
+        question.choices = []
+    old, new = _diff(before, snapshot(question, QUESTION_FIELDS))
+    if not new:
+        return False
+    record("facility.question_updated", question.facility, actor=actor,
+           before={"question_id": question.id, **old}, after={"question_id": question.id, **new})
+    return True
+
+
+def remove_question(question: BookingQuestion, *, actor=None) -> None:
+    """Questions are retired, not deleted: earlier reservations keep their answers' meaning."""
+    update_question(question, actor=actor, active=False)
+
+
+# --- photos ---------------------------------------------------------------------------
+
+def _encode(image: Image.Image, max_side: int, keep_alpha: bool) -> bytes:
+    copy = image.copy()
+    copy.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    if keep_alpha:
+        copy.convert("RGBA").save(out, "PNG", optimize=True)
+    else:
+        copy.convert("RGB").save(out, "JPEG", quality=85, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def photo_file_key(storage_key: str, size: str, content_type: str) -> str:
+    return f"photos/{storage_key}-{size}.{'png' if content_type == 'image/png' else 'jpg'}"
+
+
+def read_photo(data: bytes) -> Image.Image:
+    """The image in `data`, after checking it really is a photo of an accepted kind and size."""
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    if len(data) > limit:
+        _refuse({"photo": [_("The photo is larger than %(limit).1f MB; make it smaller and try again.",
+                             limit=limit / 1_000_000)]})
+    if not data:
+        _refuse({"photo": [_("Choose a photo to upload.")]})
+    refusal = {"photo": [_("This file is not a JPEG, PNG, WebP or GIF image.")]}
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in PHOTO_FORMATS:
+                _refuse(refusal)
+            if probe.width * probe.height > PHOTO_MAX_PIXELS:
+                _refuse({"photo": [_("The image has too many pixels; make it smaller than %(n)d megapixels.",
+                                     n=PHOTO_MAX_PIXELS // 1_000_000)]})
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        _refuse(refusal)
+    return ImageOps.exif_transpose(image)  # phones store the rotation separately
+
+
+def add_photo(facility: Facility, data: bytes, alt_text: str, *, actor=None) -> FacilityPhoto:
+    """Check, resize (at most 1600 px, plus a thumbnail), strip metadata, store and list a photo."""
+    alt_text = (alt_text or "").strip()
+    problems: dict[str, list[str]] = {}
+    if not alt_text:
+        _add(problems, "alt_text", _("Describe the photo for people who cannot see it."))
+    elif len(alt_text) > 300:
+        _add(problems, "alt_text", _("This is longer than %(n)d characters.", n=300))
+    try:
+        image = read_photo(data)
+    except RuleViolation as exc:
+        problems.update(exc.field_errors)
+    _refuse(problems)
+    keep_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
+    content_type = "image/png" if keep_alpha else "image/jpeg"
+    full = _encode(image, PHOTO_MAX_SIDE, keep_alpha)
+    thumb = _encode(image, THUMB_MAX_SIDE, keep_alpha)
+    key = uuid.uuid4().hex
+    storage = get_storage()
+    storage.save(photo_file_key(key, "full", content_type), full)
+    storage.save(photo_file_key(key, "thumb", content_type), thumb)
+    with Image.open(io.BytesIO(full)) as stored:
+        width, height = stored.size
+    photo = FacilityPhoto(storage_key=key, content_type=content_type, width=width, height=height,
+                          alt_text=alt_text, position=max((p.position for p in facility.photos), default=0) + 1)
+    facility.photos.append(photo)
+    record("facility.photo_added", facility, actor=actor,
+           after={"photo": key, "alt_text": alt_text, "width": width, "height": height})
+    return photo
+
+
+def update_photo(photo: FacilityPhoto, *, alt_text: str, position: int | None = None, actor=None) -> None:
+    alt_text = (alt_text or "").strip()
+    if not alt_text:
+        _refuse({"alt_text": [_("Describe the photo for people who cannot see it.")]})
+    before = {"alt_text": photo.alt_text, "position": photo.position}
+    photo.alt_text = alt_text
+    if position is not None:
+        photo.position = position
+    old, new = _diff(before, {"alt_text": photo.alt_text, "position": photo.position})
+    if new:
+        record("facility.photo_updated", photo.facility, actor=actor,
+               before={"photo": photo.storage_key, **old}, after={"photo": photo.storage_key, **new})
+
+
+def remove_photo(photo: FacilityPhoto, *, actor=None) -> None:
+    facility = photo.facility
+    facility.photos.remove(photo)
+    record("facility.photo_removed", facility, actor=actor,
+           before={"photo": photo.storage_key, "alt_text": photo.alt_text})
+    db.session.flush()
+    storage = get_storage()
+    for size in ("full", "thumb"):
+        storage.delete(photo_file_key(photo.storage_key, size, photo.content_type))

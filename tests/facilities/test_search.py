@@ -1,0 +1,246 @@
+"""Catalogue queries, when a result is free, and find-a-time, against a real database."""
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from booking.extensions import db
+from booking.facilities import search
+from booking.facilities.availability import CLOSED, FREE_FROM, FREE_NOW, NO_FREE_TIME
+from booking.facilities.models import FacilityStatus
+from tests.facilities.helpers import add_closure, add_special, busy, local  # noqa: F401  (busy is a fixture)
+
+H = timedelta(hours=1)
+# A fixed Tuesday noon: the functions take `now`, so these tests never depend on the clock.
+NOW = local(2026, 12, 1, 12)
+MONDAY = date(2026, 12, 7)
+FRIDAY = date(2026, 12, 11)
+
+
+def names(facilities):
+    return [f.name for f in facilities]
+
+
+def catalogue(**filters):
+    return names(db.session.scalars(search.catalogue_select(search.CatalogueQuery(**filters))))
+
+
+# --- filters and sorting ------------------------------------------------------------------
+
+def test_the_catalogue_lists_only_published_facilities(create_facility):
+    create_facility("Open Lab")
+    create_facility("Draft Hall", status=FacilityStatus.draft)
+    create_facility("Old Barn", status=FacilityStatus.archived)
+    assert catalogue() == ["Open Lab"]
+
+
+def test_the_catalogue_filters_by_category_department_district_and_capacity(create_facility, create_department):
+    parks = create_department("Parks")
+    create_facility("Riverside Park", category="outdoor_area", department=parks, district="Kallio", capacity=200)
+    create_facility("Small Lab", category="lab", district="Kallio", capacity=6)
+    create_facility("Big Lab", category="lab", district="Pasila", capacity=30)
+
+    assert catalogue(category="lab") == ["Big Lab", "Small Lab"]
+    assert catalogue(department_id=parks.id) == ["Riverside Park"]
+    assert catalogue(district="Kallio") == ["Riverside Park", "Small Lab"]
+    assert catalogue(min_capacity=20, category="lab") == ["Big Lab"]
+
+
+def test_amenity_and_accessibility_filters_require_every_one_asked_for(create_facility):
+    create_facility("Studio", amenities={"Projector": 1, "Whiteboard": 2}, accessibility=["lift"])
+    create_facility("Hall", amenities={"Projector": 2}, accessibility=["lift", "induction_loop"])
+
+    assert catalogue(amenities=["projector"]) == ["Hall", "Studio"]  # case does not matter
+    assert catalogue(amenities=["Projector", "Whiteboard"]) == ["Studio"]
+    assert catalogue(accessibility=["lift", "induction_loop"]) == ["Hall"]
+
+
+def test_text_search_matches_part_of_the_name_and_treats_wildcards_as_text(create_facility):
+    create_facility("Maker Space")
+    create_facility("100% Recycled Workshop")
+    assert catalogue(text="maker") == ["Maker Space"]
+    assert catalogue(text="%") == ["100% Recycled Workshop"]
+    assert catalogue(text="_") == []
+
+
+def test_sorting_by_name_capacity_and_least_used_with_unmeasured_last(create_facility):
+    create_facility("Alpha", capacity=50, recent_utilisation=0.8)
+    create_facility("beta", capacity=10, recent_utilisation=None)
+    create_facility("Gamma", capacity=30, recent_utilisation=0.1)
+
+    assert catalogue(sort="name") == ["Alpha", "beta", "Gamma"]
+    assert catalogue(sort="capacity") == ["beta", "Gamma", "Alpha"]
+    assert catalogue(sort="capacity_desc") == ["Alpha", "Gamma", "beta"]
+    assert catalogue(sort="least_used") == ["Gamma", "Alpha", "beta"]
+
+
+def test_filter_options_come_from_published_facilities(create_facility, create_department):
+    create_facility("Lab", district="Kallio", amenities={"Projector": 1}, department=create_department("Science"))
+    create_facility("Draft", district="Secret", amenities={"Laser": 1}, status=FacilityStatus.draft,
+                    department=create_department("Hidden"))
+    options = search.filter_options()
+    assert [d.name for d in options["departments"]] == ["Science"]
+    assert options["districts"] == ["Kallio"]
+    assert options["amenities"] == ["Projector"]
+
+
+# --- what a result card says --------------------------------------------------------------
+
+def test_cards_say_free_now_first_free_time_closed_or_no_free_time(create_facility, busy):
+    open_now = create_facility("Open now")
+    busy_now = create_facility("Busy now")
+    busy.add(busy_now, local(2026, 12, 1, 8), local(2026, 12, 1, 15))
+    shut = create_facility("Shut", hours=None)
+    full = create_facility("Full")
+    busy.add(full, local(2026, 11, 30), local(2026, 12, 10))
+
+    states = search.free_states([open_now, busy_now, shut, full], NOW)
+
+    assert states[open_now.id].state == FREE_NOW
+    assert states[busy_now.id].state == FREE_FROM
+    assert states[busy_now.id].start == local(2026, 12, 1, 15)
+    assert states[shut.id].state == CLOSED
+    assert states[full.id].state == NO_FREE_TIME
+
+
+def test_a_card_honours_closures_and_minimum_notice(create_facility):
+    closed_today = create_facility("Closed today")
+    add_closure(closed_today, local(2026, 12, 1), local(2026, 12, 2))
+    needs_notice = create_facility("Needs notice", rules={"min_notice_minutes": 48 * 60})
+
+    states = search.free_states([closed_today, needs_notice], NOW)
+
+    assert states[closed_today.id].start == local(2026, 12, 2, 8)
+    assert states[needs_notice.id].state == FREE_FROM
+    assert states[needs_notice.id].start == local(2026, 12, 3, 12)
+
+
+def test_a_card_looks_from_the_searched_time_for_the_searched_duration(create_facility, busy):
+    hall = create_facility("Hall")
+    busy.add(hall, local(2026, 12, 3, 10), local(2026, 12, 3, 12))
+    when = search.SearchTime(date=date(2026, 12, 3), time=time(9), duration=3 * H, size=10)
+
+    state = search.free_states([hall], NOW, when)[hall.id]
+
+    assert state.state == FREE_FROM and state.start == local(2026, 12, 3, 12)
+
+
+def test_a_card_says_when_the_searched_duration_is_not_allowed(create_facility):
+    short = create_facility("Short stays", rules={"max_duration_minutes": 120})
+    when = search.SearchTime(duration=3 * H)
+    assert search.free_states([short], NOW, when)[short.id].state == search.WRONG_DURATION
+
+
+def test_search_time_round_trips_through_link_parameters_and_ignores_garbage():
+    when = search.SearchTime(date=date(2026, 12, 3), time=time(14), duration=3 * H, size=20)
+    assert search.SearchTime.from_args(when.params()) == when
+    assert when.params() == {"date": "2026-12-03", "time": "14:00", "duration": 180, "size": 20}
+    assert search.SearchTime.from_args({"date": "tomorrow", "time": "25:00", "duration": "-5", "size": "x"}) == \
+        search.SearchTime()
+
+
+# --- find a time --------------------------------------------------------------------------
+
+def request(**overrides):
+    values = {"first_day": MONDAY, "last_day": FRIDAY, "duration": 3 * H, "size": 20}
+    return search.TimeRequest(**{**values, **overrides})
+
+
+def test_find_a_time_returns_facilities_big_enough_and_free_for_the_duration(create_facility, busy):
+    roomy = create_facility("Roomy", capacity=40)
+    create_facility("Tiny", capacity=5)
+    booked = create_facility("Booked all week", capacity=40)
+    busy.add(booked, local(2026, 12, 7), local(2026, 12, 12))
+
+    matches = search.find_time(request(), NOW)
+
+    assert [m.facility.name for m in matches] == ["Roomy"]
+    assert matches[0].facility.id == roomy.id
+    assert matches[0].first_start == local(2026, 12, 7, 8)
+    starts = matches[0].start_times(3 * H)
+    # 08:00..17:00 every 30 minutes on each of five days.
+    assert len(starts) == 5 * 19
+    assert starts[-1] == local(2026, 12, 11, 17)
+
+
+def test_find_a_time_honours_hours_closures_busy_time_and_buffers(create_facility, busy):
+    hall = create_facility("Hall", hours={0: [(time(8), time(12)), (time(13), time(17))]},
+                           rules={"buffer_before_minutes": 30, "buffer_after_minutes": 30})
+    busy.add(hall, local(2026, 12, 7, 8), local(2026, 12, 7, 9))
+
+    starts = search.find_time(request(), NOW)[0].start_times(3 * H)
+
+    # Monday only; the morning fits from 09:30 (after the buffer) to 12:00 (closing); afternoon 13:00–17:00.
+    assert starts == [local(2026, 12, 7, 13), local(2026, 12, 7, 13, 30), local(2026, 12, 7, 14)]
+
+    add_closure(hall, local(2026, 12, 7, 12), local(2026, 12, 7, 18))
+    assert search.find_time(request(), NOW) == []
+
+
+def test_find_a_time_honours_the_duration_rules_notice_and_advance(create_facility):
+    create_facility("Too short", rules={"max_duration_minutes": 120})
+    create_facility("Too long", rules={"min_duration_minutes": 240})
+    create_facility("Too late", rules={"max_advance_days": 3})
+    create_facility("Far notice", rules={"min_notice_minutes": 8 * 24 * 60})
+    ok = create_facility("Fine")
+
+    matches = search.find_time(request(), NOW)
+
+    assert [m.facility.name for m in matches] == ["Fine", "Far notice"]  # soonest first
+    assert matches[0].facility.id == ok.id
+    assert matches[1].first_start == local(2026, 12, 9, 12)  # now + 8 days, on the grid
+
+
+def test_find_a_time_limits_the_time_of_day(create_facility):
+    create_facility("Hall")
+    match = search.find_time(request(earliest=time(10), latest=time(15)), NOW)[0]
+    starts = match.start_times(3 * H)
+    assert starts[:3] == [local(2026, 12, 7, 10), local(2026, 12, 7, 10, 30), local(2026, 12, 7, 11)]
+    assert local(2026, 12, 7, 12, 30) not in starts  # would end at 15:30
+    assert len(starts) == 5 * 5
+
+
+def test_find_a_time_filters_by_category_and_district(create_facility):
+    create_facility("Lab in Kallio", category="lab", district="Kallio")
+    create_facility("Hall in Kallio", category="venue", district="Kallio")
+    create_facility("Lab in Pasila", category="lab", district="Pasila")
+    matches = search.find_time(request(category="lab", district="Kallio"), NOW)
+    assert [m.facility.name for m in matches] == ["Lab in Kallio"]
+
+
+def test_find_a_time_uses_special_openings(create_facility):
+    hall = create_facility("Hall", hours=None)
+    add_special(hall, date(2026, 12, 9), time(18), time(22))
+    match = search.find_time(request(), NOW)[0]
+    assert match.start_times(3 * H) == [local(2026, 12, 9, 18), local(2026, 12, 9, 18, 30), local(2026, 12, 9, 19)]
+
+
+def test_find_a_time_for_weeks_needs_multi_day_bookings(create_facility):
+    always = {d: [(time(0), time(0))] for d in range(7)}
+    street = create_facility("Pilot street", hours=always, rules={"allow_multi_day": True, "slot_minutes": 24 * 60})
+    hall = create_facility("Day hall", hours=always)
+    for facility in (street, hall):  # no upper limit (None on insert would take the column default)
+        facility.rules.max_duration_minutes = None
+    db.session.commit()
+    matches = search.find_time(request(first_day=date(2026, 12, 7), last_day=date(2026, 12, 27),
+                                       duration=timedelta(weeks=2)), NOW)
+    assert [m.facility.name for m in matches] == ["Pilot street"]
+    assert matches[0].start_times(timedelta(weeks=2))[0] == local(2026, 12, 7)
+
+
+def test_find_a_time_reads_dates_in_each_facilitys_own_time_zone(create_facility):
+    create_facility("New York studio", timezone="America/New_York", hours={0: [(time(9), time(17))]})
+    match = search.find_time(request(first_day=MONDAY, last_day=MONDAY), NOW)[0]
+    assert match.first_start == local(2026, 12, 7, 9, tz="America/New_York")
+
+
+def test_find_a_time_lists_the_soonest_first(create_facility, busy):
+    later = create_facility("A later")
+    busy.add(later, local(2026, 12, 7), local(2026, 12, 8))
+    create_facility("B sooner")
+    assert [m.facility.name for m in search.find_time(request(), NOW)] == ["B sooner", "A later"]
+
+
+def test_runs_group_consecutive_starts():
+    starts = [local(2026, 12, 7, 8), local(2026, 12, 7, 8, 30), local(2026, 12, 7, 9), local(2026, 12, 7, 13)]
+    assert search.group_runs(starts, timedelta(minutes=30)) == [
+        (local(2026, 12, 7, 8), local(2026, 12, 7, 9)), (local(2026, 12, 7, 13), local(2026, 12, 7, 13))]

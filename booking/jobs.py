@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from flask import current_app
+from flask_babel import force_locale
+
 from booking.database import utcnow
 from booking.extensions import db
 from booking.notifications.services import deliver_pending
@@ -37,16 +40,19 @@ def send_outbox():
 
 
 def run(name: str):
-    """Run one job in the current app context; rolls back what a failing job left open."""
+    """Run one job in the current app context; rolls back what a failing job left open.
+
+    A job answers no request, so whatever text it writes is in the default language unless
+    it picks a person's own (as queue_email does).
+    """
     try:
-        result = JOBS[name].func()
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            result = JOBS[name].func()
         db.session.commit()
         return result
     except Exception:
         db.session.rollback()
         raise
-    finally:
-        db.session.remove()
 
 
 def _leader_lock():
@@ -94,3 +100,22 @@ def run_scheduler(app, once: bool = False) -> None:
     finally:
         if lock is not None:
             lock.close()
+
+
+# --- reservations ----------------------------------------------------------------------
+from booking.reservations import services as reservations  # noqa: E402  (jobs sit above every domain)
+
+
+@job("expire-holds", 60, "Cancel reservation holds past their expiry, freeing their time.")
+def expire_holds():
+    return reservations.expire_holds()
+
+
+@job("complete-finished", 300, "Mark confirmed reservations that have ended as completed.")
+def complete_finished():
+    return reservations.complete_finished()
+
+
+@job("flag-overdue", 900, "Escalate pending requests past their decision deadline (once each).")
+def flag_overdue():
+    return reservations.flag_overdue()

@@ -1,0 +1,1 @@
+"""Reservations: holds, requests, decisions, series, and no double booking."""

@@ -1,0 +1,163 @@
+"""Recurring series: preview, booking with skipped dates, changing and cancelling occurrences."""
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from booking.errors import Conflict, RuleViolation
+from booking.extensions import db
+from booking.facilities.models import ApprovalPolicy
+from booking.notifications.models import OutboxMessage
+from booking.reservations import services
+from booking.reservations.models import Reservation, ReservationStatus as S
+from tests.fixtures.reservations import HELSINKI, NOW, local
+
+WEEKLY_6 = "FREQ=WEEKLY;COUNT=6"
+TUE_18, TUE_20 = local(2030, 3, 12, 18), local(2030, 3, 12, 20)
+
+
+def local_wall(reservations):
+    return [r.start_dt.astimezone(HELSINKI).strftime("%m-%d %H:%M") for r in reservations]
+
+
+@pytest.fixture
+def series_of(facility, booker):
+    def make(rule=WEEKLY_6, *, user=booker, start=TUE_18, end=TUE_20, **kwargs):
+        kwargs.setdefault("title", "Youth evening")
+        return services.create_series(user, facility, user.organisations[0] if user.organisations else None,
+                                      start, end, rule, now=NOW, **kwargs)
+    return make
+
+
+def test_preview_lists_every_occurrence_with_its_conflicts(facility, booker, create_user, reserve):
+    taken = reserve(create_user(), facility, local(2030, 3, 26, 19), local(2030, 3, 26, 20))
+    preview = services.preview_series(booker, facility, booker.organisations[0], TUE_18, TUE_20, WEEKLY_6, now=NOW)
+    assert [o.date for o in preview.occurrences] == [date(2030, 3, 12) + timedelta(weeks=n) for n in range(6)]
+    assert [o.ok for o in preview.occurrences] == [True, True, False, True, True, True]
+    blocked = preview.occurrences[2]
+    assert blocked.conflicts == ["Already reserved from 3/26/30, 7:00\u202fPM to 3/26/30, 8:00\u202fPM."]
+    assert blocked.problems == [] and preview.status == S.confirmed
+    assert len(preview.bookable) == 5
+    assert db.session.scalar(select(func.count(Reservation.id))) == 1 and taken  # nothing written
+
+
+def test_preview_reports_broken_rules_per_occurrence(facility, booker):
+    facility.rules.max_active_per_organisation = 4
+    db.session.commit()
+    preview = services.preview_series(booker, facility, booker.organisations[0], TUE_18, TUE_20, WEEKLY_6, now=NOW)
+    assert [o.ok for o in preview.occurrences] == [True] * 4 + [False] * 2
+    assert "already has 4 active reservations" in preview.occurrences[4].problems[0]
+
+
+def test_weekly_series_with_one_conflicting_week_skipped(facility, booker, create_user, reserve, series_of):
+    reserve(create_user(), facility, local(2030, 3, 26, 19), local(2030, 3, 26, 20))
+    with pytest.raises(Conflict) as refused:
+        series_of()
+    assert refused.value.all_reasons() == ["3/26/30, 6:00\u202fPM: Already reserved from 3/26/30, 7:00\u202fPM to "
+                                           "3/26/30, 8:00\u202fPM."]
+    assert refused.value.extra["violations"][0]["occurrence_start"] == "2030-03-26T18:00:00+02:00"
+    assert db.session.scalar(select(func.count(Reservation.id))) == 1  # all or nothing
+
+    series = series_of(skip=[date(2030, 3, 26)])
+    assert len(series.reservations) == 5 and series.skipped == [date(2030, 3, 26)]
+    assert all(r.series_id == series.id and r.status == S.confirmed for r in series.reservations)
+    [message] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to == booker.email)).all()
+    assert "5 times:" in message.text_body  # one e-mail for the whole series
+
+
+def test_dst_spring_forward_series_keeps_wall_clock_when_booked(facility, series_of):
+    series = series_of("FREQ=WEEKLY;COUNT=3", start=local(2030, 3, 24, 10), end=local(2030, 3, 24, 12))
+    assert local_wall(series.reservations) == ["03-24 10:00", "03-31 10:00", "04-07 10:00"]
+
+
+def test_an_invalid_rule_is_a_field_error(facility, booker, series_of):
+    with pytest.raises(RuleViolation) as refused:
+        series_of("FREQ=WEEKLY")
+    assert refused.value.field_errors == {
+        "recurrence": ["A series needs an end: a number of times (COUNT) or an end date (UNTIL)."]}
+
+
+def test_skipping_everything_books_nothing(series_of):
+    with pytest.raises(RuleViolation, match="nothing to book"):
+        series_of("FREQ=WEEKLY;COUNT=1", skip=["2030-03-12"])
+
+
+def test_monthly_by_weekday(series_of):
+    series = series_of("FREQ=MONTHLY;BYDAY=2TU;COUNT=3")
+    assert local_wall(series.reservations) == ["03-12 18:00", "04-09 18:00", "05-14 18:00"]
+
+
+def test_cancel_one_following_or_all(series_of, booker, facility, create_user, reserve):
+    series = series_of()
+    first, second, third, *rest = series.reservations
+    assert services.cancel_occurrences(booker, second, "one", now=NOW) == [second]
+    cancelled = services.cancel_occurrences(booker, rest[0], "following", reason="Season ends", now=NOW)
+    assert cancelled == rest and all(r.status == S.cancelled and r.cancel_reason == "Season ends" for r in rest)
+    assert [r.status for r in series.reservations[:3]] == [S.confirmed, S.cancelled, S.confirmed]
+    services.cancel_occurrences(booker, third, "all", now=NOW)
+    assert {r.status for r in series.reservations} == {S.cancelled}
+    # Cancelled time is free at once.
+    assert reserve(create_user(), facility, TUE_18, TUE_20).status == S.confirmed
+
+
+def test_cancelling_a_series_refuses_all_when_one_is_past_its_deadline(series_of, booker):
+    series = series_of()
+    the_day_before = TUE_18 - timedelta(hours=20)
+    with pytest.raises(RuleViolation) as refused:
+        services.cancel_occurrences(booker, series.reservations[0], "all", now=the_day_before)
+    assert refused.value.all_reasons()[0].startswith("3/12/30, 6:00\u202fPM: Free cancellation ended")
+    assert refused.value.all_reasons()[-1] == "Nothing was cancelled."
+    assert {r.status for r in series.reservations} == {S.confirmed}
+    # "This and following" from the next week is still possible.
+    services.cancel_occurrences(booker, series.reservations[1], "following", now=the_day_before)
+    assert [r.status for r in series.reservations] == [S.confirmed] + [S.cancelled] * 5
+
+
+def test_change_this_and_following_keeps_wall_clock_across_dst(series_of, booker):
+    series = series_of(start=local(2030, 3, 19, 18), end=local(2030, 3, 19, 20))
+    changed = services.change_occurrences(booker, series.reservations[1], "following", time(17), time(19), now=NOW)
+    assert len(changed) == 5
+    assert local_wall(series.reservations) == ["03-19 18:00", "03-26 17:00", "04-02 17:00", "04-09 17:00",
+                                               "04-16 17:00", "04-23 17:00"]
+    assert all(r.end_dt - r.start_dt == timedelta(hours=2) for r in series.reservations)
+
+
+def test_changing_a_series_is_all_or_nothing(series_of, booker, facility, create_user, reserve):
+    series = series_of()
+    reserve(create_user(), facility, local(2030, 4, 2, 16), local(2030, 4, 2, 17))
+    with pytest.raises(Conflict) as refused:
+        services.change_occurrences(booker, series.reservations[0], "all", time(16), time(18), now=NOW)
+    assert refused.value.all_reasons()[0].startswith("4/2/30, 4:00\u202fPM: Already reserved")
+    db.session.expire_all()
+    assert local_wall(series.reservations)[0] == "03-12 18:00"
+
+
+def test_change_one_occurrence(series_of, booker):
+    series = series_of()
+    [changed] = services.change_occurrences(booker, series.reservations[2], "one", time(17), time(19), now=NOW)
+    assert local_wall(series.reservations)[1:4] == ["03-19 18:00", "03-26 17:00", "04-02 18:00"]
+    assert changed.series_id == series.id
+
+
+def test_manager_approves_a_whole_series(facility, series_of, manager, booker):
+    facility.rules.approval_policy = ApprovalPolicy.manual
+    db.session.commit()
+    series = series_of()
+    assert {r.status for r in series.reservations} == {S.pending}
+    approved = services.approve_series(manager, series, now=NOW)
+    assert len(approved) == 6 and {r.status for r in series.reservations} == {S.confirmed}
+    assert all(r.decided_by == manager for r in approved)
+    subjects = [m.subject for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.to == booker.email))]
+    assert subjects == ["Request received, awaiting a decision: Riverside Hall", "Reservation approved: Riverside Hall"]
+    with pytest.raises(RuleViolation, match="No occurrence"):
+        services.approve_series(manager, series, now=NOW)
+
+
+def test_internal_block_series_by_a_manager(facility, manager, booker, reserve):
+    series = services.create_series(manager, facility, None, local(2030, 3, 11, 6), local(2030, 3, 11, 9),
+                                    "FREQ=WEEKLY;COUNT=4", title="Cleaning", now=NOW)
+    assert len(series.reservations) == 4 and all(r.organisation_id is None for r in series.reservations)
+    with pytest.raises(Conflict):
+        reserve(booker, facility, local(2030, 3, 18, 8), local(2030, 3, 18, 9))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -21,6 +21,12 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def str_enum(cls, length: int = 30) -> Enum:
+    """A Python enum stored as its string values with a CHECK, identical on SQLite and PostgreSQL."""
+    return Enum(cls, native_enum=False, length=length, create_constraint=True,
+                values_callable=lambda e: [m.value for m in e])
 
 
 def utcnow() -> datetime:

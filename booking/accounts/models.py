@@ -5,13 +5,13 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import (Boolean, CheckConstraint, Column, Enum, ForeignKey, Index, String, Table,
+from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, String, Table,
                         Text, UniqueConstraint)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from booking.database import UTCDateTime, utcnow
+from booking.database import UTCDateTime, str_enum, utcnow
 from booking.extensions import db
 
 
@@ -35,11 +35,6 @@ class MembershipRole(enum.Enum):
     owner = "owner"
     member = "member"
 
-
-def _enum(cls, length=30):
-    # Stored as plain strings with a CHECK, identical on SQLite and PostgreSQL.
-    return Enum(cls, native_enum=False, length=length, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e])
 
 
 department_manager = Table(
@@ -72,7 +67,7 @@ class Organisation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    actor_type: Mapped[ActorType] = mapped_column(_enum(ActorType))
+    actor_type: Mapped[ActorType] = mapped_column(str_enum(ActorType))
     business_id: Mapped[str | None] = mapped_column(String(9), unique=True)
     address: Mapped[str] = mapped_column(Text, default="")
     contact_email: Mapped[str | None] = mapped_column(String(320))
@@ -95,7 +90,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.member)
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.member)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -148,7 +143,7 @@ class Membership(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
-    role: Mapped[MembershipRole] = mapped_column(_enum(MembershipRole), default=MembershipRole.member)
+    role: Mapped[MembershipRole] = mapped_column(str_enum(MembershipRole), default=MembershipRole.member)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")

@@ -3,13 +3,13 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Enum, Float, ForeignKey, Index, Numeric, String, Text,
-                        Time, UniqueConstraint, select)
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Numeric, String, Text,
+                        Time, UniqueConstraint)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.accounts.models import Department
-from booking.database import UTCDateTime, utcnow
+from booking.database import UTCDateTime, str_enum, utcnow
 from booking.extensions import db
 
 # Categories a facility can have. Extend by adding a code here (and its label in forms).
@@ -19,10 +19,6 @@ CATEGORIES = ("public_space", "lab", "recreational", "venue", "meeting_room", "w
 ACCESSIBILITY_FEATURES = ("step_free_access", "accessible_toilet", "induction_loop", "accessible_parking",
                           "lift", "braille_signage", "quiet_room")
 
-
-def _enum(cls, length=30):
-    return Enum(cls, native_enum=False, length=length, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e])
 
 
 class FacilityStatus(enum.Enum):
@@ -72,7 +68,7 @@ class Facility(db.Model):
     area_m2: Mapped[float | None] = mapped_column(Numeric(10, 1))
     house_rules: Mapped[str] = mapped_column(Text, default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Helsinki")
-    status: Mapped[FacilityStatus] = mapped_column(_enum(FacilityStatus), default=FacilityStatus.draft)
+    status: Mapped[FacilityStatus] = mapped_column(str_enum(FacilityStatus), default=FacilityStatus.draft)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Share of bookable hours booked over the last 28 days (0..1), stored nightly by the
@@ -244,12 +240,12 @@ class BookingRules(db.Model):
     buffer_after_minutes: Mapped[int] = mapped_column(default=0)
     allow_multi_day: Mapped[bool] = mapped_column(Boolean, default=False)
     max_active_per_organisation: Mapped[int | None] = mapped_column(default=None)
-    approval_policy: Mapped[ApprovalPolicy] = mapped_column(_enum(ApprovalPolicy), default=ApprovalPolicy.automatic)
+    approval_policy: Mapped[ApprovalPolicy] = mapped_column(str_enum(ApprovalPolicy), default=ApprovalPolicy.automatic)
     # With the conditional policy: these actor types, or requests longer than this, need a manager.
     manual_actor_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     manual_above_minutes: Mapped[int | None] = mapped_column(default=None)
     cancellation_deadline_hours: Mapped[int] = mapped_column(default=24)
-    late_cancellation: Mapped[LateCancellation] = mapped_column(_enum(LateCancellation), default=LateCancellation.refuse)
+    late_cancellation: Mapped[LateCancellation] = mapped_column(str_enum(LateCancellation), default=LateCancellation.refuse)
 
     facility: Mapped[Facility] = relationship(back_populates="rules")
 
@@ -277,7 +273,7 @@ class BookingQuestion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind), default=QuestionKind.text)
+    kind: Mapped[QuestionKind] = mapped_column(str_enum(QuestionKind), default=QuestionKind.text)
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
     required: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(default=0)

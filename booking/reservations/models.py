@@ -12,20 +12,16 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (DDL, JSON, Boolean, CheckConstraint, Enum, ForeignKey, Index, String, Text, and_, event,
+from sqlalchemy import (DDL, JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text, and_, event,
                         or_)
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.accounts.models import Organisation, User
-from booking.database import UTCDateTime, utcnow
+from booking.database import UTCDateTime, str_enum, utcnow
 from booking.extensions import db
 from booking.facilities.models import Facility, FacilityTerms
 
-
-def _enum(cls, length=30):
-    return Enum(cls, native_enum=False, length=length, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e])
 
 
 class ReservationStatus(enum.Enum):
@@ -75,7 +71,7 @@ class Series(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"),
                                                         index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    kind: Mapped[ReservationKind] = mapped_column(_enum(ReservationKind), default=ReservationKind.booking)
+    kind: Mapped[ReservationKind] = mapped_column(str_enum(ReservationKind), default=ReservationKind.booking)
     # RFC 5545 RRULE, expanded in the facility's local time from the first occurrence.
     rrule: Mapped[str] = mapped_column(String(500))
     title: Mapped[str] = mapped_column(String(200))
@@ -116,7 +112,7 @@ class Reservation(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[ReservationKind] = mapped_column(_enum(ReservationKind), default=ReservationKind.booking)
+    kind: Mapped[ReservationKind] = mapped_column(str_enum(ReservationKind), default=ReservationKind.booking)
     facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id", ondelete="RESTRICT"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"))
     # The person who acted (booked, or blocked the time); kept as NULL if the account goes.
@@ -138,7 +134,7 @@ class Reservation(db.Model):
     accepted_terms_id: Mapped[int | None] = mapped_column(ForeignKey("facility_terms.id", ondelete="RESTRICT"))
     accepted_terms_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    status: Mapped[ReservationStatus] = mapped_column(_enum(ReservationStatus), default=ReservationStatus.held)
+    status: Mapped[ReservationStatus] = mapped_column(str_enum(ReservationStatus), default=ReservationStatus.held)
     requested_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     hold_expires_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_deadline_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -54,7 +54,11 @@ def safe_next(default_endpoint: str = "site.index") -> str:
     return url_for(default_endpoint)
 
 
-def local_time(value, tz: str | None = None, fmt: str = "short"):
+# Day first and 24-hour in every language, as Finnish readers expect ("Mon 30 Nov 2026 10:00").
+DATETIME_FORMAT = "EEE d MMM y HH:mm"
+
+
+def local_time(value, tz: str | None = None, fmt: str = DATETIME_FORMAT):
     """An instant shown in a facility's (or the city's) time zone."""
     if value is None:
         return ""

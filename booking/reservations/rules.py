@@ -323,6 +323,11 @@ def can_block_facility(user, facility) -> bool:
     return can_manage_department(user, facility.department_id)
 
 
+def can_view_inbox(user) -> bool:
+    """Facility managers and admins decide requests (the service scopes them to departments)."""
+    return _authenticated(user) and user.is_staff
+
+
 def can_decide_reservation(user, reservation) -> bool:
     """Approve, reject, return to handling, check in, mark a no-show: the facility's managers."""
     return can_manage_department(user, reservation.facility.department_id)

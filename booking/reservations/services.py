@@ -94,6 +94,10 @@ from booking.site import local_time
 S = ReservationStatus
 SCOPES = ("one", "following", "all")
 HOLD_EXPIRED = "hold expired"
+HOLD_RELEASED = "released"
+HOLD_REPLACED = "replaced by a new hold"
+# Holds the person left or replaced: never a reservation, so lists leave them out.
+ABANDONED_HOLD_REASONS = (HOLD_EXPIRED, HOLD_RELEASED, HOLD_REPLACED)
 
 # --- messages ---------------------------------------------------------------------------
 
@@ -674,7 +678,7 @@ def hold(user: User, facility: Facility, organisation: Organisation, start: date
     own = select(Reservation).where(Reservation.facility_id == facility.id, Reservation.user_id == user.id,
                                     Reservation.status == S.held)
     for earlier in db.session.scalars(own):
-        _cancel_now(earlier, user, now, reason="replaced by a new hold")
+        _cancel_now(earlier, user, now, reason=HOLD_REPLACED)
     [reservation] = _book(user, facility, organisation, [_Candidate(start, end, attendees)], now=now,
                           details={"title": title.strip()[:200], "attendees": attendees}, status=S.held)
     _audit("held", reservation, user, start=start, end=end, hold_expires_dt=reservation.hold_expires_dt)
@@ -724,7 +728,7 @@ def release_hold(user: User, reservation: Reservation, *, now: datetime | None =
     _require(reservation.user_id == user.id, _("Only the person who chose this time can release it."))
     _lock(reservation)
     if reservation.status == S.held:
-        _cancel_now(reservation, user, now, reason="released")
+        _cancel_now(reservation, user, now, reason=HOLD_RELEASED)
     db.session.commit()
 
 

@@ -66,7 +66,7 @@ def test_manual_policy_leaves_it_pending_with_a_deadline_the_email_states(facili
     assert reservation.requested_dt == friday and reservation.decided_dt is None
     [message] = emails(booker.email)
     assert "awaiting a decision" in message.subject
-    assert "decides on it by 3/13/30, 2:00" in message.text_body
+    assert "decides on it by Wed 13 Mar 2030 14:00" in message.text_body
 
 
 def test_decision_deadline_uses_the_departments_days_and_never_passes_the_start(facility, booker, reserve):
@@ -98,7 +98,7 @@ def test_a_conflict_answers_with_the_conflicting_time(facility, booker, create_u
         reserve(other, facility, local(2030, 3, 5, 11), local(2030, 3, 5, 13))
     assert refused.value.extra["conflicts"] == [{"start": "2030-03-05T10:00:00+02:00",
                                                  "end": "2030-03-05T12:00:00+02:00"}]
-    assert "Already reserved from 3/5/30, 10:00" in refused.value.all_reasons()[0]
+    assert "Already reserved from Tue 5 Mar 2030 10:00" in refused.value.all_reasons()[0]
     assert count_reservations() == 1
 
 
@@ -316,7 +316,7 @@ def test_cancel_after_deadline_refused(facility, booker, reserve):
     reservation = reserve(booker, facility, TUESDAY_10, TUESDAY_12)
     late = TUESDAY_10 - timedelta(hours=23)
     info = services.cancellation_info(booker, reservation, now=late)
-    assert not info.allowed and "Free cancellation ended at 3/4/30, 10:00" in info.reason
+    assert not info.allowed and "Free cancellation ended at Mon 4 Mar 2030 10:00" in info.reason
     assert info.reason.endswith("contact the facility's department: Parks.")  # says whom to contact
     with pytest.raises(RuleViolation, match="Free cancellation ended"):
         services.cancel(booker, reservation, now=late)
@@ -456,7 +456,7 @@ def test_check_booking_says_what_would_happen(facility, booker, reserve):
     reserve(booker, facility, TUESDAY_10, TUESDAY_12)
     check = services.check_booking(booker, facility, booker.organisations[0], local(2030, 3, 5, 11),
                                    local(2030, 3, 5, 20, 30), now=NOW)
-    assert not check.ok and check.conflicts == ["Already reserved from 3/5/30, 10:00\u202fAM to 3/5/30, 12:00\u202fPM."]
+    assert not check.ok and check.conflicts == ["Already reserved from Tue 5 Mar 2030 10:00 to Tue 5 Mar 2030 12:00."]
     assert check.problems == ["The time is outside the facility's opening hours.",
                               "A reservation here may last at most 8 hours."]
     assert count_reservations() == 1

@@ -1,0 +1,913 @@
+"""Reservation pages: the booking flow, series, the booker's and the organisation's lists,
+and the managers' inbox, decisions and facility calendar.
+
+Booking takes one URL per step, so the browser's back button works:
+choose (`/reservations/book/<slug>`, also on the facility page) → a 15-minute hold →
+details → review (terms beside the button) → confirmation. The details are kept in the
+signed session cookie between the details and the review step; the hold keeps the time.
+A series goes choose → preview (every occurrence, skip the ones that cannot be booked,
+the details and the terms) → confirmation.
+
+Every route: log in → load or 404 → can_* or 403 → form → service → render. Services
+commit or roll back and raise DomainError with every reason; the pages show them all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from icalendar import Calendar, Event
+from sqlalchemy import or_, select
+
+from booking import navigation
+from booking.accounts.forms import ACTOR_TYPE_LABELS, EmptyForm
+from booking.accounts.models import Organisation
+from booking.api.pagination import paginate
+from booking.database import utcnow
+from booking.errors import DomainError
+from booking.extensions import db
+from booking.facilities.availability import local_day_bounds, local_instant
+from booking.facilities.models import Facility
+from booking.facilities.rules import can_view_facility
+from booking.facilities.schedules import limits_for
+from booking.facilities.search import SearchTime, parse_date, week_start
+from booking.facilities.views import format_duration
+from booking.reservations import rules, services
+from booking.reservations.forms import (ApproveForm, BlockForm, CancelForm, ChangeTimeForm,
+                                        MultiDayForm, RejectForm, RepeatForm, ReturnForm, TermsForm, build_rrule,
+                                        details_form)
+from booking.reservations.models import Reservation, ReservationStatus, Series
+from booking.site import flash_errors, local_time, safe_next
+
+S = ReservationStatus
+bp = Blueprint("reservations", __name__)
+
+DRAFT = "reservation_draft"
+WHEN = "EEE d MMM y HH:mm"  # how pages write an instant, in the facility's time zone
+DAY_MINUTES = 24 * 60
+MAX_DURATION_CHOICES = 48
+NEXT_FREE_DAYS = 14        # how far the choose step looks for the next day with free times
+LIST_PAGE = 100
+CALENDAR_STATUSES = (S.held, S.pending, S.confirmed, S.completed, S.no_show)
+
+
+navigation.add("reservations.mine", _l("My reservations"), order=30,
+               visible=lambda user: user.is_authenticated and bool(user.memberships))
+navigation.add("reservations.inbox", _l("Inbox"), order=35, visible=rules.can_view_inbox, badge=services.count_pending_for)
+
+
+# --- words and times ---------------------------------------------------------------------
+
+def time_range(start: datetime, end: datetime, tz: str) -> str:
+    """'Tue 1 Dec 2026, 10:00–12:00', or both dates when it ends on a later day."""
+    zone = ZoneInfo(tz)
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    same_day = first.date() == last.date() or (last.time() == time(0) and last.date() == first.date() + timedelta(1))
+    if same_day:
+        return f"{local_time(start, tz, 'EEE d MMM y')}, {first:%H:%M}–{last:%H:%M}"
+    return f"{local_time(start, tz, WHEN)} – {local_time(end, tz, WHEN)}"
+
+
+def start_label(start: datetime, end: datetime, tz: str) -> str:
+    """A start button's text: '10:00–12:00', with the end's date when it is on a later day."""
+    zone = ZoneInfo(tz)
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    if first.date() == last.date() or (last.time() == time(0) and (last.date() - first.date()).days == 1):
+        return f"{first:%H:%M}–{last:%H:%M}"
+    return f"{first:%H:%M}–{local_time(end, tz, 'EEE d MMM HH:mm')}"
+
+
+def status_label(reservation: Reservation) -> str:
+    return str(services.STATUS_LABELS[reservation.status])
+
+
+def describe_rrule(rule: str) -> str:
+    """'Weekly', 'Every 2 weeks', 'Monthly'… for a series' rule (the dates are listed anyway)."""
+    parts = dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p)
+    every = int(parts.get("INTERVAL", "1") or 1)
+    frequency = parts.get("FREQ", "")
+    if frequency == "WEEKLY":
+        return ngettext("Weekly", "Every %(num)d weeks", every)
+    if frequency == "MONTHLY":
+        return ngettext("Monthly", "Every %(num)d months", every)
+    if frequency == "DAILY":
+        return ngettext("Daily", "Every %(num)d days", every)
+    return _("Repeating")
+
+
+def answer_rows(reservation: Reservation) -> list[tuple[str, str]]:
+    """The answers to the facility's questions as (question, answer) in words."""
+    labels = {str(q.id): q.label for q in reservation.facility.questions}
+    words = {True: _("Yes"), False: _("No")}
+    return [(labels.get(key, key), words.get(value, value) if isinstance(value, bool) else str(value))
+            for key, value in (reservation.answers or {}).items()]
+
+
+@bp.app_context_processor
+def _template_helpers():
+    return {"booking_choice": facility_choice, "reservation_time": time_range, "reservation_status": status_label,
+            "reservation_rules": rules, "reservation_rule_text": describe_rrule}
+
+
+# --- loading, with 404 and 403 -----------------------------------------------------------
+
+def _facility(slug: str) -> Facility:
+    facility = db.session.scalar(select(Facility).where(Facility.slug == slug))
+    if facility is None or not can_view_facility(current_user, facility):
+        abort(404)
+    return facility
+
+
+def _managed_facility(slug: str) -> Facility:
+    facility = _facility(slug)
+    if not rules.can_block_facility(current_user, facility):
+        abort(403)
+    return facility
+
+
+def _visible(reservation_id: int) -> Reservation:
+    """The reservation if the user may see it; 404 otherwise (its existence is not revealed)."""
+    reservation = services.get_reservation(reservation_id)
+    if reservation is None or not rules.can_view_reservation(current_user, reservation):
+        abort(404)
+    return reservation
+
+
+def _decidable(reservation_id: int) -> Reservation:
+    reservation = services.get_reservation(reservation_id)
+    if reservation is None:
+        abort(404)
+    if not rules.can_decide_reservation(current_user, reservation):
+        abort(403)
+    return reservation
+
+
+def _own_hold(reservation_id: int) -> Reservation:
+    """A reservation the user is booking (details and review are only for the one who chose)."""
+    reservation = services.get_reservation(reservation_id)
+    if reservation is None or reservation.user_id != current_user.id:
+        abort(404)
+    return reservation
+
+
+def _acting_organisation() -> Organisation | None:
+    """The organisation the user books for: the one they act for, if they are a member."""
+    organisation = current_user.current_organisation if current_user.is_authenticated else None
+    if organisation is None and current_user.is_authenticated and current_user.memberships:
+        organisation = current_user.memberships[0].organisation
+    return organisation
+
+
+def _button_pressed() -> None:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+
+
+def _local_date_arg(name: str, default: date) -> date:
+    try:
+        return parse_date(request.args[name]) if request.args.get(name) else default
+    except ValueError:
+        return default
+
+
+# --- choose a time -----------------------------------------------------------------------
+
+def duration_choices(facility: Facility) -> list[tuple[int, str]]:
+    """The durations the choose step offers: multiples of the slot within the facility's
+    limits, up to a day (longer bookings give a start and an end date)."""
+    limits = limits_for(facility)
+    slot = int(limits.slot.total_seconds() // 60)
+    low = int(limits.min_duration.total_seconds() // 60)
+    high = min(int(limits.longest.total_seconds() // 60) if limits.longest else DAY_MINUTES, DAY_MINUTES)
+    first = -(-low // slot) * slot
+    values = list(range(first, high + 1, slot))
+    if len(values) > MAX_DURATION_CHOICES:
+        values = [v for v in values if v == first or v % 60 == 0]
+    return [(v, format_duration(timedelta(minutes=v))) for v in values]
+
+
+@dataclass
+class Choice:
+    """What the choose step shows: a day, a duration and the start times free for it."""
+    facility: Facility
+    day: date
+    minutes: int
+    durations: list[tuple[int, str]]
+    starts: list[tuple[str, str]]          # (ISO start, button text)
+    first_day: date
+    last_day: date
+    chosen: tuple[str, str] | None = None  # the start the URL asked for, if it is free
+    chosen_taken: str | None = None        # … or its time, if it is not
+    next_day: date | None = None
+    organisation: Organisation | None = None
+    keep: dict = field(default_factory=dict)  # query parameters the date form carries on
+    refresh_url: str = ""
+    repeat_form: RepeatForm | None = None
+    multi_form: MultiDayForm | None = None
+
+    @property
+    def multi_day(self) -> bool:
+        return limits_for(self.facility).allow_multi_day
+
+    @property
+    def hold_url(self) -> str:
+        return url_for("reservations.hold", slug=self.facility.slug, date=self.day.isoformat(), duration=self.minutes)
+
+    def login_url(self, start_iso: str | None = None) -> str:
+        """Log in, then come back to this choice (with the start, if one was picked)."""
+        params = {"date": self.day.isoformat(), "duration": self.minutes}
+        if start_iso:
+            params["time"] = datetime.fromisoformat(start_iso).astimezone(ZoneInfo(self.facility.timezone)) \
+                .strftime("%H:%M")
+        return url_for("accounts.login", next=url_for("reservations.choose", slug=self.facility.slug, **params))
+
+
+def _choice(facility: Facility, args, *, refresh_url: str, keep=(), repeat_form=None, multi_form=None) -> Choice:
+    zone = ZoneInfo(facility.timezone)
+    limits = limits_for(facility)
+    now = utcnow()
+    earliest, latest = limits.start_bounds(now)
+    first_day, last_day = earliest.astimezone(zone).date(), latest.astimezone(zone).date()
+    when = SearchTime.from_args(args)
+    durations = duration_choices(facility)
+    minutes = int(when.duration.total_seconds() // 60) if when.duration else None
+    if minutes not in dict(durations):
+        minutes = durations[0][0] if durations else int(limits.min_duration.total_seconds() // 60)
+    day = when.date if when.date and when.date <= last_day else first_day
+    duration = timedelta(minutes=minutes)
+
+    def starts_on(some_day: date) -> list[datetime]:
+        return services.bookable_start_times(facility, some_day, duration, now=now)
+
+    starts = starts_on(day)
+    choice = Choice(facility, day, minutes, durations, [(s.isoformat(), start_label(s, s + duration, facility.timezone))
+                                                        for s in starts], first_day, last_day,
+                    organisation=_acting_organisation(), refresh_url=refresh_url,
+                    keep={k: args[k] for k in keep if args.get(k)},
+                    repeat_form=repeat_form or RepeatForm(formdata=None),
+                    multi_form=multi_form or MultiDayForm(formdata=None, start_date=day, end_date=day + timedelta(1)))
+    if when.time is not None:
+        asked = local_instant(day, when.time, zone)
+        match = [s for s in choice.starts if s[0] == asked.isoformat()]
+        if match:
+            choice.chosen = match[0]
+        else:
+            choice.chosen_taken = when.time.strftime("%H:%M")
+    if not starts:
+        candidate = max(day + timedelta(days=1), first_day)
+        while candidate <= min(last_day, day + timedelta(days=NEXT_FREE_DAYS)):
+            if starts_on(candidate):
+                choice.next_day = candidate
+                break
+            candidate += timedelta(days=1)
+    return choice
+
+
+def facility_choice(facility: Facility) -> Choice:
+    """The choose step inside the facility page (its date form reloads that page)."""
+    return _choice(facility, request.args, refresh_url=url_for("facilities.detail", slug=facility.slug),
+                   keep=("size",))
+
+
+def _choose_page(facility: Facility, status: int = 200, **forms):
+    choice = _choice(facility, request.args, refresh_url=url_for("reservations.choose", slug=facility.slug), **forms)
+    return render_template("reservations/choose.html", facility=facility, choice=choice), status
+
+
+@bp.get("/reservations/book/<slug>")
+def choose(slug: str):
+    return _choose_page(_facility(slug))
+
+
+def _chosen_interval(facility: Facility, multi_form: MultiDayForm) -> tuple[datetime, datetime] | None:
+    """The time the person picked: a start button (with the duration), or the multi-day fields."""
+    zone = ZoneInfo(facility.timezone)
+    if "multi_day" in request.form:
+        if not multi_form.validate():
+            return None
+        start = local_instant(multi_form.start_date.data, multi_form.start_time.data, zone)
+        end = local_instant(multi_form.end_date.data, multi_form.end_time.data, zone)
+        if end <= start:
+            multi_form.end_time.errors.append(_("The end must be after the start."))
+            return None
+        return start, end
+    try:
+        start = datetime.fromisoformat(request.form.get("start", ""))
+        minutes = int(request.form.get("duration", ""))
+    except ValueError:
+        start, minutes = None, 0
+    if start is None or start.tzinfo is None or minutes <= 0:
+        flash(_("Choose a start time."), "error")
+        return None
+    return start, start + timedelta(minutes=minutes)
+
+
+@bp.post("/reservations/book/<slug>")
+@login_required
+def hold(slug: str):
+    """A start was chosen: hold it and go on to the details, or preview the series."""
+    facility = _facility(slug)
+    organisation = _acting_organisation()
+    repeat_form, multi_form = RepeatForm(), MultiDayForm()
+    if organisation is None:
+        flash(_("Only members of an organisation can book. Join or register an organisation first."), "error")
+        return _choose_page(facility, 403)
+    chosen = _chosen_interval(facility, multi_form)
+    if "multi_day" not in request.form:
+        multi_form = None  # not filled in: show it with its defaults
+    if not repeat_form.validate() or chosen is None:
+        return _choose_page(facility, 422, repeat_form=repeat_form, multi_form=multi_form)
+    start, end = chosen
+    if repeat_form.repeat.data:
+        return redirect(url_for("reservations.series", slug=slug, start=start.isoformat(), end=end.isoformat(),
+                                **repeat_form.params()))
+    try:
+        reservation = services.hold(current_user, facility, organisation, start, end)
+    except DomainError as exc:
+        flash_errors(exc, multi_form)
+        return _choose_page(facility, exc.status, repeat_form=repeat_form, multi_form=multi_form)
+    return redirect(url_for("reservations.details", reservation_id=reservation.id))
+
+
+# --- details and review --------------------------------------------------------------------
+
+def _draft(reservation: Reservation) -> dict | None:
+    draft = session.get(DRAFT)
+    return draft if draft and draft.get("id") == reservation.id else None
+
+
+def _draft_answers(draft: dict) -> dict:
+    return {k.removeprefix("question_"): v for k, v in draft.items() if k.startswith("question_") and v}
+
+
+def _choose_again(reservation: Reservation, *, with_time: bool = True) -> str:
+    """The choose step for the same day and duration (and start), to pick a time again."""
+    zone = ZoneInfo(reservation.facility.timezone)
+    start = reservation.start_dt.astimezone(zone)
+    params = {"date": start.date().isoformat(),
+              "duration": int((reservation.end_dt - reservation.start_dt).total_seconds() // 60)}
+    if with_time:
+        params["time"] = start.strftime("%H:%M")
+    return url_for("reservations.choose", slug=reservation.facility.slug, **params)
+
+
+def _not_held(reservation: Reservation):
+    """The page to show instead when the booking is no longer being made (or None)."""
+    if reservation.status == S.held:
+        return None
+    if reservation.status != S.cancelled:
+        return redirect(url_for("reservations.confirmation", reservation_id=reservation.id))
+    return render_template("reservations/hold_gone.html", reservation=reservation, again=_choose_again(reservation),
+                           expired=reservation.cancel_reason == services.HOLD_EXPIRED), 410
+
+
+def _booking_context(reservation: Reservation) -> dict:
+    """What the details and review steps both show: the time, the hold, who books."""
+    return {"reservation": reservation, "facility": reservation.facility,
+            "again": _choose_again(reservation, with_time=False),
+            "hold_expired": reservation.hold_expires_dt is not None and reservation.hold_expires_dt <= utcnow()}
+
+
+@bp.route("/reservations/<int:reservation_id>/details", methods=["GET", "POST"])
+@login_required
+def details(reservation_id: int):
+    reservation = _own_hold(reservation_id)
+    if (instead := _not_held(reservation)) is not None:
+        return instead
+    facility = reservation.facility
+    draft = _draft(reservation) or {"title": reservation.title, "attendees": reservation.attendees or 1}
+    form = details_form(facility, data=draft)
+    if form.validate_on_submit():
+        session[DRAFT] = {"id": reservation.id, **{k: v for k, v in form.data.items() if k != "csrf_token"}}
+        return redirect(url_for("reservations.review", reservation_id=reservation.id))
+    return render_template("reservations/details.html", form=form, **_booking_context(reservation)), \
+        422 if form.is_submitted() else 200
+
+
+def _needs_manager(reservation: Reservation) -> bool:
+    booking_rules = reservation.facility.rules
+    if booking_rules is None:
+        return False
+    return rules.needs_manual_approval(
+        booking_rules.approval_policy, manual_actor_types=booking_rules.manual_actor_types,
+        manual_above_minutes=booking_rules.manual_above_minutes, actor_type=reservation.organisation.actor_type,
+        duration=reservation.end_dt - reservation.start_dt)
+
+
+def _terms_label(form, facility: Facility) -> None:
+    if facility.current_terms is not None:
+        form.accept_terms.label.text = _("I accept the terms (version %(version)d)",
+                                         version=facility.current_terms.version)
+
+
+@bp.route("/reservations/<int:reservation_id>/review", methods=["GET", "POST"])
+@login_required
+def review(reservation_id: int):
+    reservation = _own_hold(reservation_id)
+    if (instead := _not_held(reservation)) is not None:
+        return instead
+    draft = _draft(reservation)
+    if draft is None:
+        flash(_("Fill in the details first."), "info")
+        return redirect(url_for("reservations.details", reservation_id=reservation.id))
+    facility = reservation.facility
+    form = TermsForm()
+    _terms_label(form, facility)
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            services.submit(current_user, reservation, title=draft.get("title") or "",
+                            purpose=draft.get("purpose") or "", attendees=draft.get("attendees") or 0,
+                            answers=_draft_answers(draft), accept_terms=bool(form.accept_terms.data))
+        except DomainError as exc:
+            flash_errors(exc, form)
+            status = exc.status
+        else:
+            session.pop(DRAFT, None)
+            return redirect(url_for("reservations.confirmation", reservation_id=reservation.id))
+    questions = {f"question_{q.id}": q.label for q in facility.questions}
+    answers = [(questions[k], {"yes": _("Yes"), "no": _("No")}.get(v, v)) for k, v in draft.items()
+               if k in questions and v not in (None, "")]
+    return render_template("reservations/review.html", form=form, draft=draft, answers=answers,
+                           needs_manager=_needs_manager(reservation), **_booking_context(reservation)), status
+
+
+@bp.post("/reservations/<int:reservation_id>/release")
+@login_required
+def release(reservation_id: int):
+    """The person leaves the booking: free the time at once."""
+    reservation = _own_hold(reservation_id)
+    _button_pressed()
+    services.release_hold(current_user, reservation)
+    session.pop(DRAFT, None)
+    flash(_("The time is released; nothing was booked."), "info")
+    return redirect(_choose_again(reservation, with_time=False))
+
+
+@bp.get("/reservations/<int:reservation_id>/confirmation")
+@login_required
+def confirmation(reservation_id: int):
+    reservation = _visible(reservation_id)
+    if reservation.status == S.held and reservation.user_id == current_user.id:
+        return redirect(url_for("reservations.review", reservation_id=reservation.id))
+    occurrences = reservation.series.reservations if reservation.series else [reservation]
+    return render_template("reservations/confirmation.html", reservation=reservation, occurrences=occurrences,
+                           facility=reservation.facility)
+
+
+# --- series ------------------------------------------------------------------------------
+
+def _series_request(facility: Facility):
+    """The series asked for in the query string: (start, end, RRULE), or None."""
+    form = RepeatForm(formdata=request.args, meta={"csrf": False})
+    try:
+        start, end = (datetime.fromisoformat(request.args.get(k, "")) for k in ("start", "end"))
+    except ValueError:
+        return None
+    if start.tzinfo is None or end.tzinfo is None or not form.validate() or not form.repeat.data:
+        return None
+    first = start.astimezone(ZoneInfo(facility.timezone)).date()
+    rule = build_rrule(form.repeat.data, form.interval.data or 1, first, count=form.count.data, until=form.until.data)
+    return start, end, rule
+
+
+@bp.route("/reservations/book/<slug>/series", methods=["GET", "POST"])
+@login_required
+def series(slug: str):
+    """Every occurrence with its conflicts and broken rules; skip some, give the details, book."""
+    facility = _facility(slug)
+    organisation = _acting_organisation()
+    asked = _series_request(facility)
+    if asked is None or organisation is None:
+        flash(_("Choose a start time and how the series repeats."), "error")
+        return redirect(url_for("reservations.choose", slug=slug))
+    start, end, rule = asked
+    form = details_form(facility, with_terms=facility.current_terms is not None, data={"attendees": 1})
+    if facility.current_terms is not None:
+        _terms_label(form, facility)
+    status = 422 if form.is_submitted() else 200
+    skipped = None
+    if form.validate_on_submit():
+        skipped = request.form.getlist("skip")
+        try:
+            made = services.create_series(
+                current_user, facility, organisation, start, end, rule, title=form.title.data, skip=skipped,
+                purpose=form.purpose.data or "", attendees=form.attendees.data or 0, answers=form.answers(),
+                accept_terms=bool(getattr(form, "accept_terms", None) and form.accept_terms.data))
+        except DomainError as exc:
+            flash_errors(exc, form)
+            status = exc.status
+        else:
+            return redirect(url_for("reservations.confirmation", reservation_id=made.reservations[0].id))
+    elif form.is_submitted():
+        skipped = request.form.getlist("skip")
+    try:
+        preview = services.preview_series(current_user, facility, organisation, start, end, rule,
+                                          attendees=form.attendees.data or 0)
+    except DomainError as exc:
+        flash_errors(exc)
+        return redirect(url_for("reservations.choose", slug=slug, date=start.astimezone(
+            ZoneInfo(facility.timezone)).date().isoformat()))
+    if skipped is None:  # first visit: leave out what cannot be booked
+        skipped = [o.date.isoformat() for o in preview.occurrences if not o.ok]
+    return render_template("reservations/series.html", facility=facility, form=form, preview=preview,
+                           skipped=set(skipped), rule_text=describe_rrule(rule), organisation=organisation,
+                           times=start_label(start, end, facility.timezone),
+                           back=url_for("reservations.choose", slug=slug, date=preview.occurrences[0].date.isoformat(),
+                                        duration=int((end - start).total_seconds() // 60))), status
+
+
+# --- the calendar file -------------------------------------------------------------------
+
+ICS_STATUS = {S.confirmed: "CONFIRMED", S.completed: "CONFIRMED", S.pending: "TENTATIVE", S.held: "TENTATIVE"}
+
+
+def reservation_ics(reservations: list[Reservation]) -> bytes:
+    """An RFC 5545 calendar with one event per reservation (times in UTC)."""
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "infrashare"
+    calendar = Calendar()
+    calendar.add("prodid", "-//Infrashare//Reservations//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    stamp = utcnow()
+    for reservation in reservations:
+        facility = reservation.facility
+        link = current_app.config["BASE_URL"] + url_for("reservations.detail", reservation_id=reservation.id)
+        event = Event()
+        event.add("uid", f"reservation-{reservation.id}@{host}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", reservation.start_dt)
+        event.add("dtend", reservation.end_dt)
+        event.add("summary", f"{reservation.title} – {facility.name}")
+        event.add("location", ", ".join(p for p in (facility.name, facility.address) if p))
+        event.add("description", _("Status: %(status)s. Details: %(link)s", status=status_label(reservation),
+                                   link=link))
+        event.add("status", ICS_STATUS.get(reservation.status, "CANCELLED"))
+        event.add("url", link)
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+@bp.get("/reservations/<int:reservation_id>.ics")
+@login_required
+def ics(reservation_id: int):
+    """The reservation as a calendar file; for a series, every occurrence still on."""
+    reservation = _visible(reservation_id)
+    reservations = [reservation]
+    if reservation.series is not None:
+        reservations = [r for r in reservation.series.reservations if r.status in ICS_STATUS] or reservations
+    return Response(reservation_ics(reservations), mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="reservation-{reservation.id}.ics"'})
+
+
+# --- lists: mine and my organisation's ------------------------------------------------------
+
+@dataclass
+class Entry:
+    """A line of a list: one reservation, or a series with its occurrences."""
+    reservations: list[Reservation]
+    cancel: services.ActionInfo | None = None
+    change: services.ActionInfo | None = None
+
+    @property
+    def first(self) -> Reservation:
+        return self.reservations[0]
+
+    @property
+    def series(self) -> Series | None:
+        return self.first.series
+
+    def status_summary(self) -> str:
+        """'4 confirmed, 2 awaiting decision'."""
+        counts = {}
+        for reservation in self.reservations:
+            counts[status_label(reservation)] = counts.get(status_label(reservation), 0) + 1
+        return ", ".join(f"{n} {label}" for label, n in counts.items())
+
+
+def group_entries(reservations: list[Reservation]) -> list[Entry]:
+    """A series becomes one entry, placed where its first listed occurrence is."""
+    entries: dict[tuple[str, int], Entry] = {}
+    for reservation in reservations:
+        key = ("series", reservation.series_id) if reservation.series_id else ("one", reservation.id)
+        entries.setdefault(key, Entry([])).reservations.append(reservation)
+    return list(entries.values())
+
+
+def _list_page(template_name: str, stmt, **context):
+    now = utcnow()
+    show = "past" if request.args.get("show") == "past" else "upcoming"
+    stmt = stmt.where(Reservation.status != S.held)
+    if show == "upcoming":
+        stmt = stmt.where(Reservation.end_dt > now, Reservation.status.in_((S.pending, S.confirmed)))
+    else:
+        stmt = stmt.where(or_(Reservation.end_dt <= now, Reservation.status.not_in((S.pending, S.confirmed))),
+                          or_(Reservation.cancel_reason.is_(None), Reservation.cancel_reason.not_in(services.ABANDONED_HOLD_REASONS)))
+        stmt = stmt.order_by(None).order_by(Reservation.start_dt.desc(), Reservation.id.desc())
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, total = paginate(stmt, page, LIST_PAGE)
+    entries = group_entries(rows)
+    for entry in entries:
+        if entry.first.is_active:
+            entry.cancel = services.cancellation_info(current_user, entry.first, now=now)
+            entry.change = services.change_info(current_user, entry.first, now=now)
+    return render_template(f"reservations/{template_name}.html", entries=entries, show=show, page=page,
+                           per_page=LIST_PAGE, total=total, **context)
+
+
+@bp.get("/reservations")
+@login_required
+def mine():
+    """The reservations the user made."""
+    stmt = services.visible_reservations(current_user).where(Reservation.user_id == current_user.id)
+    return _list_page("mine", stmt)
+
+
+@bp.get("/reservations/organisation")
+@login_required
+def organisation():
+    """Every reservation of the organisation the user acts for, whoever made it."""
+    acting = _acting_organisation()
+    if acting is None or not rules.can_book_for(current_user, acting.id):
+        abort(403)
+    return _list_page("organisation", services.visible_reservations(current_user, organisation_id=acting.id),
+                      organisation=acting)
+
+
+@bp.get("/reservations/<int:reservation_id>")
+@login_required
+def detail(reservation_id: int):
+    reservation = _visible(reservation_id)
+    now = utcnow()
+    return render_template(
+        "reservations/detail.html", reservation=reservation, facility=reservation.facility,
+        cancel=services.cancellation_info(current_user, reservation, now=now),
+        change=services.change_info(current_user, reservation, now=now), answers=answer_rows(reservation),
+        can_decide=rules.can_decide_reservation(current_user, reservation),
+        occurrences=reservation.series.reservations if reservation.series else [])
+
+
+def _scopes(form, reservation: Reservation) -> None:
+    """Only a series offers a choice of occurrences."""
+    if reservation.series is None:
+        del form.scope
+
+
+@bp.route("/reservations/<int:reservation_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(reservation_id: int):
+    reservation = _visible(reservation_id)
+    info = services.cancellation_info(current_user, reservation)
+    form = CancelForm(scope=request.args.get("scope", "one"))
+    _scopes(form, reservation)
+    status = 422 if form.is_submitted() else 200
+    if info.allowed and form.validate_on_submit():
+        scope = form.scope.data if form.scope else "one"
+        try:
+            cancelled = services.cancel_occurrences(current_user, reservation, scope, reason=form.reason.data or "")
+        except DomainError as exc:
+            flash_errors(exc, form)
+            status = exc.status
+        else:
+            flash(ngettext("The reservation is cancelled and its time is free again.",
+                           "%(num)d reservations are cancelled and their time is free again.", len(cancelled)),
+                  "success")
+            if any(r.late_cancellation_fee for r in cancelled):
+                flash(_("It was cancelled after the free cancellation deadline, so a cancellation fee applies."),
+                      "info")
+            return redirect(safe_next("reservations.mine"))
+    return render_template("reservations/cancel.html", reservation=reservation, facility=reservation.facility,
+                           form=form, info=info, next=request.values.get("next", "")), status
+
+
+@bp.route("/reservations/<int:reservation_id>/change", methods=["GET", "POST"])
+@login_required
+def change(reservation_id: int):
+    reservation = _visible(reservation_id)
+    info = services.change_info(current_user, reservation)
+    zone = ZoneInfo(reservation.facility.timezone)
+    start, end = reservation.start_dt.astimezone(zone), reservation.end_dt.astimezone(zone)
+    form = ChangeTimeForm(date=start.date(), start_time=start.time(), end_time=end.time(),
+                          end_date=end.date() if end.date() != start.date() else None)
+    _scopes(form, reservation)
+    status = 422 if form.is_submitted() else 200
+    if info.allowed and form.validate_on_submit():
+        scope = form.scope.data if form.scope else "one"
+        try:
+            if scope == "one":
+                new_start = local_instant(form.date.data, form.start_time.data, zone)
+                end_day = form.end_date.data or (form.date.data if form.end_time.data > form.start_time.data
+                                                 else form.date.data + timedelta(days=1))
+                changed = [services.change_time(current_user, reservation, new_start,
+                                                local_instant(end_day, form.end_time.data, zone))]
+            else:
+                changed = services.change_occurrences(current_user, reservation, scope, form.start_time.data,
+                                                      form.end_time.data)
+        except DomainError as exc:
+            flash_errors(exc, form)
+            status = exc.status
+        else:
+            pending = [r for r in changed if r.status == S.pending]
+            if pending and pending[0].decision_deadline_dt:
+                flash(_("The new time is saved. It needs a manager's approval again; they decide by %(deadline)s.",
+                        deadline=local_time(pending[0].decision_deadline_dt, reservation.facility.timezone, WHEN)),
+                      "success")
+            else:
+                flash(_("The new time is saved."), "success")
+            return redirect(url_for("reservations.detail", reservation_id=reservation.id))
+    return render_template("reservations/change.html", reservation=reservation, facility=reservation.facility,
+                           form=form, info=info), status
+
+
+# --- the manager's inbox and decisions -------------------------------------------------------
+
+@bp.get("/reservations/inbox")
+@login_required
+def inbox():
+    if not rules.can_view_inbox(current_user):
+        abort(403)
+    now = utcnow()
+    pending = list(db.session.scalars(services.manager_inbox(current_user).limit(500)))
+    facilities = select(Facility).order_by(Facility.name)
+    if not current_user.is_admin:
+        facilities = facilities.where(Facility.department_id.in_(current_user.department_ids or [-1]))
+    entries = group_entries(pending)
+    return render_template("reservations/inbox.html", entries=entries, now=now,
+                           overdue=sum(1 for e in entries if e.first.is_overdue(now)),
+                           facilities=db.session.scalars(facilities).all())
+
+
+def agenda(facility: Facility, first_day: date, days: int, *, now: datetime) -> list[tuple[date, list]]:
+    """The facility's reservations and blocks day by day, each with its hours that day as
+    words (one spanning several days is on each of them)."""
+    zone = ZoneInfo(facility.timezone)
+    window_start = local_day_bounds(first_day, zone).start
+    window_end = local_day_bounds(first_day + timedelta(days=days - 1), zone).end
+    rows = [r for r in db.session.scalars(services.visible_reservations(
+        current_user, facility_id=facility.id, statuses=[s.value for s in CALENDAR_STATUSES], from_dt=window_start,
+        to_dt=window_end)) if r.is_blocking(now) or r.status in (S.completed, S.no_show)]
+    result = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        bounds = local_day_bounds(day, zone)
+        items = []
+        for r in rows:
+            if r.start_dt < bounds.end and r.end_dt > bounds.start:
+                hours = (start_label(r.start_dt, r.end_dt, facility.timezone) if r.start_dt >= bounds.start
+                         else time_range(r.start_dt, r.end_dt, facility.timezone))
+                items.append((r, hours))
+        result.append((day, items))
+    return result
+
+
+def _decide_page(reservation: Reservation, status: int = 200, **forms):
+    forms.setdefault("approve_form", ApproveForm(formdata=None))
+    forms.setdefault("reject_form", RejectForm(formdata=None))
+    forms.setdefault("return_form", ReturnForm(formdata=None))
+    facility = reservation.facility
+    now = utcnow()
+    monday = week_start(reservation.start_dt.astimezone(ZoneInfo(facility.timezone)).date())
+    series_pending = [r for r in reservation.series.reservations if r.status == S.pending] if reservation.series else []
+    return render_template(
+        "reservations/decide.html", reservation=reservation, facility=facility, now=now, actor_types=ACTOR_TYPE_LABELS,
+        days=agenda(facility, monday, 7, now=now), answers=answer_rows(reservation), series_pending=series_pending,
+        **forms), status
+
+
+@bp.get("/reservations/<int:reservation_id>/decide")
+@login_required
+def decide(reservation_id: int):
+    return _decide_page(_decidable(reservation_id))
+
+
+def _decision(reservation_id: int, form_class, form_name: str, act):
+    """A decision form posted: validate, run `act(reservation, form)` (a service call that
+    returns the response), or show the decision page again with every reason."""
+    reservation = _decidable(reservation_id)
+    form = form_class()
+    if not form.validate_on_submit():
+        return _decide_page(reservation, 422, **{form_name: form})
+    try:
+        return act(reservation, form)
+    except DomainError as exc:
+        flash_errors(exc, form)
+        return _decide_page(reservation, exc.status, **{form_name: form})
+
+
+def _back_to_inbox(message: str):
+    flash(message, "success")
+    return redirect(url_for("reservations.inbox"))
+
+
+@bp.post("/reservations/<int:reservation_id>/approve")
+@login_required
+def approve(reservation_id: int):
+    def act(reservation, form):
+        note = form.internal_note.data
+        if request.form.get("scope") == "series" and reservation.series is not None:
+            approved = services.approve_series(current_user, reservation.series, internal_note=note)
+        else:
+            approved = [services.approve(current_user, reservation, internal_note=note)]
+        return _back_to_inbox(ngettext("Approved. The booker is told by e-mail.",
+                                       "%(num)d occurrences approved. The booker is told by e-mail.", len(approved)))
+    return _decision(reservation_id, ApproveForm, "approve_form", act)
+
+
+@bp.post("/reservations/<int:reservation_id>/reject")
+@login_required
+def reject(reservation_id: int):
+    def act(reservation, form):
+        services.reject(current_user, reservation, form.reason.data, internal_note=form.internal_note.data)
+        return _back_to_inbox(_("Declined. The reason is sent to the booker."))
+    return _decision(reservation_id, RejectForm, "reject_form", act)
+
+
+@bp.post("/reservations/<int:reservation_id>/return")
+@login_required
+def return_to_handling(reservation_id: int):
+    def act(reservation, form):
+        services.return_to_handling(current_user, reservation, internal_note=form.internal_note.data)
+        flash(_("The request is back in handling, with a new decision deadline."), "success")
+        return redirect(url_for("reservations.decide", reservation_id=reservation.id))
+    return _decision(reservation_id, ReturnForm, "return_form", act)
+
+
+# --- the facility's calendar for managers ---------------------------------------------------
+
+def _calendar_page(facility: Facility, status: int = 200, block_form: BlockForm | None = None):
+    zone = ZoneInfo(facility.timezone)
+    now = utcnow()
+    today = now.astimezone(zone).date()
+    view = "day" if request.args.get("view") == "day" else "week"
+    day = _local_date_arg("date", today)
+    first = day if view == "day" else week_start(day)
+    length = 1 if view == "day" else 7
+    step = timedelta(days=length)
+    return render_template(
+        "reservations/calendar.html", facility=facility, view=view, day=day, today=today, now=now,
+        days=agenda(facility, first, length, now=now), prev_day=(first - step).isoformat(),
+        next_day=(first + step).isoformat(),
+        block_form=block_form or BlockForm(formdata=None, start_date=day)), status
+
+
+@bp.get("/reservations/calendar/<slug>")
+@login_required
+def calendar(slug: str):
+    return _calendar_page(_managed_facility(slug))
+
+
+@bp.post("/reservations/calendar/<slug>/blocks")
+@login_required
+def block(slug: str):
+    """An internal block: maintenance or city use, occupying time without an organisation."""
+    facility = _managed_facility(slug)
+    form = BlockForm()
+    if not form.validate_on_submit():
+        return _calendar_page(facility, 422, block_form=form)
+    zone = ZoneInfo(facility.timezone)
+    start = local_instant(form.start_date.data, form.start_time.data, zone)
+    end = local_instant(form.end_date.data or form.start_date.data, form.end_time.data, zone)
+    try:
+        services.create_internal_block(current_user, facility, start, end, title=form.title.data,
+                                       internal_note=form.internal_note.data or "")
+    except DomainError as exc:
+        flash_errors(exc, form)
+        return _calendar_page(facility, exc.status, block_form=form)
+    flash(_("The time is blocked: %(when)s.", when=time_range(start, end, facility.timezone)), "success")
+    return redirect(url_for("reservations.calendar", slug=slug, date=form.start_date.data.isoformat()))
+
+
+def _day_action(reservation_id: int, action, message: str):
+    reservation = _decidable(reservation_id)
+    _button_pressed()
+    try:
+        action(current_user, reservation)
+    except DomainError as exc:
+        flash_errors(exc)
+    else:
+        flash(message, "success")
+    zone = ZoneInfo(reservation.facility.timezone)
+    return redirect(safe_next() if request.values.get("next") else url_for(
+        "reservations.calendar", slug=reservation.facility.slug, view="day",
+        date=reservation.start_dt.astimezone(zone).date().isoformat()))
+
+
+@bp.post("/reservations/<int:reservation_id>/check-in")
+@login_required
+def check_in(reservation_id: int):
+    return _day_action(reservation_id, services.check_in, _("Checked in."))
+
+
+@bp.post("/reservations/<int:reservation_id>/no-show")
+@login_required
+def no_show(reservation_id: int):
+    return _day_action(reservation_id, services.mark_no_show, _("Marked as not shown up."))
+

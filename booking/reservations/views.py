@@ -218,6 +218,14 @@ class Choice:
         return limits_for(self.facility).allow_multi_day
 
     @property
+    def quota(self) -> tuple[int, int] | None:
+        """(active reservations of the acting organisation here, the facility's limit), if it has one."""
+        limit = self.facility.rules.max_active_per_organisation if self.facility.rules else None
+        if not limit or self.organisation is None:
+            return None
+        return services.organisation_active_count(self.organisation.id, self.facility.id), limit
+
+    @property
     def hold_url(self) -> str:
         return url_for("reservations.hold", slug=self.facility.slug, date=self.day.isoformat(), duration=self.minutes)
 

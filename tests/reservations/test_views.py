@@ -91,6 +91,16 @@ def test_choose_offers_the_start_times_that_are_free(client, logged_in, facility
     assert "18:00–20:00" in page and "18:30–20:30" not in page      # closes at 20:00
 
 
+def test_the_organisation_sees_how_much_of_its_quota_it_uses(client, logged_in, facility, day):
+    facility.rules.max_active_per_organisation = 3
+    db.session.commit()
+    book(logged_in, facility, at(day, 10), at(day, 12))
+
+    page = text(client.get(choose_url(facility, day)))
+
+    assert f"{logged_in.organisations[0].name} has 1 of 3 active bookings allowed here." in page
+
+
 def test_a_member_of_several_organisations_chooses_whom_to_book_for(client, logged_in, facility, create_organisation,
                                                                       day):
     other = create_organisation("Second Org")

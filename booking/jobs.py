@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from booking.database import utcnow
 from booking.extensions import db
 from booking.notifications.services import deliver_pending
+from booking.reservations import services as reservations
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ def run(name: str):
         raise
 
 
+LEADER_LOCK_KEY = 726311  # any fixed number; every scheduler of one database asks for the same
+
+
 def _leader_lock():
     """On PostgreSQL, hold an advisory lock for the process's life: only one scheduler leads.
 
@@ -65,12 +69,19 @@ def _leader_lock():
     if engine.dialect.name != "postgresql":
         return None
     connection = engine.connect()
-    got = connection.exec_driver_sql("SELECT pg_try_advisory_lock(726311)").scalar()
+    got = connection.exec_driver_sql(f"SELECT pg_try_advisory_lock({LEADER_LOCK_KEY})").scalar()
     connection.commit()
     if not got:
         connection.close()
         raise SystemExit("another scheduler process already leads; this one exits")
     return connection
+
+
+def _release(lock) -> None:
+    """Give up leading. The lock belongs to the session, which outlives a pooled close()."""
+    lock.exec_driver_sql(f"SELECT pg_advisory_unlock({LEADER_LOCK_KEY})")
+    lock.commit()
+    lock.close()
 
 
 def run_scheduler(app, once: bool = False) -> None:
@@ -86,24 +97,23 @@ def run_scheduler(app, once: bool = False) -> None:
             except Exception:  # noqa: BLE001 - one failing job must not stop the others
                 app.logger.exception("job %s failed", name)
 
-    if once:
-        for name in JOBS:
-            wrapped(name)
-        return
-    scheduler = BlockingScheduler(timezone="UTC")
-    for name, spec in JOBS.items():
-        scheduler.add_job(wrapped, "interval", seconds=spec.seconds, args=[name], id=name,
-                          max_instances=1, coalesce=True, next_run_time=utcnow())
-    app.logger.info("scheduler started with %d jobs", len(JOBS))
     try:
+        if once:
+            for name in JOBS:
+                wrapped(name)
+            return
+        scheduler = BlockingScheduler(timezone="UTC")
+        for name, spec in JOBS.items():
+            scheduler.add_job(wrapped, "interval", seconds=spec.seconds, args=[name], id=name,
+                              max_instances=1, coalesce=True, next_run_time=utcnow())
+        app.logger.info("scheduler started with %d jobs", len(JOBS))
         scheduler.start()
     finally:
         if lock is not None:
-            lock.close()
+            _release(lock)
 
 
 # --- reservations ----------------------------------------------------------------------
-from booking.reservations import services as reservations  # noqa: E402  (jobs sit above every domain)
 
 
 @job("expire-holds", 60, "Cancel reservation holds past their expiry, freeing their time.")

@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from booking.accounts.models import ActorType
-from booking.accounts.rules import MIN_PASSWORD_LENGTH, is_strong_password, is_valid_business_id
+from booking.accounts.rules import DECISION_DAYS_RANGE, MIN_PASSWORD_LENGTH, is_strong_password, is_valid_business_id
 
 ACTOR_TYPE_LABELS = {
     ActorType.sme: _l("Small or medium-sized enterprise"),
@@ -79,6 +79,18 @@ class ProfileForm(FlaskForm):
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[InputRequired(), Length(max=100)],
                        description=_l("For example the script or integration that will use it."))
+
+
+class DepartmentForm(FlaskForm):
+    # Only parsing here: the range and the e-mail are checked by services.update_department,
+    # so the form and the service cannot disagree.
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Length(max=320)],
+                               description=_l("Where people can ask about the department's facilities."))
+    decision_days = IntegerField(_l("Decision days"),
+                                 validators=[InputRequired(_l("Give the number of working days."))],
+                                 description=_l("Working days a manager has to decide a request"),
+                                 render_kw={"min": DECISION_DAYS_RANGE[0], "max": DECISION_DAYS_RANGE[1]})
 
 
 class EmptyForm(FlaskForm):

@@ -12,6 +12,8 @@ from booking.accounts.models import MembershipRole, Role
 _Y_TUNNUS = re.compile(r"^(\d{7})-(\d)$")
 _Y_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 MIN_PASSWORD_LENGTH = 10
+# A department gives its managers this many working days to decide a request.
+DECISION_DAYS_RANGE = (1, 30)
 
 
 def normalise_email(email: str) -> str:

@@ -5,6 +5,7 @@ import functools
 import secrets
 from datetime import timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,8 +16,8 @@ from werkzeug.security import check_password_hash
 
 from booking.accounts.models import (ActorType, ApiToken, Department, LoginFailure, Membership, MembershipRole,
                                      Organisation, Role, User, hash_token)
-from booking.accounts.rules import is_valid_business_id, normalise_email
-from booking.audit.services import record
+from booking.accounts.rules import DECISION_DAYS_RANGE, is_valid_business_id, normalise_email
+from booking.audit.services import record, snapshot
 from booking.database import utcnow
 from booking.errors import Conflict, NotFound, RuleViolation
 from booking.extensions import db
@@ -36,6 +37,35 @@ def get_or_create_department(name: str) -> Department:
         db.session.add(department)
         record("department.created", department, after={"name": name})
     return department
+
+
+def update_department(department: Department, *, description: str, contact_email: str | None,
+                      decision_days: int, actor: User | None = None) -> None:
+    """An admin's change to a department's description, contact and decision deadline."""
+    description = (description or "").strip()
+    contact_email = normalise_email(contact_email or "") or None
+    low, high = DECISION_DAYS_RANGE
+    problems: dict[str, list[str]] = {}
+    if not isinstance(decision_days, int) or not low <= decision_days <= high:
+        problems["decision_days"] = [_("Give a whole number of working days from %(low)d to %(high)d.",
+                                       low=low, high=high)]
+    if contact_email:
+        try:
+            validate_email(contact_email, check_deliverability=False)
+        except EmailNotValidError:
+            problems["contact_email"] = [_("Not a valid e-mail address, for example parks@city.example.")]
+    if problems:
+        raise RuleViolation(field_errors=problems)
+    fields = ("description", "contact_email", "decision_days")
+    before = snapshot(department, fields)
+    department.description, department.contact_email, department.decision_days = (
+        description, contact_email, decision_days)
+    after = snapshot(department, fields)
+    if after != before:
+        # department_id lets the department's managers see the change in their audit log.
+        record("department.updated", department, actor=actor, before=before, after=after,
+               department_id=department.id)
+    db.session.commit()
 
 
 def get_organisation_by_name(name: str) -> Organisation | None:

@@ -1,5 +1,5 @@
 """Register, log in and out, reset and change passwords, profile and tokens, and the admin's
-audit and outbox pages."""
+departments, audit and outbox pages."""
 from __future__ import annotations
 
 from datetime import datetime, time, timezone
@@ -9,13 +9,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from booking import navigation
 from booking.accounts import services
-from booking.accounts.forms import (ChangePasswordForm, EmptyForm, ForgotPasswordForm, LoginForm, ProfileForm,
-                                    RegisterForm, ResetPasswordForm, TokenForm)
-from booking.accounts.models import ActorType, ApiToken
-from booking.accounts.rules import can_view_audit, can_view_outbox
+from booking.accounts.forms import (ChangePasswordForm, DepartmentForm, EmptyForm, ForgotPasswordForm, LoginForm,
+                                    ProfileForm, RegisterForm, ResetPasswordForm, TokenForm)
+from booking.accounts.models import ActorType, ApiToken, Department
+from booking.accounts.rules import can_administer, can_view_audit, can_view_outbox
 from booking.api.pagination import paginate
 from booking.audit.models import AuditEvent
 from booking.errors import DomainError
@@ -25,6 +26,7 @@ from booking.site import flash_errors, safe_next
 
 bp = Blueprint("accounts", __name__)
 
+navigation.add("accounts.departments", _l("Departments"), visible=can_administer, order=85)
 navigation.add("accounts.audit_log", _l("Audit log"), visible=can_view_audit, order=90)
 navigation.add("accounts.outbox", _l("Outbox"), visible=can_view_outbox, order=95)
 navigation.add("accounts.profile", _l("Profile"), visible=lambda u: u.is_authenticated, order=10, group="account")
@@ -233,3 +235,33 @@ def outbox():
     return render_template("accounts/outbox.html", messages=messages, total=total, page=page, per_page=25,
                            status=status, statuses=list(OutboxStatus),
                            smtp_configured=bool(current_app.config["MAIL_SERVER"]))
+
+
+@bp.get("/admin/departments")
+@login_required
+def departments():
+    if not can_administer(current_user):
+        abort(403)
+    stmt = select(Department).options(selectinload(Department.managers)).order_by(Department.name)
+    return render_template("accounts/departments.html", departments=db.session.scalars(stmt).all())
+
+
+@bp.route("/admin/departments/<int:department_id>", methods=["GET", "POST"])
+@login_required
+def edit_department(department_id: int):
+    department = db.session.get(Department, department_id) or abort(404)
+    if not can_administer(current_user):
+        abort(403)
+    form = DepartmentForm(obj=department)
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            services.update_department(department, description=form.description.data or "",
+                                       contact_email=form.contact_email.data,
+                                       decision_days=form.decision_days.data, actor=current_user)
+        except DomainError as exc:
+            flash_errors(exc, form)
+        else:
+            flash(_("%(name)s is saved.", name=department.name), "success")
+            return redirect(url_for("accounts.departments"))
+    return render_template("accounts/department_edit.html", department=department, form=form), status

@@ -73,9 +73,9 @@ def test_registration_lists_every_problem(page, screenshot):
 
 
 @pytest.mark.parametrize("role, shown, hidden", [
-    (Role.member, [], ["Audit log", "Outbox"]),
-    (Role.facility_manager, ["Audit log"], ["Outbox"]),
-    (Role.admin, ["Audit log", "Outbox"], []),
+    (Role.member, [], ["Audit log", "Outbox", "Departments"]),
+    (Role.facility_manager, ["Audit log"], ["Outbox", "Departments"]),
+    (Role.admin, ["Audit log", "Outbox", "Departments"], []),
 ], ids=["member", "facility-manager", "admin"])
 def test_each_role_sees_its_navigation(page, create_user, create_department, log_in, screenshot,
                                        role, shown, hidden):

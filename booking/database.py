@@ -1,9 +1,10 @@
 """The declarative base, column types every domain shares, and per-dialect engine setup."""
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import datetime, timezone
 
-from flask import has_request_context, request
+from flask import has_request_context
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -59,16 +60,18 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-_READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+# True inside a unit of work (booking.unit_of_work): the transaction will write.
+writing: ContextVar[bool] = ContextVar("writing", default=False)
 
 
 def configure_sqlite(engine: Engine) -> None:
     """WAL, a busy timeout, foreign keys, and serialised write transactions.
 
-    pysqlite's own transaction handling is switched off so that we issue BEGIN ourselves:
-    a request that may write (POST, PUT, …), a CLI command or a job takes the write lock
-    at BEGIN (IMMEDIATE), so a check-then-insert can never interleave with another writer.
-    GET requests read concurrently under WAL.
+    pysqlite's own transaction handling is switched off so that we issue BEGIN ourselves.
+    A unit of work takes the write lock at its BEGIN (IMMEDIATE), so a check-then-insert
+    can never interleave with another writer; everything else in a request only reads
+    (BEGIN, concurrent under WAL), so slow work before the unit of work (a download, a
+    parse) holds no lock. Outside a request (tests, seeding) transactions write-lock at once.
     """
 
     @event.listens_for(engine, "connect")
@@ -83,8 +86,8 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        read_only = has_request_context() and request.method in _READ_ONLY_METHODS
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        write = writing.get() or not has_request_context()
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def configure_engine(engine: Engine) -> None:

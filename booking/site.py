@@ -3,10 +3,9 @@ what every template can use (navigation, formatting, permission questions)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -17,6 +16,8 @@ from booking.accounts import rules as account_rules
 from booking.api.errors import domain_problem, problem
 from booking.errors import DomainError
 from booking.extensions import db
+from booking.formatting import duration, local_time, time_range
+from booking.unit_of_work import unit_of_work
 
 bp = Blueprint("site", __name__)
 
@@ -35,8 +36,8 @@ def set_language():
     if code in LANGUAGES:
         session["locale"] = code
         if current_user.is_authenticated:
-            current_user.locale = code
-            db.session.commit()
+            with unit_of_work():
+                current_user.locale = code
     return redirect(safe_next())
 
 
@@ -54,18 +55,6 @@ def safe_next(default_endpoint: str = "site.index") -> str:
     return url_for(default_endpoint)
 
 
-# Day first and 24-hour in every language, as Finnish readers expect ("Mon 30 Nov 2026 10:00").
-DATETIME_FORMAT = "EEE d MMM y HH:mm"
-
-
-def local_time(value, tz: str | None = None, fmt: str = DATETIME_FORMAT):
-    """An instant shown in a facility's (or the city's) time zone."""
-    if value is None:
-        return ""
-    zone = ZoneInfo(tz or current_app.config["DEFAULT_TIMEZONE"])
-    return format_datetime(value.astimezone(zone).replace(tzinfo=None), fmt)
-
-
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -81,6 +70,8 @@ def init_app(app) -> None:
         }
 
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["duration"] = duration
+    app.jinja_env.globals["time_range"] = time_range
 
     @app.before_request
     def forget_previous_request():

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify
 from pydantic import ValidationError
 
-from booking.errors import DomainError
+from booking.errors import DomainError, Message, code_of
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -30,8 +30,27 @@ def validation_problem(exc: ValidationError):
     return problem(422, "Invalid input", detail, errors)
 
 
+def _worded(value):
+    """Messages anywhere in an error's extra members, in words."""
+    if isinstance(value, Message):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _worded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_worded(v) for v in value]
+    return value
+
+
+def _error(reason, field: str | None = None) -> dict:
+    item = {"field": field} if field else {}
+    if code_of(reason):
+        item["code"] = code_of(reason)
+    item["message"] = str(reason)
+    return item
+
+
 def domain_problem(exc: DomainError):
-    errors = [{"message": reason} for reason in exc.reasons]
-    errors += [{"field": name, "message": msg} for name, msgs in exc.field_errors.items() for msg in msgs]
+    errors = [_error(reason) for reason in exc.messages]
+    errors += [_error(msg, name) for name, msgs in exc.field_messages.items() for msg in msgs]
     return problem(exc.status, exc.title, "; ".join(e["message"] for e in errors) or exc.title,
-                   errors, **exc.extra)
+                   errors, **_worded(exc.extra))

@@ -1,0 +1,77 @@
+"""One call per use case says what happened: `publish(Event(...))`.
+
+It writes the audit event and queues the e-mails in the caller's transaction (so they
+commit or roll back with the change), then tells every subscriber: the domains above
+(webhooks, in-app notifications, calendar attachments) register one here instead of
+being called by the use case, so a lower domain never imports a higher one.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from booking.audit.services import record
+from booking.notifications.services import queue_email
+
+
+@dataclass
+class Email:
+    """A message to queue: templates/emails/<template>.txt (and .html) in the reader's language."""
+    to: str
+    subject: Any  # a lazy string, rendered in `locale`
+    template: str
+    locale: str | None = None
+    topic: str | None = None
+    context: dict = field(default_factory=dict)
+
+
+@dataclass
+class Event:
+    action: str                 # "reservation.approved", "facility.updated", …
+    subject: Any                # the object it happened to
+    actor: Any = None           # who did it (None: the system)
+    before: dict | None = None
+    after: dict | None = None
+    department_id: int | None = None
+    emails: list[Email] = field(default_factory=list)
+    audited: bool = True
+
+
+Subscriber = Callable[[Event], None]
+_subscribers: list[Subscriber] = []
+_quiet: ContextVar[bool] = ContextVar("notifications_suppressed", default=False)
+
+
+def subscribe(subscriber: Subscriber) -> Subscriber:
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
+    return subscriber
+
+
+@contextmanager
+def notifications_suppressed():
+    """Change things without telling anyone (the demo seed): audit events are still written."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
+def notifying() -> bool:
+    return not _quiet.get()
+
+
+def publish(event: Event) -> Event:
+    if event.audited:
+        record(event.action, event.subject, actor=event.actor, before=event.before, after=event.after,
+               department_id=event.department_id)
+    if notifying():
+        for email in event.emails:
+            queue_email(email.to, email.subject, email.template, locale=email.locale, topic=email.topic,
+                        **email.context)
+        for subscriber in _subscribers:
+            subscriber(event)
+    return event

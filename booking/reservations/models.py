@@ -34,6 +34,13 @@ class ReservationStatus(enum.Enum):
     no_show = "no_show"
 
 
+class HoldEnd(enum.Enum):
+    """Why a hold ended without becoming a reservation (the system's reason, never the person's words)."""
+    expired = "expired"      # its time ran out
+    released = "released"    # the person left the booking form
+    replaced = "replaced"    # the person chose another time
+
+
 class ReservationKind(enum.Enum):
     booking = "booking"                # an organisation's reservation
     internal_block = "internal_block"  # a manager's block (maintenance, city use), no organisation
@@ -143,13 +150,17 @@ class Reservation(db.Model):
     rejection_reason: Mapped[str | None] = mapped_column(Text)   # sent to the booker
     internal_note: Mapped[str | None] = mapped_column(Text)      # seen only by managers
     cancelled_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)  # the person's words
+    # A hold that ended without becoming a reservation: lists leave such rows out.
+    hold_end: Mapped[HoldEnd | None] = mapped_column(str_enum(HoldEnd, length=20))
     # Cancelled after the facility's deadline where it charges a fee (pricing reads this).
     late_cancellation_fee: Mapped[bool] = mapped_column(Boolean, default=False)
     checked_in_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set once when a pending request passes its decision deadline and is escalated.
     escalated_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Grows with every change a calendar should see (time, status): iCalendar's SEQUENCE.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     facility: Mapped[Facility] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
@@ -207,6 +218,7 @@ class Reservation(db.Model):
         if new not in TRANSITIONS[old]:
             raise InvalidTransition(f"reservation {self.id}: {old.value} → {new.value} is not a transition")
         self.status = new
+        self.sequence = (self.sequence or 0) + 1
         return old
 
     def __str__(self):

@@ -86,18 +86,13 @@ from booking.facilities.schedules import availability_for, closures_in, register
 from booking.notifications.services import queue_email
 from booking.reservations import rules
 from booking.reservations.models import (ACTIVE_STATUSES, PG_EXCLUSION_VIOLATION, SQLITE_OVERLAP_MESSAGE,
-                                         Reservation, ReservationKind, ReservationStatus, Series)
+                                         HoldEnd, Reservation, ReservationKind, ReservationStatus, Series)
 from booking.reservations.recurrence import Occurrence, RecurrenceError, expand
 from booking.reservations.rules import Busy, RuleSet, Violation
 from booking.site import local_time
 
 S = ReservationStatus
 SCOPES = ("one", "following", "all")
-HOLD_EXPIRED = "hold expired"
-HOLD_RELEASED = "released"
-HOLD_REPLACED = "replaced by a new hold"
-# Holds the person left or replaced: never a reservation, so lists leave them out.
-ABANDONED_HOLD_REASONS = (HOLD_EXPIRED, HOLD_RELEASED, HOLD_REPLACED)
 
 # --- messages ---------------------------------------------------------------------------
 
@@ -407,7 +402,7 @@ def _flush_or_conflict(facility: Facility, candidates: list[_Candidate], now: da
 def _expire(reservation: Reservation, now: datetime) -> None:
     reservation.set_status(S.cancelled)
     reservation.cancelled_dt = now
-    reservation.cancel_reason = HOLD_EXPIRED
+    reservation.hold_end = HoldEnd.expired
     _audit("hold_expired", reservation, None, before={"status": S.held})
 
 
@@ -678,7 +673,7 @@ def hold(user: User, facility: Facility, organisation: Organisation, start: date
     own = select(Reservation).where(Reservation.facility_id == facility.id, Reservation.user_id == user.id,
                                     Reservation.status == S.held)
     for earlier in db.session.scalars(own):
-        _cancel_now(earlier, user, now, reason=HOLD_REPLACED)
+        _cancel_now(earlier, user, now, reason="", hold_end=HoldEnd.replaced)
     [reservation] = _book(user, facility, organisation, [_Candidate(start, end, attendees)], now=now,
                           details={"title": title.strip()[:200], "attendees": attendees}, status=S.held)
     _audit("held", reservation, user, start=start, end=end, hold_expires_dt=reservation.hold_expires_dt)
@@ -698,7 +693,7 @@ def submit(user: User, reservation: Reservation, *, title: str, purpose: str = "
     _lock_facility(facility.id)
     _lock(reservation)
     if reservation.status != S.held:
-        if reservation.cancel_reason == HOLD_EXPIRED:
+        if reservation.hold_end == HoldEnd.expired:
             _refuse(Conflict(_("Your hold on this time expired and the time was released. Choose the time again.")))
         _refuse(RuleViolation(_("This booking was already completed or cancelled.")))
     _expire_holds_of(facility.id, now, keep_id=reservation.id)
@@ -728,7 +723,7 @@ def release_hold(user: User, reservation: Reservation, *, now: datetime | None =
     _require(reservation.user_id == user.id, _("Only the person who chose this time can release it."))
     _lock(reservation)
     if reservation.status == S.held:
-        _cancel_now(reservation, user, now, reason=HOLD_RELEASED)
+        _cancel_now(reservation, user, now, reason="", hold_end=HoldEnd.released)
     db.session.commit()
 
 
@@ -890,10 +885,11 @@ def return_to_handling(user: User, reservation: Reservation, *, internal_note: s
 
 
 def _cancel_now(reservation: Reservation, user: User | None, now: datetime, *, reason: str,
-                late_fee: bool = False) -> ReservationStatus:
+                late_fee: bool = False, hold_end: HoldEnd | None = None) -> ReservationStatus:
     before = reservation.set_status(S.cancelled)
     reservation.cancelled_dt = now
     reservation.cancel_reason = reason or None
+    reservation.hold_end = hold_end
     reservation.late_cancellation_fee = late_fee
     _audit("cancelled", reservation, user, before={"status": before}, reason=reason, late_cancellation_fee=late_fee)
     return before

@@ -44,7 +44,7 @@ from booking.reservations import rules, services
 from booking.reservations.forms import (ApproveForm, BlockForm, CancelForm, ChangeTimeForm,
                                         MultiDayForm, RejectForm, RepeatForm, ReturnForm, TermsForm, build_rrule,
                                         details_form)
-from booking.reservations.models import Reservation, ReservationStatus, Series
+from booking.reservations.models import HoldEnd, Reservation, ReservationStatus, Series
 from booking.site import flash_errors, local_time, safe_next
 
 S = ReservationStatus
@@ -374,7 +374,7 @@ def _not_held(reservation: Reservation):
     if reservation.status != S.cancelled:
         return redirect(url_for("reservations.confirmation", reservation_id=reservation.id))
     return render_template("reservations/hold_gone.html", reservation=reservation, again=_choose_again(reservation),
-                           expired=reservation.cancel_reason == services.HOLD_EXPIRED), 410
+                           expired=reservation.hold_end == HoldEnd.expired), 410
 
 
 def _booking_context(reservation: Reservation) -> dict:
@@ -618,7 +618,7 @@ def _list_page(template_name: str, stmt, **context):
         stmt = stmt.where(Reservation.end_dt > now, Reservation.status.in_((S.pending, S.confirmed)))
     else:
         stmt = stmt.where(or_(Reservation.end_dt <= now, Reservation.status.not_in((S.pending, S.confirmed))),
-                          or_(Reservation.cancel_reason.is_(None), Reservation.cancel_reason.not_in(services.ABANDONED_HOLD_REASONS)))
+                          Reservation.hold_end.is_(None))
         stmt = stmt.order_by(None).order_by(Reservation.start_dt.desc(), Reservation.id.desc())
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = paginate(stmt, page, LIST_PAGE)

@@ -14,7 +14,7 @@ from booking.facilities.models import (ApprovalPolicy, BookingQuestion, Facility
                                        LateCancellation, QuestionKind)
 from booking.notifications.models import OutboxMessage
 from booking.reservations import services
-from booking.reservations.models import Reservation, ReservationKind, ReservationStatus as S
+from booking.reservations.models import HoldEnd, Reservation, ReservationKind, ReservationStatus as S
 from tests.fixtures.reservations import HELSINKI, NOW, local
 
 TUESDAY_10, TUESDAY_12 = local(2030, 3, 5, 10), local(2030, 3, 5, 12)
@@ -197,7 +197,7 @@ def test_expired_hold_never_blocks(facility, booker, create_user, reserve):
     other = reserve(create_user(), facility, TUESDAY_10, TUESDAY_12, now=NOW + timedelta(minutes=16))
     assert other.status == S.confirmed
     db.session.refresh(held)
-    assert held.status == S.cancelled and held.cancel_reason == "hold expired"
+    assert held.status == S.cancelled and held.hold_end == HoldEnd.expired
     with pytest.raises(Conflict, match="hold on this time expired"):
         services.submit(booker, held, title="Too late", now=NOW + timedelta(minutes=17))
 
@@ -226,7 +226,7 @@ def test_a_new_hold_releases_the_earlier_one(facility, booker):
     db.session.refresh(first)
     assert first.status == S.cancelled and second.status == S.held
     services.release_hold(booker, second, now=NOW)
-    assert second.status == S.cancelled and second.cancel_reason == "released"
+    assert second.status == S.cancelled and second.hold_end == HoldEnd.released
 
 
 def test_only_the_holder_submits(facility, booker, create_user):

@@ -427,6 +427,17 @@ def test_past_and_cancelled_are_listed_apart(client, logged_in, facility, day):
     assert "Called off" in page and page.count('class="res-entry"') == 1  # the released hold is no reservation
 
 
+def test_a_cancel_reason_that_reads_like_a_system_word_keeps_the_reservation_listed(client, logged_in, facility,
+                                                                                   day):
+    # The system's reasons for ending a hold used to be sentinel strings in cancel_reason.
+    for word in ("released", "hold expired", "replaced by a new hold"):
+        reservation = book(logged_in, facility, at(day, 10), at(day, 11), title=f"Called off: {word}")
+        services.cancel(logged_in, reservation, reason=word)
+
+    page = text(client.get("/reservations?show=past"))
+    assert page.count('class="res-entry"') == 3
+
+
 def test_the_detail_page_says_what_can_be_done(client, logged_in, facility_with_terms, day):
     facility = facility_with_terms
     question = facility.questions[0]

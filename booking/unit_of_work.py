@@ -34,8 +34,8 @@ def unit_of_work():
         yield db.session
         return
     session = db.session()  # the request's Session, not the scoped proxy
-    if session.new or session.dirty or session.deleted:
-        raise WriteOutsideUnitOfWork("changes were made before the unit of work began")
+    if has_request_context() and (session.new or session.dirty or session.deleted):
+        raise WriteOutsideUnitOfWork("a request changed objects before its unit of work began")
     if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
         session.commit()  # end the read transaction: the next BEGIN takes the write lock
     token = writing.set(True)

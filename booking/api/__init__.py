@@ -5,6 +5,7 @@ blueprint is registered after they are imported (see create_app).
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Callable
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from booking.api.auth import authenticate
 from booking.api.errors import problem, validation_problem
+from booking.unit_of_work import unit_of_work
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -71,13 +73,15 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
                     kwargs["body"] = body.model_validate(data)
             except ValidationError as exc:
                 return validation_problem(exc)
-            result = fn(**path_args, **kwargs)
-            if isinstance(result, Response):
-                return result
-            if isinstance(result, BaseModel):
-                result = result.model_dump(mode="json")
-            elif isinstance(result, list):
-                result = [r.model_dump(mode="json") if isinstance(r, BaseModel) else r for r in result]
+            # A write is one unit of work: the response is built inside it, before the commit.
+            with unit_of_work() if method != "GET" else nullcontext():
+                result = fn(**path_args, **kwargs)
+                if isinstance(result, Response):
+                    return result
+                if isinstance(result, BaseModel):
+                    result = result.model_dump(mode="json")
+                elif isinstance(result, list):
+                    result = [r.model_dump(mode="json") if isinstance(r, BaseModel) else r for r in result]
             if result is None:
                 return Response(status=204)
             response_ = jsonify(result)

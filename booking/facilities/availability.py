@@ -267,39 +267,6 @@ def first_fit(free, duration: timedelta, slot: timedelta, tz: str, *, earliest: 
     return next(iter_start_times(free, duration, slot, tz, earliest=earliest, latest=latest), None)
 
 
-DAY = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class BookingLimits:
-    """A facility's booking rules as plain values (defaults are the model's defaults).
-
-    A booking longer than a day is multi-day; without `allow_multi_day` a day is the most.
-    Minimum notice and maximum advance bound the start: start ≥ now + notice and
-    start ≤ now + advance.
-    """
-    slot: timedelta = timedelta(minutes=30)
-    min_duration: timedelta = timedelta(minutes=60)
-    max_duration: timedelta | None = timedelta(hours=8)
-    min_notice: timedelta = timedelta(hours=24)
-    max_advance: timedelta = timedelta(days=180)
-    buffer_before: timedelta = timedelta(0)
-    buffer_after: timedelta = timedelta(0)
-    allow_multi_day: bool = False
-
-    @property
-    def longest(self) -> timedelta | None:
-        caps = [cap for cap in (self.max_duration, None if self.allow_multi_day else DAY) if cap is not None]
-        return min(caps) if caps else None
-
-    def allows_duration(self, duration: timedelta) -> bool:
-        return duration >= self.min_duration and (self.longest is None or duration <= self.longest)
-
-    def start_bounds(self, now: datetime) -> tuple[datetime, datetime]:
-        """The earliest and latest start a booking made at `now` may have."""
-        return now + self.min_notice, now + self.max_advance
-
-
 # What a result card says about when a facility is free.
 FREE_NOW = "free_now"
 FREE_FROM = "free_from"
@@ -313,9 +280,9 @@ class FreeState:
     start: datetime | None = None
 
 
-def free_state(found: Availability, limits: BookingLimits, now: datetime, duration: timedelta | None = None,
+def free_state(found: Availability, limits, now: datetime, duration: timedelta | None = None,
                earliest: datetime | None = None) -> FreeState:
-    """When the facility can next be booked within the computed window.
+    """When the facility can next be booked within the computed window (`limits`: its RuleSet).
 
     "Free now" means free at this moment for the whole duration and bookable within one
     slot (so not for a facility that needs a day's notice); otherwise the first bookable

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from booking.accounts.models import Department
 from booking.database import UTCDateTime, str_enum, utcnow
 from booking.extensions import db
+from booking.facilities.ruleset import DEFAULTS, default_minutes
 
 # Categories a facility can have. Extend by adding a code here (and its label in forms).
 CATEGORIES = ("public_space", "lab", "recreational", "venue", "meeting_room", "workshop", "sports", "outdoor_area")
@@ -213,7 +214,10 @@ class Closure(db.Model):
 
 
 class BookingRules(db.Model):
-    """How a facility may be booked. Durations in minutes; one row per facility."""
+    """How a facility may be booked. Durations in minutes; one row per facility.
+
+    The defaults are booking.facilities.ruleset.DEFAULTS; code reads the rules through
+    `RuleSet.of(facility)`, never these columns directly."""
 
     __tablename__ = "booking_rules"
     __table_args__ = (
@@ -231,20 +235,21 @@ class BookingRules(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id", ondelete="CASCADE"), unique=True)
-    slot_minutes: Mapped[int] = mapped_column(default=30)
-    min_duration_minutes: Mapped[int] = mapped_column(default=60)
-    max_duration_minutes: Mapped[int | None] = mapped_column(default=8 * 60)
-    min_notice_minutes: Mapped[int] = mapped_column(default=24 * 60)
-    max_advance_days: Mapped[int] = mapped_column(default=180)
-    buffer_before_minutes: Mapped[int] = mapped_column(default=0)
-    buffer_after_minutes: Mapped[int] = mapped_column(default=0)
-    allow_multi_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    slot_minutes: Mapped[int] = mapped_column(default=default_minutes(DEFAULTS.slot))
+    min_duration_minutes: Mapped[int] = mapped_column(default=default_minutes(DEFAULTS.min_duration))
+    max_duration_minutes: Mapped[int | None] = mapped_column(default=default_minutes(DEFAULTS.max_duration))
+    min_notice_minutes: Mapped[int] = mapped_column(default=default_minutes(DEFAULTS.min_notice))
+    max_advance_days: Mapped[int] = mapped_column(default=DEFAULTS.max_advance.days)
+    buffer_before_minutes: Mapped[int] = mapped_column(default=default_minutes(DEFAULTS.buffer_before))
+    buffer_after_minutes: Mapped[int] = mapped_column(default=default_minutes(DEFAULTS.buffer_after))
+    allow_multi_day: Mapped[bool] = mapped_column(Boolean, default=DEFAULTS.allow_multi_day)
     max_active_per_organisation: Mapped[int | None] = mapped_column(default=None)
     approval_policy: Mapped[ApprovalPolicy] = mapped_column(str_enum(ApprovalPolicy), default=ApprovalPolicy.automatic)
     # With the conditional policy: these actor types, or requests longer than this, need a manager.
     manual_actor_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     manual_above_minutes: Mapped[int | None] = mapped_column(default=None)
-    cancellation_deadline_hours: Mapped[int] = mapped_column(default=24)
+    cancellation_deadline_hours: Mapped[int] = mapped_column(
+        default=int(DEFAULTS.cancellation_deadline.total_seconds() // 3600))
     late_cancellation: Mapped[LateCancellation] = mapped_column(str_enum(LateCancellation), default=LateCancellation.refuse)
 
     facility: Mapped[Facility] = relationship(back_populates="rules")

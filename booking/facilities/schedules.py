@@ -13,8 +13,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from booking.extensions import db
-from booking.facilities.availability import Availability, BookingLimits, Interval, Schedule, WeeklyHours, availability
+from booking.facilities.availability import Availability, Interval, Schedule, WeeklyHours, availability
 from booking.facilities.models import Closure, Facility, OpeningHours, SpecialOpening
+from booking.facilities.ruleset import RuleSet
 
 # provider(facility_ids, window) → {facility_id: [busy intervals, buffers included]}
 BusyProvider = Callable[[list[int], Interval], dict[int, list[Interval]]]
@@ -97,33 +98,16 @@ def schedule_for(facility: Facility, closures: list[Interval]) -> Schedule:
     )
 
 
-def limits_for(facility: Facility) -> BookingLimits:
-    """The facility's booking rules as plain values (the model's defaults if it has none)."""
-    rules = facility.rules
-    if rules is None:
-        return BookingLimits()
-
-    def minutes(value):
-        return None if value is None else timedelta(minutes=value)
-
-    return BookingLimits(
-        slot=minutes(rules.slot_minutes), min_duration=minutes(rules.min_duration_minutes),
-        max_duration=minutes(rules.max_duration_minutes),
-        min_notice=minutes(rules.min_notice_minutes), max_advance=timedelta(days=rules.max_advance_days),
-        buffer_before=minutes(rules.buffer_before_minutes), buffer_after=minutes(rules.buffer_after_minutes),
-        allow_multi_day=rules.allow_multi_day)
-
-
-def buffers(facility: Facility) -> tuple[timedelta, timedelta]:
-    limits = limits_for(facility)
-    return limits.buffer_before, limits.buffer_after
+def ruleset_for(facility: Facility) -> RuleSet:
+    """The facility's booking rules as one plain value (the defaults if it has none)."""
+    return RuleSet.of(facility)
 
 
 def availability_for(facilities: list[Facility], window: Interval) -> dict[int, Availability]:
     """Availability of each facility in the window, in a number of queries that does not grow
     with the number of facilities: hours, special openings, closures, one per busy provider."""
     ids = [f.id for f in facilities]
-    limits = {f.id: limits_for(f) for f in facilities}
+    limits = {f.id: ruleset_for(f) for f in facilities}
     # Busy time just outside the window still matters when a new booking's buffers reach it.
     margin = max((max(x.buffer_before, x.buffer_after) for x in limits.values()), default=timedelta(0))
     hours = weekly_hours(ids)

@@ -16,11 +16,12 @@ from sqlalchemy.orm import selectinload
 
 from booking.accounts.models import Department
 from booking.extensions import db
-from booking.facilities.availability import (CELL_CLOSED, DAY, Availability, FreeState, Interval, cell_state, clip, day_load,
+from booking.facilities.availability import (CELL_CLOSED, Availability, FreeState, Interval, cell_state, clip, day_load,
                                              day_windows, first_fit, free_state, intersect, iter_start_times,
                                              local_day_bounds, local_instant)
 from booking.facilities.models import Facility, FacilityAccessibility, FacilityAmenity, FacilityStatus
-from booking.facilities.schedules import availability_for, limits_for, load_for_schedules
+from booking.facilities.ruleset import DAY
+from booking.facilities.schedules import availability_for, load_for_schedules, ruleset_for
 
 # How many days ahead a result card looks for free time.
 CARD_DAYS = 7
@@ -178,7 +179,7 @@ def free_states(facilities: list[Facility], now: datetime, when: SearchTime = Se
     found = availability_for(facilities, window)
     states = {}
     for facility in facilities:
-        limits = limits_for(facility)
+        limits = ruleset_for(facility)
         if when.duration and not limits.allows_duration(when.duration):
             states[facility.id] = FreeState(WRONG_DURATION)
             continue
@@ -240,7 +241,7 @@ def find_time(request: TimeRequest, now: datetime) -> list[Match]:
     if request.district:
         ids = ids.where(Facility.district == request.district)
     loaded = load_for_schedules(ids)
-    limits = {f.id: limits_for(f) for f in loaded}
+    limits = {f.id: ruleset_for(f) for f in loaded}
     facilities = [f for f in loaded if limits[f.id].allows_duration(request.duration)]
     if not facilities:
         return []

@@ -24,11 +24,12 @@ from booking.api.pagination import paginate
 from booking.database import utcnow
 from booking.extensions import db
 from booking.facilities import search
-from booking.facilities.availability import BookingLimits, Interval, first_fit, iter_start_times
+from booking.facilities.availability import Interval, first_fit, iter_start_times
+from booking.facilities.ruleset import RuleSet
 from booking.facilities.manage import bp as manage_bp
 from booking.facilities.models import ApprovalPolicy, Facility, FacilityStatus, LateCancellation
 from booking.facilities.rules import can_manage_facility, can_view_facility
-from booking.facilities.schedules import availability_for, limits_for, load_for_schedules
+from booking.facilities.schedules import availability_for, ruleset_for, load_for_schedules
 from booking.facilities.search_forms import (CatalogueForm, FindTimeForm, accessibility_label,
                                              category_label)
 from booking.site import local_time
@@ -215,7 +216,7 @@ def detail(slug: str):
                           max(window.end, asked + when.duration + timedelta(days=1)))
     load_for_schedules([facility.id])
     found = availability_for([facility], window)[facility.id]
-    limits = limits_for(facility)
+    limits = ruleset_for(facility)
 
     return _render(
         "facilities/detail.html", facility=facility, when=when, search_params=when.params(), limits=limits,
@@ -254,7 +255,7 @@ def _load_facility(slug: str) -> Facility | None:
         selectinload(Facility.photos), selectinload(Facility.terms)))
 
 
-def _check_search(facility: Facility, limits: BookingLimits, found, when: search.SearchTime, now: datetime):
+def _check_search(facility: Facility, limits: RuleSet, found, when: search.SearchTime, now: datetime):
     """Whether the searched time can be booked here, why not, and the next times that can."""
     if not (when.date and when.time and when.duration):
         return None
@@ -285,7 +286,7 @@ def _check_search(facility: Facility, limits: BookingLimits, found, when: search
     return {"start": start, "end": start + when.duration, "problems": problems, "suggestions": suggestions}
 
 
-def rule_sentences(facility: Facility, limits: BookingLimits) -> list[str]:
+def rule_sentences(facility: Facility, limits: RuleSet) -> list[str]:
     """The booking rules in plain words, for before anyone picks a time."""
     rules = facility.rules
     sentences = [

@@ -32,7 +32,7 @@ class ReservationIn(BaseModel):
     start: AwareDatetime = Field(description="Start, ISO 8601 with offset")
     end: AwareDatetime = Field(description="End (exclusive), ISO 8601 with offset")
     title: str = Field(max_length=200)
-    attendees: int = Field(0, ge=0)
+    attendees: int = Field(1, ge=0, description="Expected attendees: at least 1 for a booking")
     organisation_id: int | None = Field(None, description="The organisation booking; required unless kind is "
                                                           "internal_block")
     kind: Literal["booking", "internal_block"] = Field(
@@ -225,7 +225,8 @@ def reservation_preview(body: PreviewIn):
     return SeriesPreviewOut(
         status=preview.status.value, decision_deadline=_local(preview.decision_deadline, zone),
         occurrences=[OccurrencePreviewOut(start=_local(o.start, zone), end=_local(o.end, zone), date=o.date, ok=o.ok,
-                                          problems=o.problems, conflicts=o.conflicts,
+                                          problems=[str(p) for p in o.problems],
+                                          conflicts=[str(c) for c in o.conflicts],
                                           codes=[v.code for v in o.violations]) for o in preview.occurrences])
 
 

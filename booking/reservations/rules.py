@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from booking.accounts.rules import can_act_for, can_manage_department
 from booking.facilities.availability import Interval, local_instant, merge
+from booking.facilities.ruleset import DAY, MAX_BOOKING_LENGTH, RuleSet
 
 # How long before the start a manager may check a reservation in.
 CHECK_IN_EARLY = timedelta(minutes=30)
@@ -27,50 +28,13 @@ class Violation:
     params: dict = dataclass_field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True)
-class RuleSet:
-    """A facility's booking rules as plain values (defaults equal BookingRules' defaults)."""
-    timezone: str = "Europe/Helsinki"
-    slot_minutes: int = 30
-    min_duration_minutes: int = 60
-    max_duration_minutes: int | None = 8 * 60
-    min_notice_minutes: int = 24 * 60
-    max_advance_days: int = 180
-    buffer_before_minutes: int = 0
-    buffer_after_minutes: int = 0
-    allow_multi_day: bool = False
-    max_active_per_organisation: int | None = None
-    capacity: int = 0  # 0: the facility states no capacity, so none is enforced
-
-    @classmethod
-    def of(cls, facility) -> RuleSet:
-        rules = facility.rules
-        values = {} if rules is None else {name: getattr(rules, name) for name in (
-            "slot_minutes", "min_duration_minutes", "max_duration_minutes", "min_notice_minutes",
-            "max_advance_days", "buffer_before_minutes", "buffer_after_minutes", "allow_multi_day",
-            "max_active_per_organisation")}
-        return cls(timezone=facility.timezone, capacity=facility.capacity or 0, **values)
-
-    @property
-    def buffer_before(self) -> timedelta:
-        return timedelta(minutes=self.buffer_before_minutes)
-
-    @property
-    def buffer_after(self) -> timedelta:
-        return timedelta(minutes=self.buffer_after_minutes)
-
-    def blocked(self, start: datetime, end: datetime) -> Interval:
-        """The time a reservation occupies: its own, widened by the buffers."""
-        return Interval(start - self.buffer_before, end + self.buffer_after)
-
-
 # --- the rule check -----------------------------------------------------------------
 
-def _minutes(delta: timedelta) -> float:
-    return delta.total_seconds() / 60
+def minutes(value: timedelta) -> int:
+    return int(value.total_seconds() // 60)
 
 
-def _on_grid(instant: datetime, slot_minutes: int, zone: ZoneInfo, *, first_occurrence: bool = True) -> bool:
+def _on_grid(instant: datetime, slot: timedelta, zone: ZoneInfo, *, first_occurrence: bool = True) -> bool:
     """Whether the local wall-clock time is a whole number of slots after local midnight,
     the grid availability.start_times offers. In the hour an autumn DST change repeats,
     only its first occurrence is on the grid for a start."""
@@ -79,19 +43,14 @@ def _on_grid(instant: datetime, slot_minutes: int, zone: ZoneInfo, *, first_occu
     since_midnight = wall - datetime.combine(wall.date(), time(0))
     if first_occurrence and local.fold:
         return False
-    return since_midnight % timedelta(minutes=slot_minutes) == timedelta(0)
-
-
-def is_multi_day(start: datetime, end: datetime) -> bool:
-    """Longer than a day (24 hours), as facility search counts it; a 22:00–02:00 night event is not."""
-    return end - start > timedelta(days=1)
+    return since_midnight % slot == timedelta(0)
 
 
 def _opening_violations(start, end, rules: RuleSet, opening, closures) -> list[Violation]:
     found = [Violation("closed", "start", {"start": c.start, "end": c.end})
              for c in closures if c.overlaps(Interval(start, end))]
     request = Interval(start, end)
-    if is_multi_day(start, end):
+    if rules.is_multi_day(start, end):
         # A multi-day pilot keeps the place overnight: it must start and end while the
         # facility is open, but the closed nights in between are part of it.
         starts_open = any(iv.start <= start < iv.end for iv in opening)
@@ -104,13 +63,20 @@ def _opening_violations(start, end, rules: RuleSet, opening, closures) -> list[V
     return found
 
 
-def check_reservation(start: datetime, end: datetime, rules: RuleSet, *, opening: list[Interval],
-                      closures: list[Interval], now: datetime, attendees: int = 0,
+def in_checking_range(start: datetime, end: datetime, rules: RuleSet, now: datetime) -> bool:
+    """Whether a request is near enough to look up its opening hours and closures. One far
+    in the past or the future is refused for that anyway, without walking its days."""
+    return start >= now - DAY and start <= now + rules.max_advance and end - start <= MAX_BOOKING_LENGTH
+
+
+def check_reservation(start: datetime, end: datetime, rules: RuleSet, *, opening: list[Interval] | None,
+                      closures: list[Interval], now: datetime, attendees: int = 1,
                       organisation_active: int = 0, internal: bool = False) -> list[Violation]:
     """Every rule the requested time breaks (an empty list when it may be booked).
 
     `opening` is when the facility is open around the request (weekly hours or a date's
-    special hours, closures NOT removed) and `closures` the closures that may
+    special hours, closures NOT removed), or None when it was not looked up because the
+    request is out of range (`in_checking_range`); `closures` the closures that may
     touch it, so that a closure gets its own reason. `organisation_active` is how many
     active reservations the organisation already has at this facility. Internal blocks
     (`internal=True`) only need a sensible time: managers may block any time.
@@ -123,28 +89,31 @@ def check_reservation(start: datetime, end: datetime, rules: RuleSet, *, opening
     if internal:
         return [Violation("in_the_past", "end")] if end <= now else []
 
+    if end - start > MAX_BOOKING_LENGTH:
+        # Alone and at once: an end in the year 9000 must not lead to any day-by-day work.
+        return [Violation("too_long", "end", {"minutes": minutes(rules.longest)})]
+
     found: list[Violation] = []
     zone = ZoneInfo(rules.timezone)
-    found += _opening_violations(start, end, rules, merge(opening), closures)
-    if not (_on_grid(start, rules.slot_minutes, zone)
-            and _on_grid(end, rules.slot_minutes, zone, first_occurrence=False)):
-        found.append(Violation("off_grid", "start", {"minutes": rules.slot_minutes}))
-    duration = _minutes(end - start)
-    if duration < rules.min_duration_minutes:
-        found.append(Violation("too_short", "end", {"minutes": rules.min_duration_minutes}))
-    if rules.max_duration_minutes is not None and duration > rules.max_duration_minutes:
-        found.append(Violation("too_long", "end", {"minutes": rules.max_duration_minutes}))
-    if is_multi_day(start, end) and not rules.allow_multi_day:
+    if opening is not None:
+        found += _opening_violations(start, end, rules, merge(opening), closures)
+    if not (_on_grid(start, rules.slot, zone) and _on_grid(end, rules.slot, zone, first_occurrence=False)):
+        found.append(Violation("off_grid", "start", {"minutes": minutes(rules.slot)}))
+    if end - start < rules.min_duration:
+        found.append(Violation("too_short", "end", {"minutes": minutes(rules.min_duration)}))
+    if rules.max_duration is not None and end - start > rules.max_duration:
+        found.append(Violation("too_long", "end", {"minutes": minutes(rules.max_duration)}))
+    if rules.is_multi_day(start, end) and not rules.allow_multi_day:
         found.append(Violation("multi_day_not_allowed", "end"))
     if start < now:
         found.append(Violation("in_the_past", "start"))
-    elif start < now + timedelta(minutes=rules.min_notice_minutes):
-        found.append(Violation("too_soon", "start", {"minutes": rules.min_notice_minutes,
-                                                      "earliest": now + timedelta(minutes=rules.min_notice_minutes)}))
-    if start > now + timedelta(days=rules.max_advance_days):
-        found.append(Violation("too_far_ahead", "start", {"days": rules.max_advance_days}))
-    if attendees < 0:
-        found.append(Violation("attendees_negative", "attendees"))
+    elif start < now + rules.min_notice:
+        found.append(Violation("too_soon", "start", {"minutes": minutes(rules.min_notice),
+                                                      "earliest": now + rules.min_notice}))
+    if start > now + rules.max_advance:
+        found.append(Violation("too_far_ahead", "start", {"days": rules.max_advance.days}))
+    if attendees < 1:
+        found.append(Violation("attendees_too_few", "attendees"))
     elif rules.capacity and attendees > rules.capacity:
         found.append(Violation("over_capacity", "attendees", {"capacity": rules.capacity}))
     quota = rules.max_active_per_organisation
@@ -248,7 +217,14 @@ def needs_manual_approval(policy, *, manual_actor_types, manual_above_minutes: i
     actor = getattr(actor_type, "value", actor_type)
     if actor in (manual_actor_types or ()):
         return True
-    return manual_above_minutes is not None and _minutes(duration) > manual_above_minutes
+    return manual_above_minutes is not None and duration > timedelta(minutes=manual_above_minutes)
+
+
+def needs_manager(rules: RuleSet, actor_type, duration: timedelta) -> bool:
+    """The facility's approval policy applied to a request of this actor type and length."""
+    return needs_manual_approval(
+        rules.approval_policy, manual_actor_types=rules.manual_actor_types, actor_type=actor_type,
+        manual_above_minutes=None if rules.manual_above is None else minutes(rules.manual_above), duration=duration)
 
 
 def add_working_days(day: date, days: int) -> date:
@@ -278,8 +254,9 @@ class CancellationCheck:
     deadline: datetime | None = None  # the free-cancellation deadline, where one applies
 
 
-def cancellation_deadline(start: datetime, hours: int) -> datetime:
-    return start - timedelta(hours=hours)
+def cancellation_deadline(start: datetime, hours: int | timedelta) -> datetime:
+    """Free cancellation ends this long before the start."""
+    return start - (hours if isinstance(hours, timedelta) else timedelta(hours=hours))
 
 
 def check_cancellation(*, status: str, start: datetime, end: datetime, now: datetime, deadline_hours: int,

@@ -8,8 +8,10 @@ signed session cookie between the details and the review step; the hold keeps th
 A series goes choose → preview (every occurrence, skip the ones that cannot be booked,
 the details and the terms) → confirmation.
 
-Every route: log in → load or 404 → can_* or 403 → form → service → render. Services
-commit or roll back and raise DomainError with every reason; the pages show them all.
+Every route: log in → load or 404 → can_* or 403 → form → service → render. A route that
+changes something runs its service calls in one `unit_of_work()`, which commits or rolls
+back; services raise DomainError with every reason and the pages show them all. The
+managers' pages (inbox, decisions, facility calendar) are in manage.py, on the same blueprint.
 """
 from __future__ import annotations
 
@@ -28,24 +30,27 @@ from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 
 from booking import navigation
-from booking.accounts.forms import ACTOR_TYPE_LABELS, EmptyForm
+from booking.accounts.forms import EmptyForm
 from booking.accounts.models import Organisation
 from booking.api.pagination import paginate
 from booking.database import utcnow
 from booking.errors import DomainError
 from booking.extensions import db
-from booking.facilities.availability import local_day_bounds, local_instant
+from booking.facilities.availability import local_instant
 from booking.facilities.models import Facility
 from booking.facilities.rules import can_view_facility
-from booking.facilities.schedules import limits_for
-from booking.facilities.search import SearchTime, parse_date, week_start
-from booking.facilities.views import format_duration
+from booking.facilities.schedules import ruleset_for
+from booking.facilities.search import SearchTime, parse_date
 from booking.reservations import rules, services
-from booking.reservations.forms import (ApproveForm, BlockForm, CancelForm, ChangeTimeForm,
-                                        MultiDayForm, RejectForm, RepeatForm, ReturnForm, TermsForm, build_rrule,
+from booking.reservations.forms import (CancelForm, ChangeTimeForm,
+                                        MultiDayForm, RepeatForm, TermsForm, build_rrule,
                                         details_form)
 from booking.reservations.models import HoldEnd, Reservation, ReservationStatus, Series
-from booking.site import flash_errors, local_time, safe_next
+from booking.formatting import duration as format_duration
+from booking.formatting import local_time, time_range
+from booking.reservations.messages import status_message
+from booking.site import flash_errors, safe_next
+from booking.unit_of_work import unit_of_work
 
 S = ReservationStatus
 bp = Blueprint("reservations", __name__)
@@ -56,7 +61,6 @@ DAY_MINUTES = 24 * 60
 MAX_DURATION_CHOICES = 48
 NEXT_FREE_DAYS = 14        # how far the choose step looks for the next day with free times
 LIST_PAGE = 100
-CALENDAR_STATUSES = (S.held, S.pending, S.confirmed, S.completed, S.no_show)
 
 
 navigation.add("reservations.mine", _l("My reservations"), order=30,
@@ -65,16 +69,6 @@ navigation.add("reservations.inbox", _l("Inbox"), order=35, visible=rules.can_vi
 
 
 # --- words and times ---------------------------------------------------------------------
-
-def time_range(start: datetime, end: datetime, tz: str) -> str:
-    """'Tue 1 Dec 2026, 10:00–12:00', or both dates when it ends on a later day."""
-    zone = ZoneInfo(tz)
-    first, last = start.astimezone(zone), end.astimezone(zone)
-    same_day = first.date() == last.date() or (last.time() == time(0) and last.date() == first.date() + timedelta(1))
-    if same_day:
-        return f"{local_time(start, tz, 'EEE d MMM y')}, {first:%H:%M}–{last:%H:%M}"
-    return f"{local_time(start, tz, WHEN)} – {local_time(end, tz, WHEN)}"
-
 
 def start_label(start: datetime, end: datetime, tz: str) -> str:
     """A start button's text: '10:00–12:00', with the end's date when it is on a later day."""
@@ -86,7 +80,7 @@ def start_label(start: datetime, end: datetime, tz: str) -> str:
 
 
 def status_label(reservation: Reservation) -> str:
-    return str(services.STATUS_LABELS[reservation.status])
+    return str(status_message(reservation.status))
 
 
 def describe_rrule(rule: str) -> str:
@@ -183,7 +177,7 @@ def _local_date_arg(name: str, default: date) -> date:
 def duration_choices(facility: Facility) -> list[tuple[int, str]]:
     """The durations the choose step offers: multiples of the slot within the facility's
     limits, up to a day (longer bookings give a start and an end date)."""
-    limits = limits_for(facility)
+    limits = ruleset_for(facility)
     slot = int(limits.slot.total_seconds() // 60)
     low = int(limits.min_duration.total_seconds() // 60)
     high = min(int(limits.longest.total_seconds() // 60) if limits.longest else DAY_MINUTES, DAY_MINUTES)
@@ -215,7 +209,7 @@ class Choice:
 
     @property
     def multi_day(self) -> bool:
-        return limits_for(self.facility).allow_multi_day
+        return ruleset_for(self.facility).allow_multi_day
 
     @property
     def quota(self) -> tuple[int, int] | None:
@@ -240,7 +234,7 @@ class Choice:
 
 def _choice(facility: Facility, args, *, refresh_url: str, keep=(), repeat_form=None, multi_form=None) -> Choice:
     zone = ZoneInfo(facility.timezone)
-    limits = limits_for(facility)
+    limits = ruleset_for(facility)
     now = utcnow()
     earliest, latest = limits.start_bounds(now)
     first_day, last_day = earliest.astimezone(zone).date(), latest.astimezone(zone).date()
@@ -338,7 +332,8 @@ def hold(slug: str):
         return redirect(url_for("reservations.series", slug=slug, start=start.isoformat(), end=end.isoformat(),
                                 **repeat_form.params()))
     try:
-        reservation = services.hold(current_user, facility, organisation, start, end)
+        with unit_of_work():
+            reservation = services.hold(current_user, facility, organisation, start, end)
     except DomainError as exc:
         flash_errors(exc, multi_form)
         return _choose_page(facility, exc.status, repeat_form=repeat_form, multi_form=multi_form)
@@ -432,9 +427,10 @@ def review(reservation_id: int):
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            services.submit(current_user, reservation, title=draft.get("title") or "",
-                            purpose=draft.get("purpose") or "", attendees=draft.get("attendees") or 0,
-                            answers=_draft_answers(draft), accept_terms=bool(form.accept_terms.data))
+            with unit_of_work():
+                services.submit(current_user, reservation, title=draft.get("title") or "",
+                                purpose=draft.get("purpose") or "", attendees=draft.get("attendees") or 0,
+                                answers=_draft_answers(draft), accept_terms=bool(form.accept_terms.data))
         except DomainError as exc:
             flash_errors(exc, form)
             status = exc.status
@@ -454,7 +450,8 @@ def release(reservation_id: int):
     """The person leaves the booking: free the time at once."""
     reservation = _own_hold(reservation_id)
     _button_pressed()
-    services.release_hold(current_user, reservation)
+    with unit_of_work():
+        services.release_hold(current_user, reservation)
     session.pop(DRAFT, None)
     flash(_("The time is released; nothing was booked."), "info")
     return redirect(_choose_again(reservation, with_time=False))
@@ -506,10 +503,11 @@ def series(slug: str):
     if form.validate_on_submit():
         skipped = request.form.getlist("skip")
         try:
-            made = services.create_series(
-                current_user, facility, organisation, start, end, rule, title=form.title.data, skip=skipped,
-                purpose=form.purpose.data or "", attendees=form.attendees.data or 0, answers=form.answers(),
-                accept_terms=bool(getattr(form, "accept_terms", None) and form.accept_terms.data))
+            with unit_of_work():
+                made = services.create_series(
+                    current_user, facility, organisation, start, end, rule, title=form.title.data, skip=skipped,
+                    purpose=form.purpose.data or "", attendees=form.attendees.data or 0, answers=form.answers(),
+                    accept_terms=bool(getattr(form, "accept_terms", None) and form.accept_terms.data))
         except DomainError as exc:
             flash_errors(exc, form)
             status = exc.status
@@ -680,7 +678,9 @@ def cancel(reservation_id: int):
     if info.allowed and form.validate_on_submit():
         scope = form.scope.data if form.scope else "one"
         try:
-            cancelled = services.cancel_occurrences(current_user, reservation, scope, reason=form.reason.data or "")
+            with unit_of_work():
+                cancelled = services.cancel_occurrences(current_user, reservation, scope,
+                                                        reason=form.reason.data or "")
         except DomainError as exc:
             flash_errors(exc, form)
             status = exc.status
@@ -710,15 +710,16 @@ def change(reservation_id: int):
     if info.allowed and form.validate_on_submit():
         scope = form.scope.data if form.scope else "one"
         try:
-            if scope == "one":
-                new_start = local_instant(form.date.data, form.start_time.data, zone)
-                end_day = form.end_date.data or (form.date.data if form.end_time.data > form.start_time.data
-                                                 else form.date.data + timedelta(days=1))
-                changed = [services.change_time(current_user, reservation, new_start,
-                                                local_instant(end_day, form.end_time.data, zone))]
-            else:
-                changed = services.change_occurrences(current_user, reservation, scope, form.start_time.data,
-                                                      form.end_time.data)
+            with unit_of_work():
+                if scope == "one":
+                    new_start = local_instant(form.date.data, form.start_time.data, zone)
+                    end_day = form.end_date.data or (form.date.data if form.end_time.data > form.start_time.data
+                                                     else form.date.data + timedelta(days=1))
+                    changed = [services.change_time(current_user, reservation, new_start,
+                                                    local_instant(end_day, form.end_time.data, zone))]
+                else:
+                    changed = services.change_occurrences(current_user, reservation, scope, form.start_time.data,
+                                                          form.end_time.data)
         except DomainError as exc:
             flash_errors(exc, form)
             status = exc.status
@@ -735,187 +736,5 @@ def change(reservation_id: int):
                            form=form, info=info), status
 
 
-# --- the manager's inbox and decisions -------------------------------------------------------
-
-@bp.get("/reservations/inbox")
-@login_required
-def inbox():
-    if not rules.can_view_inbox(current_user):
-        abort(403)
-    now = utcnow()
-    pending = list(db.session.scalars(services.manager_inbox(current_user).limit(500)))
-    facilities = select(Facility).order_by(Facility.name)
-    if not current_user.is_admin:
-        facilities = facilities.where(Facility.department_id.in_(current_user.department_ids or [-1]))
-    entries = group_entries(pending)
-    return render_template("reservations/inbox.html", entries=entries, now=now,
-                           overdue=sum(1 for e in entries if e.first.is_overdue(now)),
-                           facilities=db.session.scalars(facilities).all())
-
-
-def agenda(facility: Facility, first_day: date, days: int, *, now: datetime) -> list[tuple[date, list]]:
-    """The facility's reservations and blocks day by day, each with its hours that day as
-    words (one spanning several days is on each of them)."""
-    zone = ZoneInfo(facility.timezone)
-    window_start = local_day_bounds(first_day, zone).start
-    window_end = local_day_bounds(first_day + timedelta(days=days - 1), zone).end
-    rows = [r for r in db.session.scalars(services.visible_reservations(
-        current_user, facility_id=facility.id, statuses=[s.value for s in CALENDAR_STATUSES], from_dt=window_start,
-        to_dt=window_end)) if r.is_blocking(now) or r.status in (S.completed, S.no_show)]
-    result = []
-    for offset in range(days):
-        day = first_day + timedelta(days=offset)
-        bounds = local_day_bounds(day, zone)
-        items = []
-        for r in rows:
-            if r.start_dt < bounds.end and r.end_dt > bounds.start:
-                hours = (start_label(r.start_dt, r.end_dt, facility.timezone) if r.start_dt >= bounds.start
-                         else time_range(r.start_dt, r.end_dt, facility.timezone))
-                items.append((r, hours))
-        result.append((day, items))
-    return result
-
-
-def _decide_page(reservation: Reservation, status: int = 200, **forms):
-    forms.setdefault("approve_form", ApproveForm(formdata=None))
-    forms.setdefault("reject_form", RejectForm(formdata=None))
-    forms.setdefault("return_form", ReturnForm(formdata=None))
-    facility = reservation.facility
-    now = utcnow()
-    monday = week_start(reservation.start_dt.astimezone(ZoneInfo(facility.timezone)).date())
-    series_pending = [r for r in reservation.series.reservations if r.status == S.pending] if reservation.series else []
-    return render_template(
-        "reservations/decide.html", reservation=reservation, facility=facility, now=now, actor_types=ACTOR_TYPE_LABELS,
-        days=agenda(facility, monday, 7, now=now), answers=answer_rows(reservation), series_pending=series_pending,
-        **forms), status
-
-
-@bp.get("/reservations/<int:reservation_id>/decide")
-@login_required
-def decide(reservation_id: int):
-    return _decide_page(_decidable(reservation_id))
-
-
-def _decision(reservation_id: int, form_class, form_name: str, act):
-    """A decision form posted: validate, run `act(reservation, form)` (a service call that
-    returns the response), or show the decision page again with every reason."""
-    reservation = _decidable(reservation_id)
-    form = form_class()
-    if not form.validate_on_submit():
-        return _decide_page(reservation, 422, **{form_name: form})
-    try:
-        return act(reservation, form)
-    except DomainError as exc:
-        flash_errors(exc, form)
-        return _decide_page(reservation, exc.status, **{form_name: form})
-
-
-def _back_to_inbox(message: str):
-    flash(message, "success")
-    return redirect(url_for("reservations.inbox"))
-
-
-@bp.post("/reservations/<int:reservation_id>/approve")
-@login_required
-def approve(reservation_id: int):
-    def act(reservation, form):
-        note = form.internal_note.data
-        if request.form.get("scope") == "series" and reservation.series is not None:
-            approved = services.approve_series(current_user, reservation.series, internal_note=note)
-        else:
-            approved = [services.approve(current_user, reservation, internal_note=note)]
-        return _back_to_inbox(ngettext("Approved. The booker is told by e-mail.",
-                                       "%(num)d occurrences approved. The booker is told by e-mail.", len(approved)))
-    return _decision(reservation_id, ApproveForm, "approve_form", act)
-
-
-@bp.post("/reservations/<int:reservation_id>/reject")
-@login_required
-def reject(reservation_id: int):
-    def act(reservation, form):
-        services.reject(current_user, reservation, form.reason.data, internal_note=form.internal_note.data)
-        return _back_to_inbox(_("Declined. The reason is sent to the booker."))
-    return _decision(reservation_id, RejectForm, "reject_form", act)
-
-
-@bp.post("/reservations/<int:reservation_id>/return")
-@login_required
-def return_to_handling(reservation_id: int):
-    def act(reservation, form):
-        services.return_to_handling(current_user, reservation, internal_note=form.internal_note.data)
-        flash(_("The request is back in handling, with a new decision deadline."), "success")
-        return redirect(url_for("reservations.decide", reservation_id=reservation.id))
-    return _decision(reservation_id, ReturnForm, "return_form", act)
-
-
-# --- the facility's calendar for managers ---------------------------------------------------
-
-def _calendar_page(facility: Facility, status: int = 200, block_form: BlockForm | None = None):
-    zone = ZoneInfo(facility.timezone)
-    now = utcnow()
-    today = now.astimezone(zone).date()
-    view = "day" if request.args.get("view") == "day" else "week"
-    day = _local_date_arg("date", today)
-    first = day if view == "day" else week_start(day)
-    length = 1 if view == "day" else 7
-    step = timedelta(days=length)
-    return render_template(
-        "reservations/calendar.html", facility=facility, view=view, day=day, today=today, now=now,
-        days=agenda(facility, first, length, now=now), prev_day=(first - step).isoformat(),
-        next_day=(first + step).isoformat(),
-        block_form=block_form or BlockForm(formdata=None, start_date=day)), status
-
-
-@bp.get("/reservations/calendar/<slug>")
-@login_required
-def calendar(slug: str):
-    return _calendar_page(_managed_facility(slug))
-
-
-@bp.post("/reservations/calendar/<slug>/blocks")
-@login_required
-def block(slug: str):
-    """An internal block: maintenance or city use, occupying time without an organisation."""
-    facility = _managed_facility(slug)
-    form = BlockForm()
-    if not form.validate_on_submit():
-        return _calendar_page(facility, 422, block_form=form)
-    zone = ZoneInfo(facility.timezone)
-    start = local_instant(form.start_date.data, form.start_time.data, zone)
-    end = local_instant(form.end_date.data or form.start_date.data, form.end_time.data, zone)
-    try:
-        services.create_internal_block(current_user, facility, start, end, title=form.title.data,
-                                       internal_note=form.internal_note.data or "")
-    except DomainError as exc:
-        flash_errors(exc, form)
-        return _calendar_page(facility, exc.status, block_form=form)
-    flash(_("The time is blocked: %(when)s.", when=time_range(start, end, facility.timezone)), "success")
-    return redirect(url_for("reservations.calendar", slug=slug, date=form.start_date.data.isoformat()))
-
-
-def _day_action(reservation_id: int, action, message: str):
-    reservation = _decidable(reservation_id)
-    _button_pressed()
-    try:
-        action(current_user, reservation)
-    except DomainError as exc:
-        flash_errors(exc)
-    else:
-        flash(message, "success")
-    zone = ZoneInfo(reservation.facility.timezone)
-    return redirect(safe_next() if request.values.get("next") else url_for(
-        "reservations.calendar", slug=reservation.facility.slug, view="day",
-        date=reservation.start_dt.astimezone(zone).date().isoformat()))
-
-
-@bp.post("/reservations/<int:reservation_id>/check-in")
-@login_required
-def check_in(reservation_id: int):
-    return _day_action(reservation_id, services.check_in, _("Checked in."))
-
-
-@bp.post("/reservations/<int:reservation_id>/no-show")
-@login_required
-def no_show(reservation_id: int):
-    return _day_action(reservation_id, services.mark_no_show, _("Marked as not shown up."))
-
+# The managers' pages register their routes on this blueprint.
+from booking.reservations import manage  # noqa: E402,F401

@@ -23,12 +23,14 @@ from booking.audit.models import AuditEvent
 from booking.audit.services import record
 from booking.database import utcnow
 from booking.errors import DomainError
+from booking.events import notifications_suppressed
 from booking.extensions import db
 from booking.facilities.availability import local_instant
 from booking.facilities.models import ApprovalPolicy, Facility, FacilityStatus
+from booking.facilities.ruleset import RuleSet
 from booking.reservations import services
 from booking.reservations.models import ReservationStatus as S
-from booking.reservations.rules import RuleSet
+from booking.unit_of_work import unit_of_work
 
 MARKER = "reservation.demo_seeded"
 YOUTH = "Kuusilahti Youth Association ry"
@@ -66,16 +68,25 @@ def _load() -> str:
     if not facilities or not bookers:
         return "no published facilities or members yet; nothing to seed"
     seeder = _Seeder(facilities, [tuple(row) for row in bookers])
-    with services.notifications_suppressed():
+    with notifications_suppressed():
         seeder.history(weeks=12)
         seeder.upcoming(weeks=8)
         seeder.waiting_for_decisions()
         seeder.youth_series()
         seeder.sensor_pilot()
         seeder.internal_blocks()
-    record(MARKER, object_type="system", after=dict(seeder.made))
-    db.session.commit()
+    with unit_of_work():
+        record(MARKER, object_type="system", after=dict(seeder.made))
     return ", ".join(f"{count} {what}" for what, count in seeder.made.items()) or "nothing could be booked"
+
+
+def _attempt(use_case, *args, **kwargs):
+    """Run one use case in its own unit of work; None if the rules refuse it (the demo moves on)."""
+    try:
+        with unit_of_work():
+            return use_case(*args, **kwargs)
+    except DomainError:
+        return None
 
 
 class _Seeder:
@@ -85,7 +96,7 @@ class _Seeder:
         self.facilities = facilities
         self.bookers = bookers
         # Ordinary bookings go to facilities booked by the hour, not to the pilot testbeds.
-        self.hourly = [f for f in facilities if RuleSet.of(f).slot_minutes < 24 * 60 and f.category in TITLES]
+        self.hourly = [f for f in facilities if RuleSet.of(f).slot < timedelta(days=1) and f.category in TITLES]
         self.made: dict[str, int] = {}
 
     def count(self, what: str, number: int = 1) -> None:
@@ -105,10 +116,10 @@ class _Seeder:
     @staticmethod
     def _duration(facility: Facility, hours: int) -> timedelta:
         ruleset = RuleSet.of(facility)
-        minutes = max(ruleset.min_duration_minutes, hours * 60)
-        if ruleset.max_duration_minutes:
-            minutes = min(minutes, ruleset.max_duration_minutes)
-        return timedelta(minutes=minutes - minutes % ruleset.slot_minutes)
+        length = max(ruleset.min_duration, timedelta(hours=hours))
+        if ruleset.max_duration:
+            length = min(length, ruleset.max_duration)
+        return length - length % ruleset.slot
 
     def _manager(self, facility: Facility) -> User | None:
         managers = facility.department.managers
@@ -133,31 +144,28 @@ class _Seeder:
         if not starts:
             return None
         start = self.rng.choice(starts)
-        try:
-            return services.create_reservation(
-                user, facility, organisation, start, start + duration, now=booked_at, accept_terms=True,
-                title=self.rng.choice(TITLES.get(facility.category, ["Meeting"])), answers=self._answers(facility),
-                attendees=min(facility.capacity or 10, self.rng.randint(4, 30)))
-        except DomainError:
-            db.session.rollback()
-            return None
+        return _attempt(services.create_reservation,
+                        user, facility, organisation, start, start + duration, now=booked_at, accept_terms=True,
+                        title=self.rng.choice(TITLES.get(facility.category, ["Meeting"])),
+                        answers=self._answers(facility), attendees=min(facility.capacity or 10, self.rng.randint(4, 30)))
 
     @staticmethod
     def _booked_before(facility: Facility, day: date, days_ahead: int) -> datetime:
         """When a booking for `day` was made: `days_ahead` before it, within the notice and advance rules."""
         ruleset = RuleSet.of(facility)
         day_start = local_instant(day, time(0), ZoneInfo(facility.timezone))
-        lead = max(timedelta(days=days_ahead), timedelta(minutes=ruleset.min_notice_minutes) + timedelta(days=1))
-        return day_start - min(lead, timedelta(days=ruleset.max_advance_days - 1))
+        lead = max(timedelta(days=days_ahead), ruleset.min_notice + timedelta(days=1))
+        return day_start - min(lead, ruleset.max_advance - timedelta(days=1))
 
     def _decide(self, reservation, at: datetime, approve: bool = True) -> None:
         manager = self._manager(reservation.facility)
         if reservation.status != S.pending or manager is None or at >= reservation.end_dt:
             return
         if approve:
-            services.approve(manager, reservation, now=at)
+            _attempt(services.approve, manager, reservation, now=at)
         else:
-            services.reject(manager, reservation, "The facility is reserved for a city event that day.", now=at)
+            _attempt(services.reject, manager, reservation, "The facility is reserved for a city event that day.",
+                     now=at)
 
     def _today(self, facility: Facility) -> date:
         return self.now.astimezone(ZoneInfo(facility.timezone)).date()
@@ -178,13 +186,13 @@ class _Seeder:
                              approve=self.rng.random() > 0.15)
                 roll = self.rng.random()
                 if reservation.status == S.confirmed and roll < 0.1:
-                    services.cancel(reservation.user, reservation, reason="Plans changed",
-                                    now=reservation.requested_dt + timedelta(hours=1))
+                    _attempt(services.cancel, reservation.user, reservation, reason="Plans changed",
+                             now=reservation.requested_dt + timedelta(hours=1))
                 elif reservation.status == S.confirmed and roll < 0.15:
-                    services.mark_no_show(self._manager(facility), reservation,
-                                          now=reservation.start_dt + timedelta(minutes=30))
+                    _attempt(services.mark_no_show, self._manager(facility), reservation,
+                             now=reservation.start_dt + timedelta(minutes=30))
                 elif reservation.status == S.confirmed:
-                    services.complete(reservation, now=reservation.end_dt)
+                    _attempt(services.complete, reservation, now=reservation.end_dt)
                 self.count("past reservations")
 
     def upcoming(self, weeks: int) -> None:
@@ -228,12 +236,13 @@ class _Seeder:
         rule = "FREQ=WEEKLY;COUNT=12"
         try:
             preview = services.preview_series(who[0], facility, who[1], start, end, rule)
-            skip = [o.date for o in preview.occurrences if not o.ok]
-            series = services.create_series(who[0], facility, who[1], start, end, rule, skip=skip,
-                                            title="Youth club evening", attendees=25, accept_terms=True,
-                                            answers=self._answers(facility))
         except DomainError:
-            db.session.rollback()
+            return
+        skip = [o.date for o in preview.occurrences if not o.ok]
+        series = _attempt(services.create_series, who[0], facility, who[1], start, end, rule, skip=skip,
+                          title="Youth club evening", attendees=25, accept_terms=True,
+                          answers=self._answers(facility))
+        if series is None:
             return
         self.count("series occurrences", len(series.reservations))
 
@@ -244,19 +253,17 @@ class _Seeder:
         if who is None or facility is None:
             return
         zone = ZoneInfo(facility.timezone)
-        first = self._today(facility) + timedelta(minutes=RuleSet.of(facility).min_notice_minutes) + timedelta(days=7)
+        first = self._today(facility) + RuleSet.of(facility).min_notice + timedelta(days=7)
         for offset in range(0, 60, 7):
             day = first + timedelta(days=offset)
             start, end = local_instant(day, time(0), zone), local_instant(day + timedelta(weeks=4), time(0), zone)
             if not services.check_booking(who[0], facility, who[1], start, end).ok:
                 continue
-            try:
-                pilot = services.create_reservation(
-                    who[0], facility, who[1], start, end, title="Air-quality sensor pilot", attendees=3,
-                    purpose="Twelve street-level sensors measuring particulates and noise.", accept_terms=True,
-                    answers=self._answers(facility))
-            except DomainError:
-                db.session.rollback()
+            pilot = _attempt(services.create_reservation,
+                             who[0], facility, who[1], start, end, title="Air-quality sensor pilot", attendees=3,
+                             purpose="Twelve street-level sensors measuring particulates and noise.",
+                             accept_terms=True, answers=self._answers(facility))
+            if pilot is None:
                 continue
             self._decide(pilot, self.now)
             self.count("multi-week pilots")
@@ -271,11 +278,8 @@ class _Seeder:
                 continue
             zone = ZoneInfo(facility.timezone)
             day = self._today(facility) + timedelta(days=days)
-            try:
-                services.create_internal_block(manager, facility, local_instant(day, time(hours[0]), zone),
-                                               local_instant(day, time(hours[1]), zone), title=title,
-                                               internal_note="Entered by the demo seed.")
-            except DomainError:
-                db.session.rollback()
+            if _attempt(services.create_internal_block, manager, facility,
+                        local_instant(day, time(hours[0]), zone), local_instant(day, time(hours[1]), zone),
+                        title=title, internal_note="Entered by the demo seed.") is None:
                 continue
             self.count("internal blocks")

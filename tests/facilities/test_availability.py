@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from booking.facilities.ruleset import MAX_BOOKING_LENGTH, RuleSet
 from booking.facilities.availability import (CELL_BUSY, CELL_CLOSED, CELL_FREE, CELL_OPEN, CELL_PARTLY_FREE,
                                              CLOSED, DAY_CLOSED, DAY_FULL, DAY_HALF_BOOKED, DAY_MOSTLY_BOOKED,
-                                             DAY_MOSTLY_FREE, FREE_FROM, FREE_NOW, NO_FREE_TIME, Availability, BookingLimits,
+                                             DAY_MOSTLY_FREE, FREE_FROM, FREE_NOW, NO_FREE_TIME, Availability,
                                              Interval, Schedule, WeeklyHours, availability, cell_state, day_load,
                                              day_windows, first_fit, free_intervals, free_state, intersect,
                                              local_day_bounds, local_instant, merge, open_intervals, start_times,
@@ -289,9 +290,10 @@ def test_day_windows_limit_each_day_to_the_asked_time_of_day():
 # --- booking limits and what a card says ---------------------------------------------------
 
 def test_booking_limits_cap_durations_at_a_day_unless_multi_day_is_allowed():
-    assert BookingLimits(max_duration=None).longest == timedelta(days=1)
-    assert BookingLimits(max_duration=None, allow_multi_day=True).longest is None
-    limits = BookingLimits(min_duration=H, max_duration=4 * H)
+    assert RuleSet(max_duration=None).longest == timedelta(days=1)
+    # Multi-day facilities still have the absolute cap: every request's work is bounded.
+    assert RuleSet(max_duration=None, allow_multi_day=True).longest == MAX_BOOKING_LENGTH
+    limits = RuleSet(min_duration=H, max_duration=4 * H)
     assert limits.allows_duration(3 * H)
     assert not limits.allows_duration(30 * M)
     assert not limits.allows_duration(5 * H)
@@ -299,7 +301,7 @@ def test_booking_limits_cap_durations_at_a_day_unless_multi_day_is_allowed():
 
 def test_booking_limits_bound_the_start_by_notice_and_advance():
     now = utc(2026, 12, 1, 10)
-    assert BookingLimits(min_notice=2 * H, max_advance=timedelta(days=30)).start_bounds(now) == (
+    assert RuleSet(min_notice=2 * H, max_advance=timedelta(days=30)).start_bounds(now) == (
         utc(2026, 12, 1, 12), utc(2026, 12, 31, 10))
 
 
@@ -311,10 +313,10 @@ def test_free_state_says_free_now_when_free_at_this_moment_and_bookable_at_once(
     schedule = Schedule(HELSINKI, every_day(time(8), time(20)))
     now = local(HELSINKI, 2026, 12, 1, 10, 5)
     window = Interval(now, now + timedelta(days=7))
-    limits = BookingLimits(min_notice=timedelta(0))
+    limits = RuleSet(min_notice=timedelta(0))
     assert free_state(_found(schedule, [], window), limits, now).state == FREE_NOW
     # The same place with a day's notice can first be booked tomorrow.
-    later = free_state(_found(schedule, [], window), BookingLimits(), now)
+    later = free_state(_found(schedule, [], window), RuleSet(), now)
     assert later.state == FREE_FROM and later.start == local(HELSINKI, 2026, 12, 2, 10, 30)
 
 
@@ -323,16 +325,16 @@ def test_free_state_gives_the_first_free_time_after_busy_time():
     now = local(HELSINKI, 2026, 12, 1, 10)
     busy = [Interval(local(HELSINKI, 2026, 12, 1, 8), local(HELSINKI, 2026, 12, 1, 14))]
     state = free_state(_found(schedule, busy, Interval(now, now + timedelta(days=7))),
-                       BookingLimits(min_notice=timedelta(0)), now)
+                       RuleSet(min_notice=timedelta(0)), now)
     assert state == type(state)(FREE_FROM, local(HELSINKI, 2026, 12, 1, 14))
 
 
 def test_free_state_says_closed_without_open_time_and_no_free_time_when_all_is_taken():
     now = local(HELSINKI, 2026, 12, 1, 10)
     window = Interval(now, now + timedelta(days=2))
-    assert free_state(_found(Schedule(HELSINKI), [], window), BookingLimits(), now).state == CLOSED
+    assert free_state(_found(Schedule(HELSINKI), [], window), RuleSet(), now).state == CLOSED
     full = _found(Schedule(HELSINKI, every_day(time(8), time(20))), [window], window)
-    assert free_state(full, BookingLimits(min_notice=timedelta(0)), now).state == NO_FREE_TIME
+    assert free_state(full, RuleSet(min_notice=timedelta(0)), now).state == NO_FREE_TIME
 
 
 def test_free_state_from_a_searched_time_looks_for_the_searched_duration():
@@ -340,7 +342,7 @@ def test_free_state_from_a_searched_time_looks_for_the_searched_duration():
     now = local(HELSINKI, 2026, 12, 1, 10)
     busy = [Interval(local(HELSINKI, 2026, 12, 3, 11), local(HELSINKI, 2026, 12, 3, 12))]
     state = free_state(_found(schedule, busy, Interval(now, now + timedelta(days=7))),
-                       BookingLimits(min_notice=timedelta(0)), now, duration=3 * H,
+                       RuleSet(min_notice=timedelta(0)), now, duration=3 * H,
                        earliest=local(HELSINKI, 2026, 12, 3, 9))
     assert state.start == local(HELSINKI, 2026, 12, 3, 12)
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from booking import create_app
 from booking.errors import Conflict
 from booking.extensions import db
+from booking.unit_of_work import unit_of_work
 
 WON, CONFLICT = "won", "conflict"
 
@@ -46,14 +47,16 @@ def race(database_url: str, facility_id: int, user_id: int, rounds: list, barrie
                     raw_insert(facility_id, user.organisations[0].id, user_id, start, end)
                     db.session.commit()
                 else:
-                    services.create_reservation(user, db.session.get(Facility, facility_id), user.organisations[0],
-                                                start, end, title=f"Race {number}", now=now)
+                    with unit_of_work():
+                        services.create_reservation(user, db.session.get(Facility, facility_id),
+                                                    user.organisations[0], start, end, title=f"Race {number}",
+                                                    now=now)
                 outcome = WON
             except Conflict:
                 outcome = CONFLICT
             except IntegrityError as exc:
                 db.session.rollback()
-                outcome = CONFLICT if services._is_overlap_error(exc) else f"error: {exc.orig!r}"
+                outcome = CONFLICT if services.is_overlap_error(exc) else f"error: {exc.orig!r}"
             except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
                 db.session.rollback()
                 outcome = f"error: {exc!r}"

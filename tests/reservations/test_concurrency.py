@@ -107,7 +107,7 @@ def refused_as_overlap(statement):
         statement()
         db.session.flush()
     db.session.rollback()
-    assert services._is_overlap_error(refused.value)
+    assert services.is_overlap_error(refused.value)
     return refused.value
 
 

@@ -9,13 +9,14 @@ import pytest
 from booking.accounts.models import MembershipRole, Role
 from booking.facilities.availability import Interval, Schedule, WeeklyHours, open_intervals
 from booking.reservations import rules
-from booking.reservations.rules import Busy, Question, RuleSet, Violation, check_reservation
+from booking.facilities.ruleset import RuleSet
+from booking.reservations.rules import Busy, Question, Violation, check_reservation
 from tests.fixtures.reservations import NOW, local
 
 EVERY_DAY_8_TO_20 = tuple(WeeklyHours(date(2000, 1, 1), day, time(8), time(20)) for day in range(7))
 ALWAYS_OPEN = tuple(WeeklyHours(date(2000, 1, 1), day, time(0), time(0)) for day in range(7))
-RULES = RuleSet(slot_minutes=30, min_duration_minutes=60, max_duration_minutes=4 * 60, min_notice_minutes=60,
-                max_advance_days=90, capacity=20, max_active_per_organisation=3)
+RULES = RuleSet(slot=timedelta(minutes=30), min_duration=timedelta(minutes=60), max_duration=timedelta(minutes=4 * 60), min_notice=timedelta(minutes=60),
+                max_advance=timedelta(days=90), capacity=20, max_active_per_organisation=3)
 
 
 def opening(start, end, hours=EVERY_DAY_8_TO_20, tz="Europe/Helsinki"):
@@ -70,21 +71,21 @@ def test_a_closure_has_its_own_reason_with_its_times():
 
 def test_slot_grid_is_local_wall_clock():
     assert codes(check(local(2030, 3, 5, 10, 15), local(2030, 3, 5, 11, 15))) == ["off_grid"]
-    hourly = RuleSet(slot_minutes=60, min_notice_minutes=0, max_duration_minutes=None)
+    hourly = RuleSet(slot=timedelta(minutes=60), min_notice=timedelta(minutes=0), max_duration=None)
     assert check(local(2030, 3, 5, 10), local(2030, 3, 5, 12), hourly) == []
     assert codes(check(local(2030, 3, 5, 10, 30), local(2030, 3, 5, 11, 30), hourly)) == ["off_grid"]
 
 
 def test_two_hour_grid_on_the_spring_forward_day_stays_on_the_wall_clock():
     # Sunday 31 March 2030, Helsinki jumps 03:00 → 04:00: 08:00–10:00 local is still on the grid.
-    grid = RuleSet(slot_minutes=120, min_notice_minutes=0, max_duration_minutes=None)
+    grid = RuleSet(slot=timedelta(minutes=120), min_notice=timedelta(minutes=0), max_duration=None)
     assert check(local(2030, 3, 31, 8), local(2030, 3, 31, 10), grid) == []
     assert codes(check(local(2030, 3, 31, 9), local(2030, 3, 31, 11), grid)) == ["off_grid"]
 
 
 def test_dst_autumn_night_only_the_first_repeated_hour_is_a_start():
-    always = RuleSet(slot_minutes=60, min_duration_minutes=60, max_duration_minutes=None, min_notice_minutes=0,
-                     max_advance_days=365)
+    always = RuleSet(slot=timedelta(minutes=60), min_duration=timedelta(minutes=60), max_duration=None, min_notice=timedelta(minutes=0),
+                     max_advance=timedelta(days=365))
     first_three = local(2030, 10, 27, 3)              # 03:00 EEST, the first time round
     second_three = first_three + timedelta(hours=1)   # 03:00 EET, the repeat
     assert check(first_three, first_three + timedelta(hours=1), always, hours=ALWAYS_OPEN) == []
@@ -93,7 +94,7 @@ def test_dst_autumn_night_only_the_first_repeated_hour_is_a_start():
 
 def test_dst_day_durations_are_real_hours():
     # 01:00–05:00 local on the spring-forward night is only three real hours.
-    short = RuleSet(slot_minutes=60, min_duration_minutes=4 * 60, max_duration_minutes=None, min_notice_minutes=0)
+    short = RuleSet(slot=timedelta(minutes=60), min_duration=timedelta(minutes=4 * 60), max_duration=None, min_notice=timedelta(minutes=0))
     assert codes(check(local(2030, 3, 31, 1), local(2030, 3, 31, 5), short, hours=ALWAYS_OPEN)) == ["too_short"]
 
 
@@ -110,7 +111,7 @@ def test_notice_and_advance():
 
 
 def test_capacity_zero_means_unstated():
-    assert check(local(2030, 3, 5, 10), local(2030, 3, 5, 11), RuleSet(capacity=0, min_notice_minutes=0),
+    assert check(local(2030, 3, 5, 10), local(2030, 3, 5, 11), RuleSet(capacity=0, min_notice=timedelta(minutes=0)),
                  attendees=500) == []
 
 
@@ -119,8 +120,8 @@ def test_organisation_quota():
     assert codes(check(local(2030, 3, 5, 10), local(2030, 3, 5, 11), organisation_active=3)) == ["quota_reached"]
 
 
-PILOT = RuleSet(slot_minutes=60, min_duration_minutes=60, max_duration_minutes=None, min_notice_minutes=0,
-                max_advance_days=365, allow_multi_day=True)
+PILOT = RuleSet(slot=timedelta(minutes=60), min_duration=timedelta(minutes=60), max_duration=None, min_notice=timedelta(minutes=0),
+                max_advance=timedelta(days=365), allow_multi_day=True)
 
 
 def test_multi_day_pilot_on_an_always_open_space():
@@ -137,7 +138,7 @@ def test_multi_day_pilot_across_the_dst_change():
 
 
 def test_multi_day_needs_the_facility_to_allow_it():
-    single = RuleSet(slot_minutes=60, max_duration_minutes=None, min_notice_minutes=0)
+    single = RuleSet(slot=timedelta(minutes=60), max_duration=None, min_notice=timedelta(minutes=0))
     assert codes(check(local(2030, 4, 1, 8), local(2030, 4, 3, 8), single, hours=ALWAYS_OPEN)) == [
         "multi_day_not_allowed"]
     # A night event that crosses midnight is not multi-day.
@@ -171,7 +172,7 @@ def test_overlap_is_a_conflict_touching_is_not():
 
 
 def test_buffers_at_both_ends():
-    cleaning = RuleSet(buffer_before_minutes=15, buffer_after_minutes=30)
+    cleaning = RuleSet(buffer_before=timedelta(minutes=15), buffer_after=timedelta(minutes=30))
     other = busy(local(2030, 3, 5, 10), local(2030, 3, 5, 12), after=timedelta(minutes=30))
     start, end = local(2030, 3, 5, 12, 15), local(2030, 3, 5, 13)
     [found] = rules.find_conflicts(start, end, cleaning.blocked(start, end), [other])

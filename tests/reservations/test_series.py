@@ -11,6 +11,7 @@ from booking.extensions import db
 from booking.facilities.models import ApprovalPolicy
 from booking.notifications.models import OutboxMessage
 from booking.reservations import services
+from booking.unit_of_work import unit_of_work
 from booking.reservations.models import Reservation, ReservationStatus as S
 from tests.fixtures.reservations import HELSINKI, NOW, local
 
@@ -105,7 +106,7 @@ def test_cancel_one_following_or_all(series_of, booker, facility, create_user, r
 def test_cancelling_a_series_refuses_all_when_one_is_past_its_deadline(series_of, booker):
     series = series_of()
     the_day_before = TUE_18 - timedelta(hours=20)
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(RuleViolation) as refused, unit_of_work():
         services.cancel_occurrences(booker, series.reservations[0], "all", now=the_day_before)
     assert refused.value.all_reasons()[0].startswith("Tue 12 Mar 2030 18:00: Free cancellation ended")
     assert refused.value.all_reasons()[-1] == "Nothing was cancelled."

@@ -16,8 +16,10 @@ from booking.accounts import services as accounts
 from booking.database import utcnow
 from booking.extensions import db
 from booking.facilities.models import ApprovalPolicy, BookingQuestion, FacilityTerms, QuestionKind
+from booking.formatting import local_time
 from booking.reservations import services
 from booking.reservations.models import Reservation, ReservationStatus, Series
+from booking.unit_of_work import unit_of_work
 from tests.facilities.helpers import at, next_monday
 
 S = ReservationStatus
@@ -31,8 +33,9 @@ def text(response) -> str:
 
 def book(user, facility, start, end, *, title="Team meeting", organisation=None, **details):
     """A reservation made through the service on the real clock, as the pages do."""
-    return services.create_reservation(user, facility, organisation or user.organisations[0], start, end,
-                                       title=title, **details)
+    with unit_of_work():
+        return services.create_reservation(user, facility, organisation or user.organisations[0], start, end,
+                                           title=title, **details)
 
 
 def slot_floor(moment, minutes=30):
@@ -42,9 +45,10 @@ def slot_floor(moment, minutes=30):
 def started_reservation(user, facility, **details):
     """A reservation of `facility` (open around the clock) that started at the last slot boundary."""
     start = slot_floor(utcnow())
-    return services.create_reservation(user, facility, user.organisations[0], start, start + timedelta(hours=2),
-                                       title=details.pop("title", "Started"), now=start - timedelta(hours=1),
-                                       **details)
+    with unit_of_work():
+        return services.create_reservation(user, facility, user.organisations[0], start, start + timedelta(hours=2),
+                                           title=details.pop("title", "Started"), now=start - timedelta(hours=1),
+                                           **details)
 
 
 def error_links(page: str) -> list[str]:
@@ -235,7 +239,7 @@ def test_a_pending_request_says_who_decides_by_when(client, logged_in, facility,
     db.session.refresh(reservation)
     assert reservation.status == S.pending
     page = text(client.get(f"/reservations/{reservation.id}/confirmation"))
-    deadline = services.local_time(reservation.decision_deadline_dt, facility.timezone, "EEEE d MMMM y HH:mm")
+    deadline = local_time(reservation.decision_deadline_dt, facility.timezone, "EEEE d MMMM y HH:mm")
     assert f"A manager decides by {deadline}" in page
 
 
@@ -400,7 +404,7 @@ def test_my_reservations_show_a_series_as_one_entry(client, logged_in, facility,
     assert page.count('class="res-entry"') == 2
     assert "Yoga" in page and "Weekly, 4 dates" in page and "4 confirmed" in page
     assert "All dates of this series" in page
-    assert "Workshop" in page and services.local_time(single.start_dt, facility.timezone, "EEE d MMM y") in page
+    assert "Workshop" in page and local_time(single.start_dt, facility.timezone, "EEE d MMM y") in page
     assert "Cancel the series" in page
     assert 'href="/reservations"' in page  # the navigation item
 

@@ -1,0 +1,84 @@
+"""Reservation use cases. Each adds and flushes in the caller's unit of work
+(booking.unit_of_work) — it never commits or rolls back — checks permission and every rule,
+and says what happened with one domain event per reservation (booking.events: the audit
+event, the booker's e-mail, subscribers). When it refuses it raises RuleViolation (422),
+Conflict (409), PermissionDenied (403) or NotFound (404) with every reason as coded
+messages (booking/reservations/messages.py), and the boundary rolls everything back.
+
+`user` is always who acts. Every function takes `now=None` (the current time; tests pass
+their own). Times are aware datetimes, evaluated in the facility's time zone.
+
+Queries (queries.py, read only)
+    get_reservation(reservation_id) -> Reservation | None
+    get_series(series_id) -> Series | None
+    visible_reservations(user, *, facility_id=None, statuses=None, from_dt=None, to_dt=None,
+                         organisation_id=None) -> Select          # what the user may see, by start
+    manager_inbox(user) -> Select                                  # pending, by decision deadline
+    count_pending_for(user) -> int, count_overdue_for(user) -> int # the inbox badge and its overdue part
+    organisation_active_count(organisation_id, facility_id, *, now=None, exclude_ids=()) -> int
+    bookable_start_times(facility, day, duration, *, now=None) -> list[datetime]
+    check_booking(user, facility, organisation, start, end, *, attendees=1, now=None) -> BookingCheck
+    cancellation_info(user, reservation, *, now=None) -> ActionInfo   # may it be cancelled, and why not
+    change_info(user, reservation, *, now=None) -> ActionInfo         # may its time be changed
+
+Booking (booking.py)
+    hold(user, facility, organisation, start, end, *, title="", attendees=1, now=None) -> Reservation
+    submit(user, reservation, *, title, purpose="", attendees=1, answers=None, accept_terms=False,
+           now=None) -> Reservation                                # held → pending | confirmed
+    release_hold(user, reservation, *, now=None) -> None           # held → cancelled (hold_end=released)
+    create_reservation(user, facility, organisation, start, end, *, title, purpose="", attendees=1,
+                       answers=None, accept_terms=False, now=None) -> Reservation
+    create_internal_block(user, facility, start, end, *, title, internal_note="", now=None) -> Reservation
+    change_time(user, reservation, start, end, *, now=None) -> Reservation
+
+Decisions and the day itself (decisions.py)
+    approve(user, reservation, *, internal_note=None, now=None) -> Reservation
+    reject(user, reservation, reason, *, internal_note=None, now=None) -> Reservation
+    return_to_handling(user, reservation, *, internal_note=None, now=None) -> Reservation
+    cancel(user, reservation, *, reason="", now=None) -> Reservation
+    check_in(user, reservation, *, now=None) -> Reservation
+    mark_no_show(user, reservation, *, now=None) -> Reservation
+    complete(reservation, *, user=None, now=None) -> Reservation
+
+Series (series.py; an RRULE in the facility's local time; organisation=None makes internal blocks)
+    preview_series(user, facility, organisation, start, end, rrule, *, attendees=1, now=None)
+        -> SeriesPreview                                           # every occurrence and its problems
+    create_series(user, facility, organisation, start, end, rrule, *, title, skip=(), purpose="",
+                  attendees=1, answers=None, accept_terms=False, internal_note="", now=None) -> Series
+    cancel_occurrences(user, reservation, scope, *, reason="", now=None) -> list[Reservation]
+    change_occurrences(user, reservation, scope, start_time, end_time, *, now=None) -> list[Reservation]
+        # scope: "one", "following" (this and following) or "all"
+    approve_series(user, series, *, internal_note=None, now=None) -> list[Reservation]
+
+Sweeps (sweeps.py; the scheduler's jobs, idempotent)
+    expire_holds(now=None) -> int          # held past hold_expires_dt → cancelled
+    complete_finished(now=None) -> int     # confirmed and ended → completed
+    flag_overdue(now=None) -> int          # pending past its deadline → escalated once
+
+An expired hold never blocks anyone: every booking first cancels the facility's expired
+holds, and the busy time shown by availability leaves them out.
+"""
+from booking.reservations import messages  # noqa: F401  (registers the domain's wording)
+from booking.reservations.services.booking import (change_time, create_internal_block, create_reservation, hold,
+                                                   release_hold, submit)
+from booking.reservations.services.checks import is_overlap_error
+from booking.reservations.services.decisions import (approve, cancel, check_in, complete, mark_no_show, reject,
+                                                     return_to_handling)
+from booking.reservations.services.queries import (ActionInfo, BookingCheck, bookable_start_times,
+                                                   cancellation_info, change_info, check_booking, count_overdue_for,
+                                                   count_pending_for, get_reservation, get_series, manager_inbox,
+                                                   organisation_active_count, visible_reservations)
+from booking.reservations.services.series import (SCOPES, OccurrencePreview, SeriesPreview, approve_series,
+                                                  cancel_occurrences, change_occurrences, create_series,
+                                                  preview_series)
+from booking.reservations.services.sweeps import busy_intervals, complete_finished, expire_holds, flag_overdue
+
+__all__ = [
+    "ActionInfo", "BookingCheck", "OccurrencePreview", "SCOPES", "SeriesPreview", "approve", "approve_series",
+    "bookable_start_times", "busy_intervals", "cancel", "cancel_occurrences", "cancellation_info",
+    "change_info", "change_occurrences", "change_time", "check_booking", "check_in", "complete",
+    "complete_finished", "count_overdue_for", "count_pending_for", "create_internal_block", "create_reservation",
+    "create_series", "expire_holds", "flag_overdue", "get_reservation", "get_series", "hold", "is_overlap_error",
+    "manager_inbox", "mark_no_show", "organisation_active_count", "preview_series", "reject", "release_hold",
+    "return_to_handling", "submit", "visible_reservations",
+]

@@ -1,0 +1,194 @@
+"""What a request is checked against: the facility's rules, its hours and closures, the
+organisation's quota and the time others hold; and the locks that make the check hold.
+
+Every check runs in a fixed number of queries however many candidates (a series' occurrences)
+there are, and a request out of range (an end in the year 9000) is refused before any
+day-by-day work.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from booking.errors import Conflict, Message, PermissionDenied, RuleViolation
+from booking.extensions import db
+from booking.facilities.availability import Interval, open_intervals
+from booking.facilities.models import Facility
+from booking.facilities.ruleset import RuleSet
+from booking.facilities.schedules import closures_in, schedule_for
+from booking.reservations import rules
+from booking.reservations.messages import CONFLICT_CODES
+from booking.reservations.models import PG_EXCLUSION_VIOLATION, SQLITE_OVERLAP_MESSAGE, Reservation
+from booking.reservations.rules import Busy, Violation
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A time someone wants: a new reservation, an occurrence, or a reservation's new time."""
+    start: datetime
+    end: datetime
+    attendees: int = 1
+
+
+def require(allowed: bool, code: str, **params) -> None:
+    if not allowed:
+        raise PermissionDenied(Message(f"reservation.{code}", **params))
+
+
+def refuse(code: str, **params):
+    raise RuleViolation(Message(f"reservation.{code}", **params))
+
+
+def lock_facility(facility_id: int) -> None:
+    """Serialise bookings of one facility, quota checks included.
+
+    PostgreSQL: a row lock held until commit. SQLite: the unit of work began with BEGIN
+    IMMEDIATE (booking.unit_of_work), so writers run one at a time.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Facility.id).where(Facility.id == facility_id).with_for_update())
+
+
+def lock(reservation: Reservation) -> None:
+    """Re-read the reservation under a row lock, so two managers cannot decide it at once."""
+    db.session.refresh(reservation, with_for_update=True)
+
+
+def is_overlap_error(exc: IntegrityError) -> bool:
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == PG_EXCLUSION_VIOLATION or SQLITE_OVERLAP_MESSAGE in str(orig)
+
+
+def questions(facility: Facility) -> list[rules.Question]:
+    return [rules.Question(q.id, q.kind.value, q.required, tuple(q.choices or ()))
+            for q in facility.questions if q.active]
+
+
+def question_labels(facility: Facility) -> dict[int, str]:
+    return {q.id: q.label for q in facility.questions}
+
+
+def busy(facility_id: int, window: Interval, now: datetime, exclude_ids=()) -> list[Busy]:
+    stmt = select(Reservation.start_dt, Reservation.end_dt, Reservation.blocked_start_dt,
+                  Reservation.blocked_end_dt).where(
+        Reservation.facility_id == facility_id, Reservation.is_blocking(now),
+        Reservation.blocked_start_dt < window.end, Reservation.blocked_end_dt > window.start)
+    if exclude_ids:
+        stmt = stmt.where(Reservation.id.not_in(list(exclude_ids)))
+    return [Busy(*row) for row in db.session.execute(stmt)]
+
+
+def organisation_active_count(organisation_id: int, facility_id: int, *, now: datetime, exclude_ids=()) -> int:
+    """Active reservations (not yet ended) the organisation holds at the facility: its quota use."""
+    stmt = select(func.count(Reservation.id)).where(
+        Reservation.organisation_id == organisation_id, Reservation.facility_id == facility_id,
+        Reservation.is_blocking(now), Reservation.end_dt > now)
+    if exclude_ids:
+        stmt = stmt.where(Reservation.id.not_in(list(exclude_ids)))
+    return db.session.scalar(stmt) or 0
+
+
+def evaluate(facility: Facility, candidates: list[Candidate], *, now: datetime, organisation_id: int | None,
+             exclude_ids=()) -> list[list[Violation]]:
+    """Every broken rule and conflict of each candidate, in a fixed number of queries however many.
+
+    Candidates are also checked against each other (occurrences of one series), and only
+    those that can be booked count against the organisation's quota: a date left out because
+    the facility is closed uses none of it."""
+    if any(c.start.tzinfo is None or c.end.tzinfo is None for c in candidates):
+        return [[Violation("naive_time", "start")] for _c in candidates]
+    internal = organisation_id is None
+    ruleset = RuleSet.of(facility)
+    in_range = [c.end > c.start and (internal or rules.in_checking_range(c.start, c.end, ruleset, now))
+                for c in candidates]
+    near = [c for c, ok in zip(candidates, in_range) if ok]
+    opening: list[Interval] = []
+    closures: list[Interval] = []
+    base = 0
+    window = None
+    if near:
+        window = Interval(min(c.start for c in near) - timedelta(days=1), max(c.end for c in near) + timedelta(days=1))
+        if not internal:
+            opening = open_intervals(schedule_for(facility, []), window)
+            closures = closures_in([facility.id], window).get(facility.id, [])
+    if not internal:
+        base = organisation_active_count(organisation_id, facility.id, now=now, exclude_ids=exclude_ids)
+    taken = busy(facility.id, Interval(window.start - ruleset.buffer_before, window.end + ruleset.buffer_after),
+                 now, exclude_ids) if window else []
+    placed: list[Busy] = []
+    results = []
+    for c, near_enough in zip(candidates, in_range):
+        found = rules.check_reservation(c.start, c.end, ruleset, opening=opening if near_enough else None,
+                                        closures=closures, now=now, attendees=c.attendees,
+                                        organisation_active=base + len(placed), internal=internal)
+        if near_enough:
+            blocked = ruleset.blocked(c.start, c.end)
+            found += rules.find_conflicts(c.start, c.end, blocked, taken + placed)
+            if not found:
+                placed.append(Busy(c.start, c.end, blocked.start, blocked.end))
+        results.append(found)
+    return results
+
+
+def violation_message(violation: Violation, facility: Facility, labels: dict[int, str] | None = None) -> Message:
+    params = dict(violation.params, tz=facility.timezone)
+    if "question_id" in params:
+        params["question"] = (labels if labels is not None else question_labels(facility)).get(
+            params["question_id"], "")
+    return Message(f"reservation.{violation.code}", **params)
+
+
+def raise_problems(facility: Facility, candidates: list[Candidate], problems: list[list[Violation]], *,
+                   general: list[Violation] = (), per_occurrence: bool = False) -> None:
+    """Raise with every problem found, if there is any.
+
+    Conflict (409) when the only problems are taken times, RuleViolation (422) otherwise.
+    The problem document lists `violations` (code, message, occurrence_start) and the
+    `conflicts` (the other reservations' start and end in the facility's time zone).
+    """
+    zone_name, labels = facility.timezone, question_labels(facility)
+    reasons: list[Message] = []
+    field_errors: dict[str, list[Message]] = {}
+    items: list[dict] = []
+    conflicts: list[dict] = []
+    pairs = [(None, v) for v in general] + [(c, v) for c, found in zip(candidates, problems) for v in found]
+    for candidate, violation in pairs:
+        message = violation_message(violation, facility, labels)
+        item = {"code": violation.code, "field": violation.field}
+        if violation.code in CONFLICT_CODES and "start" in violation.params:
+            conflicts.append({"start": local_iso(violation.params["start"], zone_name),
+                              "end": local_iso(violation.params["end"], zone_name)})
+        if per_occurrence and candidate is not None:
+            message = Message("reservation.at", start=candidate.start, tz=zone_name, reason=message)
+            item["occurrence_start"] = local_iso(candidate.start, zone_name)
+            reasons.append(message)
+        elif violation.field:
+            field_errors.setdefault(violation.field, []).append(message)
+        else:
+            reasons.append(message)
+        items.append({**item, "message": message})
+    if not items:
+        return
+    only_conflicts = all(item["code"] in CONFLICT_CODES for item in items)
+    error = Conflict if only_conflicts else RuleViolation
+    raise error(*reasons, field_errors=field_errors, extra={"violations": items, "conflicts": conflicts})
+
+
+def local_iso(value: datetime, tz: str) -> str:
+    return value.astimezone(ZoneInfo(tz)).isoformat()
+
+
+def flush_or_conflict(facility: Facility, candidates: list[Candidate]) -> None:
+    """Write; if the database refuses an overlap (someone was quicker), answer 409.
+
+    Only a write that raced past the facility lock can get here; the boundary rolls back."""
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        if not is_overlap_error(exc):
+            raise
+        raise_problems(facility, candidates[:1], [[Violation("taken_just_now", "start")]])

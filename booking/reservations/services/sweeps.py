@@ -1,0 +1,77 @@
+"""Time-driven sweeps (the scheduler's jobs, idempotent) and the busy time reservations
+give the availability functions."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import and_, select
+
+from booking.database import utcnow
+from booking.events import Event, publish
+from booking.extensions import db
+from booking.facilities.availability import Interval
+from booking.facilities.schedules import register_busy_provider
+from booking.reservations.models import Reservation, ReservationStatus
+from booking.reservations.services.booking import expire
+from booking.reservations.services.decisions import complete_now
+from booking.reservations.services.notify import escalation_emails
+from booking.reservations.services.queries import now_or
+
+S = ReservationStatus
+
+
+def _sweep(condition, step) -> int:
+    """Apply `step` to each reservation matching `condition` (rows another process is
+    handling right now are skipped: it will finish them) and say how many. The job's
+    unit of work commits."""
+    found = list(db.session.scalars(select(Reservation).where(condition).with_for_update(skip_locked=True)))
+    for reservation in found:
+        step(reservation)
+    db.session.flush()
+    return len(found)
+
+
+def expire_holds(now: datetime | None = None) -> int:
+    """Holds past their expiry become cancelled (hold_end = expired). Returns how many."""
+    now = now_or(now)
+    return _sweep(and_(Reservation.status == S.held, Reservation.hold_expires_dt <= now),
+                  lambda reservation: expire(reservation, now))
+
+
+def complete_finished(now: datetime | None = None) -> int:
+    """Confirmed reservations that have ended become completed. Returns how many."""
+    now = now_or(now)
+    return _sweep(and_(Reservation.status == S.confirmed, Reservation.end_dt <= now),
+                  lambda reservation: complete_now(reservation, None, now))
+
+
+def _escalate(reservation: Reservation, now: datetime) -> None:
+    reservation.escalated_dt = now
+    publish(Event("reservation.escalated", reservation, department_id=reservation.facility.department_id,
+                  after={"status": reservation.status, "decision_deadline_dt": reservation.decision_deadline_dt},
+                  emails=escalation_emails(reservation)))
+
+
+def flag_overdue(now: datetime | None = None) -> int:
+    """Pending requests past their decision deadline are escalated once: marked, audited,
+    and e-mailed to the admins and the department's contact. Returns how many."""
+    now = now_or(now)
+    return _sweep(and_(Reservation.is_overdue(now), Reservation.escalated_dt.is_(None)),
+                  lambda reservation: _escalate(reservation, now))
+
+
+@register_busy_provider
+def busy_intervals(facility_ids: list[int], window: Interval) -> dict[int, list[Interval]]:
+    """Blocked time (buffers included) of active reservations, expired holds left out; one query."""
+    if not facility_ids:
+        return {}
+    now = utcnow()
+    rows = db.session.execute(
+        select(Reservation.facility_id, Reservation.blocked_start_dt, Reservation.blocked_end_dt).where(
+            Reservation.facility_id.in_(facility_ids), Reservation.is_blocking(now),
+            Reservation.blocked_start_dt < window.end, Reservation.blocked_end_dt > window.start))
+    result: dict[int, list[Interval]] = defaultdict(list)
+    for facility_id, start, end in rows:
+        result[facility_id].append(Interval(start, end))
+    return dict(result)

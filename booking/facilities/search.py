@@ -16,11 +16,11 @@ from sqlalchemy.orm import selectinload
 
 from booking.accounts.models import Department
 from booking.extensions import db
-from booking.facilities.availability import (CELL_CLOSED, Availability, FreeState, Interval, cell_state, clip, day_load,
+from booking.facilities.availability import (CELL_CLOSED, CELL_FREE, CELL_PARTLY_FREE, Availability, FreeState, Interval, cell_state, clip, day_load,
                                              day_windows, first_fit, free_state, intersect, iter_start_times,
                                              local_day_bounds, local_instant)
 from booking.facilities.models import Facility, FacilityAccessibility, FacilityAmenity, FacilityStatus
-from booking.facilities.ruleset import DAY
+from booking.facilities.ruleset import DAY, RuleSet
 from booking.facilities.schedules import availability_for, load_for_schedules, ruleset_for
 
 # How many days ahead a result card looks for free time.
@@ -299,13 +299,18 @@ def calendar_window(monday: date, first_of_month: date, tz: str) -> Interval:
 
 
 PAST, SKIPPED = "past", "skipped"
+# Free, but no booking may start then: inside the notice period, or past the booking horizon.
+TOO_SOON, NOT_YET = "too_soon", "not_yet"
 
 
-def week_rows(found: Availability, monday: date, tz: str, now: datetime) -> list[tuple[time, list[Cell]]]:
+def week_rows(found: Availability, monday: date, tz: str, now: datetime,
+              rules: RuleSet | None = None) -> list[tuple[time, list[Cell]]]:
     """Hour rows × seven days, from the week's first opening hour to its last (all 24 hours
     if it is open around the clock, none if it is closed all week). Each hour is a wall-clock
     hour: on the spring DST day 03:00 does not exist ("skipped"), in autumn it lasts two.
-    Hours already over are "past"."""
+    Hours already over are "past"; with the facility's `rules`, a free hour in which no
+    booking may start is "too_soon" (inside the notice period) or "not_yet" (past the horizon)."""
+    earliest, latest = rules.start_bounds(now) if rules else (None, None)
     zone = ZoneInfo(tz)
     days = [monday + timedelta(days=i) for i in range(7)]
     rows = []
@@ -320,6 +325,10 @@ def week_rows(found: Availability, monday: date, tz: str, now: datetime) -> list
                 state = SKIPPED
             elif end <= now and state != CELL_CLOSED:
                 state = PAST
+            elif rules and state in (CELL_FREE, CELL_PARTLY_FREE) and end <= earliest:
+                state = TOO_SOON
+            elif rules and state in (CELL_FREE, CELL_PARTLY_FREE) and start > latest:
+                state = NOT_YET
             cells.append(Cell(start, state))
         rows.append((time(hour), cells))
     shown = [i for i, (_, cells) in enumerate(rows) if any(c.state not in (CELL_CLOSED, SKIPPED) for c in cells)]

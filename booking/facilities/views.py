@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from jinja2 import TemplateNotFound
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -23,7 +22,7 @@ from booking.accounts.models import ActorType
 from booking.api.pagination import paginate
 from booking.database import utcnow
 from booking.extensions import db
-from booking.facilities import search
+from booking.facilities import panels, search
 from booking.facilities.availability import Interval, first_fit, iter_start_times
 from booking.facilities.ruleset import RuleSet
 from booking.facilities.manage import bp as manage_bp
@@ -32,7 +31,8 @@ from booking.facilities.rules import can_manage_facility, can_view_facility
 from booking.facilities.schedules import availability_for, ruleset_for, load_for_schedules
 from booking.facilities.search_forms import (CatalogueForm, FindTimeForm, accessibility_label,
                                              category_label)
-from booking.site import local_time
+from booking.formatting import duration as format_duration
+from booking.formatting import local_time
 
 bp = Blueprint("facilities", __name__)
 bp.register_blueprint(manage_bp)
@@ -50,20 +50,6 @@ def photo_url(photo, size: str = "thumb") -> str | None:
     if "facilities.manage.photo" not in current_app.view_functions:
         return None
     return url_for("facilities.manage.photo", key=photo.storage_key, size=size)
-
-
-def format_duration(value: timedelta) -> str:
-    """'3 hours', '1 hour 30 minutes', '2 days', '1 week'."""
-    minutes = int(value.total_seconds() // 60)
-    weeks, rest = divmod(minutes, 7 * 24 * 60)
-    if weeks and not rest:
-        return ngettext("%(num)d week", "%(num)d weeks", weeks)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [ngettext("%(num)d day", "%(num)d days", days) if days else "",
-             ngettext("%(num)d hour", "%(num)d hours", hours) if hours else "",
-             ngettext("%(num)d minute", "%(num)d minutes", minutes) if minutes else ""]
-    return " ".join(p for p in parts if p) or _("0 minutes")
 
 
 def short_when(value: datetime, tz: str) -> str:
@@ -225,28 +211,17 @@ def detail(slug: str):
         manage_url=url_for("facilities.manage.facility", facility_id=facility.id)
         if can_manage_facility(current_user, facility) and "facilities.manage.facility" in current_app.view_functions
         else None,
-        has_booking_form=_template_exists(BOOKING_TEMPLATE),
+        panels=panels.render(facility, when=when, search_params=when.params(), limits=limits),
         map_tiles=current_app.config["MAP_TILE_URL"],
         map_attribution=current_app.config["MAP_ATTRIBUTION"],
         rules=rule_sentences(facility, limits), check=_check_search(facility, limits, found, when, now),
         is_public=facility.status == FacilityStatus.published,
-        monday=monday, week=search.week_rows(found, monday, facility.timezone, now),
+        monday=monday, week=search.week_rows(found, monday, facility.timezone, now, limits),
         week_days=[monday + timedelta(days=i) for i in range(7)],
         first_of_month=first_of_month, month=search.month_weeks(found, first_of_month, facility.timezone, today),
         prev_week=(monday - timedelta(days=7)).isoformat(), next_week=(monday + timedelta(days=7)).isoformat(),
         prev_month=(first_of_month - timedelta(days=1)).strftime("%Y-%m"),
         next_month=(first_of_month + timedelta(days=31)).strftime("%Y-%m"))
-
-
-BOOKING_TEMPLATE = "reservations/_facility_booking.html"
-
-
-def _template_exists(name: str) -> bool:
-    try:
-        current_app.jinja_env.get_template(name)
-    except TemplateNotFound:
-        return False
-    return True
 
 
 def _load_facility(slug: str) -> Facility | None:

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
                      TimeField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from booking.reservations.recurrence import MAX_OCCURRENCES
 
@@ -82,11 +82,13 @@ class MultiDayForm(FlaskForm):
 
 
 class DetailsForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)],
+    title = StringField(_l("Title"), filters=[lambda value: value.strip() if isinstance(value, str) else value],
+                        validators=[DataRequired(message=_l("Give the reservation a title.")), Length(max=200)],
                         description=_l("A short name for the event, shown to the facility's managers."))
     purpose = TextAreaField(_l("Purpose"), validators=[Optional(), Length(max=2000)],
                             description=_l("What will you do there? This helps the managers decide."))
-    attendees = IntegerField(_l("Expected attendees"), default=1, validators=[InputRequired(), NumberRange(min=0)])
+    attendees = IntegerField(_l("Expected attendees"), default=1,
+                             validators=[InputRequired(), NumberRange(min=1, message=_l("At least 1 person."))])
 
     @property
     def question_fields(self):
@@ -102,6 +104,11 @@ def details_form(facility, *, with_terms: bool = False, **kwargs) -> DetailsForm
 
     class FacilityDetailsForm(DetailsForm):
         pass
+
+    if facility.capacity:
+        FacilityDetailsForm.attendees = IntegerField(
+            _l("Expected attendees"), default=1, validators=[InputRequired(), NumberRange(
+                min=1, max=facility.capacity, message=_l("From 1 to %(max)s people: the facility holds %(max)s."))])
 
 
     for question in facility.questions:

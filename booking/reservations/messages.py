@@ -101,6 +101,10 @@ REFUSALS = {
     "series_nothing_to_change": _l("There is nothing left to change in this series."),
     "series_nothing_pending": _l("No occurrence of this series is waiting for a decision."),
     "at": _l("%(start)s: %(reason)s"),
+    "day_too_soon": _l("%(day)s is too soon: this facility must be booked at least %(minutes)s ahead. The first "
+                       "day you can book is %(first)s."),
+    "day_too_far": _l("%(day)s is too far ahead: this facility can be booked at most %(days)s days ahead, until "
+                      "%(last)s."),
     "contact": _l("%(name)s (%(email)s)"),
 }
 

@@ -34,9 +34,10 @@ from booking.accounts.forms import EmptyForm
 from booking.accounts.models import Organisation
 from booking.api.pagination import paginate
 from booking.database import utcnow
-from booking.errors import DomainError
+from booking.errors import DomainError, Message
 from booking.extensions import db
 from booking.facilities.availability import local_instant
+from booking.facilities import panels
 from booking.facilities.models import Facility
 from booking.facilities.rules import can_view_facility
 from booking.facilities.schedules import ruleset_for
@@ -107,7 +108,7 @@ def answer_rows(reservation: Reservation) -> list[tuple[str, str]]:
 
 @bp.app_context_processor
 def _template_helpers():
-    return {"booking_choice": facility_choice, "reservation_time": time_range, "reservation_status": status_label,
+    return {"reservation_time": time_range, "reservation_status": status_label,
             "reservation_rules": rules, "reservation_rule_text": describe_rrule}
 
 
@@ -206,6 +207,7 @@ class Choice:
     refresh_url: str = ""
     repeat_form: RepeatForm | None = None
     multi_form: MultiDayForm | None = None
+    out_of_range: Message | None = None    # why the asked day cannot be booked at all
 
     @property
     def multi_day(self) -> bool:
@@ -243,8 +245,14 @@ def _choice(facility: Facility, args, *, refresh_url: str, keep=(), repeat_form=
     minutes = int(when.duration.total_seconds() // 60) if when.duration else None
     if minutes not in dict(durations):
         minutes = durations[0][0] if durations else int(limits.min_duration.total_seconds() // 60)
-    day = when.date if when.date and when.date <= last_day else first_day
+    day = when.date or first_day
     duration = timedelta(minutes=minutes)
+    out_of_range = None
+    if not first_day <= day <= last_day:
+        # Explained, never silently replaced by another date: the person would book the wrong day.
+        out_of_range = (Message("reservation.day_too_soon", day=day, first=first_day, minutes=limits.min_notice)
+                        if day < first_day else
+                        Message("reservation.day_too_far", day=day, last=last_day, days=limits.max_advance.days))
 
     def starts_on(some_day: date) -> list[datetime]:
         return services.bookable_start_times(facility, some_day, duration, now=now)
@@ -255,7 +263,11 @@ def _choice(facility: Facility, args, *, refresh_url: str, keep=(), repeat_form=
                     organisation=_acting_organisation(), refresh_url=refresh_url,
                     keep={k: args[k] for k in keep if args.get(k)},
                     repeat_form=repeat_form or RepeatForm(formdata=None),
-                    multi_form=multi_form or MultiDayForm(formdata=None, start_date=day, end_date=day + timedelta(1)))
+                    multi_form=multi_form or MultiDayForm(formdata=None, start_date=day, end_date=day + timedelta(1)),
+                    out_of_range=out_of_range)
+    if out_of_range is not None:
+        choice.next_day = first_day if day < first_day else None
+        return choice
     if when.time is not None:
         asked = local_instant(day, when.time, zone)
         match = [s for s in choice.starts if s[0] == asked.isoformat()]
@@ -277,6 +289,10 @@ def facility_choice(facility: Facility) -> Choice:
     """The choose step inside the facility page (its date form reloads that page)."""
     return _choice(facility, request.args, refresh_url=url_for("facilities.detail", slug=facility.slug),
                    keep=("size",))
+
+
+panels.register("booking", "reservations/_facility_booking.html",
+                lambda facility, **page: {"choice": facility_choice(facility)}, order=10)
 
 
 def _choose_page(facility: Facility, status: int = 200, **forms):
@@ -373,10 +389,15 @@ def _not_held(reservation: Reservation):
 
 
 def _booking_context(reservation: Reservation) -> dict:
-    """What the details and review steps both show: the time, the hold, who books."""
-    return {"reservation": reservation, "facility": reservation.facility,
+    """What the details and review steps both show: the time, the hold, who books, and the
+    cancellation terms that will apply once it is booked."""
+    now = utcnow()
+    ruleset = ruleset_for(reservation.facility)
+    return {"reservation": reservation, "facility": reservation.facility, "now": now,
             "again": _choose_again(reservation, with_time=False),
-            "hold_expired": reservation.hold_expires_dt is not None and reservation.hold_expires_dt <= utcnow()}
+            "hold_expired": reservation.hold_expires_dt is not None and reservation.hold_expires_dt <= now,
+            "cancel_deadline": rules.cancellation_deadline(reservation.start_dt, ruleset.cancellation_deadline),
+            "late_cancellation": ruleset.late_cancellation}
 
 
 @bp.route("/reservations/<int:reservation_id>/details", methods=["GET", "POST"])
@@ -396,13 +417,9 @@ def details(reservation_id: int):
 
 
 def _needs_manager(reservation: Reservation) -> bool:
-    booking_rules = reservation.facility.rules
-    if booking_rules is None:
-        return False
-    return rules.needs_manual_approval(
-        booking_rules.approval_policy, manual_actor_types=booking_rules.manual_actor_types,
-        manual_above_minutes=booking_rules.manual_above_minutes, actor_type=reservation.organisation.actor_type,
-        duration=reservation.end_dt - reservation.start_dt)
+    return reservation.facility.rules is not None and rules.needs_manager(
+        ruleset_for(reservation.facility), reservation.organisation.actor_type,
+        reservation.end_dt - reservation.start_dt)
 
 
 def _terms_label(form, facility: Facility) -> None:
@@ -626,7 +643,7 @@ def _list_page(template_name: str, stmt, **context):
             entry.cancel = services.cancellation_info(current_user, entry.first, now=now)
             entry.change = services.change_info(current_user, entry.first, now=now)
     return render_template(f"reservations/{template_name}.html", entries=entries, show=show, page=page,
-                           per_page=LIST_PAGE, total=total, **context)
+                           per_page=LIST_PAGE, total=total, now=now, **context)
 
 
 @bp.get("/reservations")
@@ -654,7 +671,7 @@ def detail(reservation_id: int):
     reservation = _visible(reservation_id)
     now = utcnow()
     return render_template(
-        "reservations/detail.html", reservation=reservation, facility=reservation.facility,
+        "reservations/detail.html", reservation=reservation, facility=reservation.facility, now=now,
         cancel=services.cancellation_info(current_user, reservation, now=now),
         change=services.change_info(current_user, reservation, now=now), answers=answer_rows(reservation),
         can_decide=rules.can_decide_reservation(current_user, reservation),

@@ -186,3 +186,34 @@ def test_the_openapi_document_describes_reservations(client):
     for action in ("cancel", "approve", "reject", "check-in"):
         assert "post" in paths[f"/api/v1/reservations/{{reservation_id}}/{action}"]
     assert "409" in paths["/api/v1/reservations"]["post"]["responses"]
+
+
+# --- bounded work and no 5xx (the core issue) ----------------------------------------------------
+
+@pytest.mark.parametrize("end", ["9000-01-01T10:00:00+02:00", "9999-12-31T23:00:00+02:00"])
+def test_an_end_thousands_of_years_away_is_422_at_once(facility, booker, post, end):
+    response = post(booker, "/reservations", body_for(facility, booker, ahead(7, 10), ahead(7, 12)) | {"end": end})
+    assert response.status_code == 422 and response.mimetype == PROBLEM
+
+
+def test_a_start_in_the_year_0001_is_422(facility, booker, post):
+    response = post(booker, "/reservations", body_for(facility, booker, ahead(7, 10), ahead(7, 12))
+                    | {"start": "0001-01-01T10:00:00+00:00", "end": "0001-01-01T12:00:00+00:00"})
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("rule", ["FREQ=DAILY;COUNT=2;BYSETPOS=5", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;COUNT=2"])
+@pytest.mark.parametrize("path", ["/reservations", "/reservations/preview"])
+def test_a_rule_without_dates_in_the_horizon_is_422_saying_so(facility, booker, post, rule, path):
+    response = post(booker, path, body_for(facility, booker, ahead(7, 10), ahead(7, 12), recurrence=rule))
+    assert response.status_code == 422
+    [error] = response.get_json()["errors"]
+    assert error["field"] == "recurrence" and error["code"] == "recurrence.beyond_horizon"
+    assert "gives no dates within the 365 days" in error["message"]
+
+
+def test_an_interval_of_zero_is_an_invalid_rule_not_a_conflict(facility, booker, post):
+    response = post(booker, "/reservations", body_for(facility, booker, ahead(7, 10), ahead(7, 12),
+                                                        recurrence="FREQ=WEEKLY;INTERVAL=0;COUNT=3"))
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["code"] == "recurrence.invalid"

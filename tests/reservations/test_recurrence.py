@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from booking.reservations import recurrence
 from booking.reservations.recurrence import MAX_OCCURRENCES, RecurrenceError, expand
 from tests.fixtures.reservations import HELSINKI, local
 
@@ -82,3 +83,33 @@ def test_rules_we_cannot_use(rule, code):
 def test_the_cap_is_allowed_exactly():
     assert len(expand(f"FREQ=WEEKLY;COUNT={MAX_OCCURRENCES}", local(2030, 3, 5, 10), local(2030, 3, 5, 11), TZ)) \
         == MAX_OCCURRENCES
+
+
+# --- bounded work: rules that match nothing stop at the horizon --------------------------------
+
+@pytest.mark.parametrize("rule", ["FREQ=DAILY;COUNT=2;BYSETPOS=5", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;COUNT=3",
+                                  "FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=2;COUNT=2"])
+def test_a_rule_that_matches_nothing_stops_at_the_horizon(rule, monkeypatch):
+    periods = []
+    original = recurrence._CountedPeriods._tick
+    monkeypatch.setattr(recurrence._CountedPeriods, "_tick", lambda self: (periods.append(1), original(self)))
+    start = local(2030, 3, 5, 10)
+
+    with pytest.raises(RecurrenceError) as refused:
+        expand(rule, start, start + timedelta(hours=2), TZ, horizon=start + timedelta(days=180))
+
+    assert refused.value.code == "beyond_horizon"
+    # dateutil alone walks every day until the year 9999 (about 2.9 million periods).
+    assert len(periods) <= 190
+
+
+def test_an_interval_of_zero_is_an_invalid_rule():
+    with pytest.raises(RecurrenceError) as refused:
+        expand("FREQ=WEEKLY;INTERVAL=0;COUNT=3", local(2030, 3, 5, 10), local(2030, 3, 5, 12), TZ)
+    assert refused.value.code == "invalid"
+
+
+def test_a_long_rule_is_cut_at_the_horizon_given():
+    start = local(2030, 3, 5, 10)
+    found = expand("FREQ=WEEKLY;COUNT=50", start, start + timedelta(hours=1), TZ, horizon=start + timedelta(days=20))
+    assert len(found) == 3

@@ -319,3 +319,34 @@ def test_can_book_only_for_own_organisation():
 
 def test_violations_compare_by_code_and_field():
     assert Violation("closed", "start", {"start": 1}) == Violation("closed", "start", {"start": 2})
+
+
+# --- the core issue's cases, by name ----------------------------------------------------------
+
+def test_a_whole_local_day_on_the_25_hour_autumn_day_is_one_day():
+    # Helsinki turns its clocks back on Sunday 27 October 2030: midnight to midnight is 25 hours.
+    day_rules = RuleSet(slot=timedelta(hours=1), min_notice=timedelta(0), max_duration=None,
+                        max_advance=timedelta(days=365))
+    start, end = local(2030, 10, 27, 0), local(2030, 10, 28, 0)
+    assert end - start == timedelta(hours=25)
+    assert check(start, end, day_rules, hours=ALWAYS_OPEN) == []
+    # One more hour is more than a day, whatever the clock did.
+    assert codes(check(start, local(2030, 10, 28, 1), day_rules, hours=ALWAYS_OPEN)) == ["multi_day_not_allowed"]
+
+
+def test_an_end_in_the_year_9000_is_refused_alone_without_looking_at_opening_hours():
+    start = local(2030, 3, 5, 10)
+    found = check_reservation(start, datetime(9000, 1, 1, tzinfo=start.tzinfo), RULES, opening=None, closures=[],
+                              now=NOW)
+    assert codes(found) == ["too_long"]
+
+
+def test_a_request_far_away_is_not_in_checking_range():
+    assert rules.in_checking_range(local(2030, 3, 5, 10), local(2030, 3, 5, 12), RULES, NOW)
+    assert not rules.in_checking_range(local(2030, 3, 5, 10), datetime(9000, 1, 1, tzinfo=NOW.tzinfo), RULES, NOW)
+    assert not rules.in_checking_range(datetime(1, 1, 2, tzinfo=NOW.tzinfo), local(2030, 3, 5, 12), RULES, NOW)
+    assert not rules.in_checking_range(local(2031, 3, 5, 10), local(2031, 3, 5, 12), RULES, NOW)  # > 90 days
+
+
+def test_nobody_coming_is_not_a_booking():
+    assert codes(check(local(2030, 3, 5, 10), local(2030, 3, 5, 12), attendees=0)) == ["attendees_too_few"]

@@ -162,3 +162,20 @@ def test_internal_block_series_by_a_manager(facility, manager, booker, reserve):
     assert len(series.reservations) == 4 and all(r.organisation_id is None for r in series.reservations)
     with pytest.raises(Conflict):
         reserve(booker, facility, local(2030, 3, 18, 8), local(2030, 3, 18, 9))
+
+
+def test_a_closed_date_left_out_uses_none_of_the_quota(facility, booker, series_of):
+    # A hall allows 5 active bookings per organisation; the weekly series from 12 March has
+    # its 19 March date closed. The fifth bookable Tuesday (16 April) is within the quota.
+    set_quota = facility.rules
+    set_quota.max_active_per_organisation = 5
+    db.session.commit()
+    from tests.facilities.helpers import add_closure
+    add_closure(facility, local(2030, 3, 19, 0), local(2030, 3, 20, 0))
+
+    preview = services.preview_series(booker, facility, booker.organisations[0], TUE_18, TUE_20, WEEKLY_6, now=NOW)
+
+    assert [o.ok for o in preview.occurrences] == [True, False, True, True, True, True]
+    assert [v.code for v in preview.occurrences[1].violations] == ["closed"]
+    series = series_of(skip=[date(2030, 3, 19)])
+    assert len(series.reservations) == 5

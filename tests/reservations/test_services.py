@@ -493,3 +493,58 @@ def test_named_check_constraints(facility, booker, reserve):
         with pytest.raises(IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+# --- the core issue's cases, by name ----------------------------------------------------------
+
+def test_an_end_in_the_year_9000_is_refused_without_walking_its_days(facility, booker, reserve, monkeypatch):
+    from booking.reservations.services import checks
+    windows = []
+    original = checks.open_intervals
+    monkeypatch.setattr(checks, "open_intervals", lambda schedule, window: (windows.append(window),
+                                                                             original(schedule, window))[1])
+    with pytest.raises(RuleViolation) as refused:
+        reserve(booker, facility, TUESDAY_10, datetime(9000, 1, 1, tzinfo=NOW.tzinfo))
+    assert refused.value.codes == ["reservation.too_long"]
+    assert "may last at most 8 hours" in refused.value.all_reasons()[0]
+    assert windows == []  # no opening hours were computed for the 7,000 years
+
+
+def test_a_start_in_the_year_9999_or_0001_is_a_rule_violation(facility, booker, reserve):
+    for start in (datetime(9999, 12, 31, 10, tzinfo=NOW.tzinfo), datetime(1, 1, 1, 10, tzinfo=NOW.tzinfo)):
+        with pytest.raises(RuleViolation):
+            reserve(booker, facility, start, start + timedelta(hours=1))
+
+
+def test_nobody_coming_is_refused(facility, booker, reserve):
+    with pytest.raises(RuleViolation) as refused:
+        reserve(booker, facility, TUESDAY_10, TUESDAY_12, attendees=0)
+    assert refused.value.field_errors == {"attendees": ["Say how many people will come: at least 1."]}
+
+
+def test_a_duration_reads_the_same_everywhere(facility, booker, reserve):
+    set_rules(facility, min_duration_minutes=90)
+    with pytest.raises(RuleViolation) as refused:
+        reserve(booker, facility, TUESDAY_10, local(2030, 3, 5, 11))
+    assert "must last at least 1 hour 30 minutes" in refused.value.field_errors["end"][0]
+
+
+def test_the_confirmation_after_the_free_cancellation_deadline_says_what_is_true(facility, booker, reserve):
+    # Booked 20 hours before the start: the facility's 24-hour free cancellation has ended.
+    reservation = reserve(booker, facility, TUESDAY_10, TUESDAY_12, now=TUESDAY_10 - timedelta(hours=20))
+    [message] = emails(booker.email)
+    assert "Free cancellation ended at Mon 4 Mar 2030 10:00" in message.text_body
+    assert "contact the facility's department" in message.text_body
+    assert "free of charge until" not in message.text_body
+    assert services.cancellation_info(booker, reservation, now=TUESDAY_10 - timedelta(hours=19)).allowed is False
+
+
+def test_the_confirmation_before_the_deadline_states_it(facility, booker, reserve):
+    reserve(booker, facility, TUESDAY_10, TUESDAY_12)
+    [message] = emails(booker.email)
+    assert "free of charge until Mon 4 Mar 2030 10:00" in message.text_body
+
+
+def test_check_booking_states_the_cancellation_terms(facility, booker):
+    check = services.check_booking(booker, facility, booker.organisations[0], TUESDAY_10, TUESDAY_12, now=NOW)
+    assert check.cancel_deadline == TUESDAY_10 - timedelta(hours=24) and check.late_cancellation == "refuse"

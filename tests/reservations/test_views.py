@@ -21,6 +21,7 @@ from booking.reservations import services
 from booking.reservations.models import Reservation, ReservationStatus, Series
 from booking.unit_of_work import unit_of_work
 from tests.facilities.helpers import at, next_monday
+from tests.fixtures.reservations import HELSINKI
 
 S = ReservationStatus
 AROUND_THE_CLOCK = {d: [(time(0), time(0))] for d in range(7)}
@@ -585,3 +586,82 @@ def test_members_see_my_reservations_but_no_inbox(client, logged_in):
     page = text(client.get("/"))
 
     assert "My reservations" in page and "Inbox" not in page
+
+
+# --- the core issue's booking-flow defects, by name ------------------------------------------------
+
+def test_the_week_grid_says_why_a_free_hour_cannot_be_booked(client, create_facility):
+    facility = create_facility(hours=AROUND_THE_CLOCK, rules={"min_notice_minutes": 2 * DAY, "max_advance_days": 7})
+    page = text(client.get(f"/facilities/{facility.slug}?week={next_monday(weeks=0).isoformat()}"))
+    assert "Free, too soon to book" in page
+    later = text(client.get(f"/facilities/{facility.slug}?week={next_monday(weeks=2).isoformat()}"))
+    assert "Free, not bookable yet" in later and ">Free<span" not in later
+
+
+def test_a_date_beyond_the_horizon_is_explained_not_replaced(client, logged_in, create_facility):
+    facility = create_facility(rules={"max_advance_days": 90})
+    far = next_monday(weeks=30)
+
+    page = text(client.get(f"/reservations/book/{facility.slug}?date={far.isoformat()}&duration=60"))
+
+    assert "is too far ahead: this facility can be booked at most 90 days ahead" in page
+    assert f'value="{far.isoformat()}"' in page  # the asked date stays, nothing is pre-selected
+    assert 'name="start"' not in page
+
+
+def test_a_date_inside_the_notice_period_is_explained(client, logged_in, create_facility):
+    facility = create_facility(rules={"min_notice_minutes": 3 * DAY})
+    tomorrow = utcnow().astimezone(HELSINKI).date() + timedelta(days=1)
+
+    page = text(client.get(f"/reservations/book/{facility.slug}?date={tomorrow.isoformat()}&duration=60"))
+
+    assert "is too soon: this facility must be booked at least 3 days ahead" in page
+    assert 'name="start"' not in page
+
+
+def test_the_review_states_the_cancellation_terms(client, logged_in, facility, day):
+    hold_via_page(client, facility, day)
+    reservation = db.session.scalar(db.select(Reservation))
+    client.post(f"/reservations/{reservation.id}/details", data={"title": "Choir", "attendees": "30"})
+
+    page = text(client.get(f"/reservations/{reservation.id}/review"))
+
+    assert "You can cancel it free of charge until" in page
+
+
+def test_the_review_warns_when_free_cancellation_has_already_ended(client, logged_in, create_facility):
+    facility = create_facility(hours=AROUND_THE_CLOCK, rules={"cancellation_deadline_hours": 72})
+    start = slot_floor(utcnow()) + timedelta(hours=5)
+    with unit_of_work():
+        held = services.hold(logged_in, facility, logged_in.organisations[0], start, start + timedelta(hours=1))
+    client.post(f"/reservations/{held.id}/details", data={"title": "Choir", "attendees": "3"})
+
+    page = text(client.get(f"/reservations/{held.id}/review"))
+
+    assert "Free cancellation has already ended for this time" in page
+    assert "it can no longer be cancelled here" in page
+
+
+def test_an_overdue_decision_is_said_to_be_overdue(client, logged_in, facility, day):
+    facility.rules.approval_policy = ApprovalPolicy.manual
+    reservation = book(logged_in, facility, at(day, 10), at(day, 12))
+    reservation.decision_deadline_dt = utcnow() - timedelta(hours=1)
+    db.session.commit()
+
+    page = text(client.get(f"/reservations/{reservation.id}"))
+    listed = text(client.get("/reservations"))
+
+    assert "A manager decides by" not in page and "A manager should have decided by" in page
+    assert "Overdue" in listed and "A manager decides by" not in listed
+
+
+def test_the_details_step_refuses_a_blank_title_and_nobody_coming(client, logged_in, facility, day):
+    hold_via_page(client, facility, day)
+    reservation = db.session.scalar(db.select(Reservation))
+
+    response = client.post(f"/reservations/{reservation.id}/details", data={"title": "   ", "attendees": "0"})
+
+    assert response.status_code == 422
+    assert error_links(text(response)) == ["title", "attendees"]
+    response = client.post(f"/reservations/{reservation.id}/details", data={"title": "Big party", "attendees": "81"})
+    assert response.status_code == 422 and "the facility holds 80" in text(response)

@@ -271,3 +271,19 @@ def test_mark_a_no_show(client, auth, manager, create_facility, booker):
 
     db.session.refresh(missing)
     assert missing.status == S.no_show
+
+
+def test_the_inbox_pages_past_its_first_hundred_and_counts_every_overdue_one(client, auth, manager, manual, booker,
+                                                                               day, monkeypatch):
+    from booking.reservations import manage
+    monkeypatch.setattr(manage, "INBOX_PAGE", 2)  # the real page holds 100; the rule is the same
+    made = [book(booker, manual, at(day, hour), at(day, hour + 1), title=f"Request {hour}") for hour in range(9, 14)]
+    for reservation in made[:4]:
+        overdue(reservation, hours=10 - made.index(reservation))
+    auth.login(manager)
+
+    first = text(client.get("/reservations/inbox"))
+    last = text(client.get("/reservations/inbox?page=3"))
+
+    assert "5 requests, the nearest deadline first." in first and "4 are overdue." in first
+    assert first.count("/decide") == 2 and last.count("/decide") == 1 and "Request 13" in last

@@ -13,8 +13,9 @@ from flask_babel import force_locale
 
 from booking.database import utcnow
 from booking.extensions import db
-from booking.notifications.services import deliver_pending
+from booking.notifications.jobs import deliver_pending
 from booking.reservations import services as reservations
+from booking.unit_of_work import transactional
 
 
 @dataclass(frozen=True)
@@ -41,19 +42,14 @@ def send_outbox():
 
 
 def run(name: str):
-    """Run one job in the current app context; rolls back what a failing job left open.
+    """Run one job in the current app context. Each job is its own boundary: one unit of work,
+    or several where it talks to the outside world between them (e-mail delivery).
 
     A job answers no request, so whatever text it writes is in the default language unless
     it picks a person's own (as queue_email does).
     """
-    try:
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            result = JOBS[name].func()
-        db.session.commit()
-        return result
-    except Exception:
-        db.session.rollback()
-        raise
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return JOBS[name].func()
 
 
 LEADER_LOCK_KEY = 726311  # any fixed number; every scheduler of one database asks for the same
@@ -117,15 +113,18 @@ def run_scheduler(app, once: bool = False) -> None:
 
 
 @job("expire-holds", 60, "Cancel reservation holds past their expiry, freeing their time.")
+@transactional
 def expire_holds():
     return reservations.expire_holds()
 
 
 @job("complete-finished", 300, "Mark confirmed reservations that have ended as completed.")
+@transactional
 def complete_finished():
     return reservations.complete_finished()
 
 
 @job("flag-overdue", 900, "Escalate pending requests past their decision deadline (once each).")
+@transactional
 def flag_overdue():
     return reservations.flag_overdue()

@@ -1,4 +1,5 @@
-"""Queue e-mails in the caller's transaction; deliver them later, once, with retries."""
+"""Queue e-mails in the caller's transaction; claim, send and record them for the delivery job
+(booking/notifications/jobs.py), once, with retries. Nothing here commits."""
 from __future__ import annotations
 
 import smtplib
@@ -58,42 +59,43 @@ def _smtp_send(message: OutboxMessage) -> None:
         smtp.send_message(email)
 
 
-def deliver_pending(limit: int = 50) -> int:
-    """Send due messages when SMTP is configured; otherwise keep them for the outbox page.
+def _due():
+    return (or_(OutboxMessage.status == OutboxStatus.queued, OutboxMessage.status == OutboxStatus.sending),
+            OutboxMessage.next_attempt_dt <= utcnow())
 
-    Each message is claimed with a conditional update, so two scheduler processes never
-    send the same message twice. A claim is a lease: a message left in `sending` by a
-    process that died is due again once SENDING_LEASE has passed. Returns the number sent.
-    """
-    if not current_app.config["MAIL_SERVER"]:
-        return 0
-    due = (or_(OutboxMessage.status == OutboxStatus.queued, OutboxMessage.status == OutboxStatus.sending),
-           OutboxMessage.next_attempt_dt <= utcnow())
-    ids = db.session.scalars(select(OutboxMessage.id).where(*due).order_by(OutboxMessage.id).limit(limit)).all()
-    db.session.commit()
-    sent = 0
-    for message_id in ids:
-        claimed = db.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id, *due)
-            .values(status=OutboxStatus.sending, next_attempt_dt=utcnow() + SENDING_LEASE,
-                    attempts=OutboxMessage.attempts + 1)).rowcount
-        db.session.commit()
-        if not claimed:
-            continue  # another process took it
-        message = db.session.get(OutboxMessage, message_id)
-        try:
-            _smtp_send(message)
-        except (OSError, smtplib.SMTPException) as exc:
-            message.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = OutboxStatus.failed
-            else:
-                message.status = OutboxStatus.queued
-                message.next_attempt_dt = utcnow() + timedelta(minutes=2 ** message.attempts)
-        else:
-            message.status = OutboxStatus.sent
-            message.sent_dt = utcnow()
-            message.last_error = None
-            sent += 1
-        db.session.commit()
-    return sent
+
+def due_message_ids(limit: int) -> list[int]:
+    return list(db.session.scalars(select(OutboxMessage.id).where(*_due()).order_by(OutboxMessage.id).limit(limit)))
+
+
+def claim(message_id: int) -> OutboxMessage | None:
+    """Take a due message for sending with a conditional update (None: another process has it).
+
+    A claim is a lease: a message left in `sending` by a process that died is due again once
+    SENDING_LEASE has passed."""
+    claimed = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id, *_due())
+        .values(status=OutboxStatus.sending, next_attempt_dt=utcnow() + SENDING_LEASE,
+                attempts=OutboxMessage.attempts + 1)).rowcount
+    return db.session.get(OutboxMessage, message_id) if claimed else None
+
+
+def record_sent(message: OutboxMessage) -> None:
+    message.status = OutboxStatus.sent
+    message.sent_dt = utcnow()
+    message.last_error = None
+
+
+def record_failure(message: OutboxMessage, error: str) -> None:
+    """Retry with back-off, or give up after MAX_ATTEMPTS (the admin's outbox page shows it)."""
+    message.last_error = error[:1000]
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = OutboxStatus.failed
+    else:
+        message.status = OutboxStatus.queued
+        message.next_attempt_dt = utcnow() + timedelta(minutes=2 ** message.attempts)
+
+
+def send(message: OutboxMessage) -> None:
+    """Hand the message to the SMTP server (raises OSError or SMTPException)."""
+    _smtp_send(message)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from booking.accounts import services
 from booking.accounts.models import ActorType, MembershipRole, Role
-from booking.extensions import db
+from booking.unit_of_work import unit_of_work
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -19,6 +19,11 @@ def _split(value: str) -> list[str]:
 
 
 def load(demo_dir: Path) -> str:
+    with unit_of_work():
+        return _load(demo_dir)
+
+
+def _load(demo_dir: Path) -> str:
     for row in read_csv(demo_dir / "departments.csv"):
         department = services.get_or_create_department(row["name"])
         department.description = row["description"]
@@ -41,5 +46,4 @@ def load(demo_dir: Path) -> str:
         for org in orgs[1:]:
             services.add_membership(user, org, MembershipRole.member)
         created += 1
-    db.session.commit()
     return f"{len(organisations)} organisations, {created} new users"

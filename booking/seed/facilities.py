@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from booking.extensions import db
+from booking.unit_of_work import unit_of_work
 from booking.facilities import importing, services
 from booking.facilities.models import Facility
 
@@ -29,14 +30,13 @@ def _facilities(extra: dict, by_slug: dict[str, Facility]) -> list[Facility]:
 
 def load(demo_dir: Path) -> str:
     # Audit texts and refusals are written in the default language, as no browser asks.
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]), unit_of_work():
         return _load(demo_dir)
 
 
 def _load(demo_dir: Path) -> str:
     report = importing.import_facilities((demo_dir / "facilities.csv").read_bytes())
     if not report.ok:
-        db.session.rollback()
         problems = "; ".join(f"line {e.line}: {', '.join(e.reasons)}" for e in report.errors)
         raise RuntimeError(f"assets/demo/facilities.csv is not valid: {problems}")
     db.session.flush()
@@ -85,6 +85,5 @@ def _load(demo_dir: Path) -> str:
             services.add_photo(facility, (demo_dir / photo["file"]).read_bytes(), photo["alt"])
             added += 1
 
-    db.session.commit()
     return (f"{len(report.created)} new facilities, {len(report.updated)} updated, "
             f"{len(report.unchanged)} unchanged; {added} extras added")

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from booking.database import utcnow
 from booking.extensions import db
 from booking.notifications.models import OutboxMessage, OutboxStatus
-from booking.notifications.services import MAX_ATTEMPTS, deliver_pending, queue_email
+from booking.notifications.jobs import deliver_pending
+from booking.notifications.services import MAX_ATTEMPTS, queue_email
 from tests.notifications.conftest import free_port
 
 

@@ -18,9 +18,12 @@ How a price is made (the README says the same):
 5. VAT: prices entered without VAT get rate × net added; prices entered with VAT include
    rate / (100 + rate) of the gross, shown as "of which VAT".
 
-Rounding: an amount is rounded once, half up, to whole cents, where it is computed from
-non-whole values — a unit line (quantity × unit price), a discount taken from one unit
-line, the VAT line. Everything else is a sum of whole cents, so lines add up exactly.
+Rounding: an amount is rounded once, half up, to whole cents where it is computed from
+non-whole values: each segment of the booking with one price (a stretch of time in one band
+within one local day, or one counted unit), each discount taken from such a segment, and the
+VAT of the quote. A line is a sum of whole cents, so lines add up exactly, and a booking
+split where the price changes costs exactly what it costs unsplit (before VAT; VAT added on
+top is rounded once per quote, so two quotes may differ from one by a cent).
 The undiscounted value is the same booking at the list price (bands and minimum charge, no
 discount, no actor rule); the subsidy is that minus the price.
 """
@@ -139,9 +142,9 @@ def _band_at(bands: tuple[Band, ...], instant: datetime, zone: ZoneInfo) -> int 
     return next((i for i, band in enumerate(bands) if band.covers(local.weekday(), minute)), STANDARD)
 
 
-def _time_quantities(terms: TariffTerms, start: datetime, end: datetime, zone: ZoneInfo) -> dict:
-    """band key → minutes booked in it (real elapsed minutes), in order of first occurrence."""
-    found: dict[int | None, Decimal] = {}
+def _time_segments(terms: TariffTerms, start: datetime, end: datetime, zone: ZoneInfo) -> list:
+    """[(band key, real minutes), …]: the stretches of one price, each within one local day, in time order."""
+    found: list[tuple[int | None, Decimal]] = []
     for day in _local_dates(start, end, zone):
         seg_start = max(start, _at_minute(day, 0, zone))
         seg_end = min(end, _at_minute(day, 1440, zone))
@@ -155,15 +158,14 @@ def _time_quantities(terms: TariffTerms, start: datetime, end: datetime, zone: Z
             high = min(seg_end, _at_minute(day, band.end_minute, zone))
             if low < high:
                 pieces.append((low, high, i))
-        pieces.sort()
         cursor = seg_start
-        for low, high, i in pieces:
+        for low, high, i in sorted(pieces):
             if cursor < low:
-                found[STANDARD] = found.get(STANDARD, Decimal(0)) + _minutes(cursor, low)
-            found[i] = found.get(i, Decimal(0)) + _minutes(low, high)
+                found.append((STANDARD, _minutes(cursor, low)))
+            found.append((i, _minutes(low, high)))
             cursor = max(cursor, high)
         if cursor < seg_end:
-            found[STANDARD] = found.get(STANDARD, Decimal(0)) + _minutes(cursor, seg_end)
+            found.append((STANDARD, _minutes(cursor, seg_end)))
     return found
 
 
@@ -184,17 +186,15 @@ def _unit_starts(unit: str, start: datetime, end: datetime, zone: ZoneInfo, days
     return starts
 
 
-def _quantities(terms: TariffTerms, start: datetime, end: datetime, zone: ZoneInfo,
-                days: list[date]) -> dict[int | None, Decimal]:
-    """band key → number of units (a Decimal; pro rata for time units)."""
+def _segments(terms: TariffTerms, start: datetime, end: datetime, zone: ZoneInfo,
+              days: list[date]) -> list[tuple[int | None, Decimal]]:
+    """[(band key, units), …] in time order: for time units each stretch of one price
+    (pro rata), for counted units each unit."""
     if terms.unit in TIME_UNITS:
         per_unit = Decimal(TIME_UNITS[terms.unit])
-        return {key: minutes / per_unit for key, minutes in _time_quantities(terms, start, end, zone).items()}
-    found: dict[int | None, Decimal] = {}
-    for unit_start in _unit_starts(terms.unit, start, end, zone, days):
-        key = _band_at(terms.bands, unit_start, zone)
-        found[key] = found.get(key, Decimal(0)) + 1
-    return found
+        return [(key, minutes / per_unit) for key, minutes in _time_segments(terms, start, end, zone)]
+    return [(_band_at(terms.bands, unit_start, zone), Decimal(1))
+            for unit_start in _unit_starts(terms.unit, start, end, zone, days)]
 
 
 # --- the quote ---------------------------------------------------------------------------
@@ -239,20 +239,22 @@ def quote(terms: TariffTerms, start: datetime, end: datetime, tz: str, actor_typ
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     zone = ZoneInfo(tz)
     days = _local_dates(start, end, zone)
-    quantities = _quantities(terms, start, end, zone, days)
+    segments = _segments(terms, start, end, zone, days)
     rule: ActorRule | None = terms.rules.get(actor_type) if actor_type else None
+    fixed = rule is not None and rule.kind == "fixed"
 
+    # Each segment is priced and discounted on its own (one rounding each); lines add them up.
+    list_amounts = [to_cents(quantity * _list_unit_price(terms, key)) for key, quantity in segments]
+    remaining = [to_cents(quantity * Decimal(rule.fixed_cents)) if fixed else amount
+                 for (key, quantity), amount in zip(segments, list_amounts)]
     lines: list[QuoteLine] = []
-    list_amounts, remaining = [], []
-    for key, quantity in quantities.items():
+    for key in dict.fromkeys(key for key, _quantity in segments):
         band = None if key is STANDARD else terms.bands[key]
-        list_price = _list_unit_price(terms, key)
-        list_amounts.append(to_cents(quantity * list_price))
-        price = Decimal(rule.fixed_cents) if rule and rule.kind == "fixed" else list_price
-        amount = to_cents(quantity * price)
-        remaining.append(amount)
-        lines.append(QuoteLine("unit", terms.unit, amount, quantity=_tidy(quantity), unit_price_cents=_tidy(price),
-                               percent=None if band is None or (rule and rule.kind == "fixed") else band.percent,
+        mine = [i for i, (k, _q) in enumerate(segments) if k == key]
+        quantity = sum(segments[i][1] for i in mine)
+        price = Decimal(rule.fixed_cents) if fixed else _list_unit_price(terms, key)
+        lines.append(QuoteLine("unit", terms.unit, sum(remaining[i] for i in mine), quantity=_tidy(quantity),
+                               unit_price_cents=_tidy(price), percent=None if band is None or fixed else band.percent,
                                band=band.label if band else None))
 
     for code, percent in _discounts(terms, rule, len(days), recent_utilisation):

@@ -110,6 +110,10 @@ def _fill(tariff: Tariff, data: TariffInput) -> None:
                  "long_booking_min_days", "long_booking_percent", "underused_threshold", "underused_percent",
                  "late_fee_percent", "late_fee_cents"):
         setattr(tariff, name, getattr(terms, name))
+    if tariff.id is not None:  # replaced rows go first: the new ones share their unique keys
+        tariff.bands.clear()
+        tariff.rules.clear()
+        db.session.flush()
     tariff.bands = [TariffBand(label=b.label.strip(), weekdays=sorted(b.weekdays), start_minute=b.start_minute,
                                end_minute=b.end_minute, percent=b.percent)
                     for b in sorted(terms.bands, key=lambda b: (b.start_minute, min(b.weekdays, default=0)))]

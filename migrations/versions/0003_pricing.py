@@ -61,7 +61,7 @@ def upgrade():
     sa.CheckConstraint('number > 0', name=op.f('ck_invoice_number_positive')),
     sa.CheckConstraint('period_end >= period_start', name=op.f('ck_invoice_valid_period')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_invoice_created_by_id_user'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['credits_invoice_id'], ['invoice.id'], name=op.f('fk_invoice_credits_invoice_id_invoice'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['credits_invoice_id'], ['invoice.id'], name=op.f('fk_invoice_credits_invoice_id_invoice')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_invoice_organisation_id_organisation'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice')),
     sa.UniqueConstraint('credits_invoice_id', name='uq_invoice_credits_invoice_id'),

@@ -138,13 +138,15 @@ class TariffForm(FlaskForm):
     FIELD_NAMES = {"base_price_cents": "price", "min_charge_cents": "min_charge", "deposit_cents": "deposit",
                    "late_fee_cents": "late_fee_amount"}
 
-    def validate_late_fee_percent(self, field):
-        if self.late_fee.data == "percent" and field.data is None:
-            raise ValidationError(_l("Give the share of the price."))
-
-    def validate_late_fee_amount(self, field):
-        if self.late_fee.data == "fixed" and field.data is None:
-            raise ValidationError(_l("Give the fixed fee."))
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Optional() ends a blank field's checks, so the chosen fee's amount is checked here.
+        for kind, field, message in (("percent", self.late_fee_percent, _l("Give the share of the price.")),
+                                     ("fixed", self.late_fee_amount, _l("Give the fixed fee."))):
+            if self.late_fee.data == kind and field.data is None:
+                field.errors = list(field.errors) + [message]
+                ok = False
+        return ok
 
     def fill_rules(self) -> None:
         """One rule row per actor type, in a fixed order, each knowing its actor type."""

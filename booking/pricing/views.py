@@ -54,10 +54,13 @@ def money(cents: int | None) -> str:
     return format_currency(Decimal(cents) / 100, "EUR")
 
 
-@bp.app_context_processor
-def pricing_labels():
-    return {"unit_labels": UNIT_LABELS, "actor_type_labels": {t.value: label for t, label in ACTOR_TYPE_LABELS.items()},
-            "weekday_labels": WEEKDAY_LABELS, "rule_labels": RULE_LABELS, "time_of": time_of}
+@bp.record_once
+def _template_globals(state):
+    """What templates/pricing/_macros.html reads, as globals: the macros work when imported
+    without context, from any domain's template."""
+    state.app.jinja_env.globals.update(
+        unit_labels=UNIT_LABELS, actor_type_labels={t.value: label for t, label in ACTOR_TYPE_LABELS.items()},
+        weekday_labels=WEEKDAY_LABELS, rule_labels=RULE_LABELS, time_of=time_of)
 
 
 def _facility(facility_id: int) -> Facility:

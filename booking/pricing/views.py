@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import format_currency
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -238,8 +239,8 @@ def issue():
     year, month = form.year_month
     ok, issued = _run(invoicing.issue_invoices, year, month)
     if ok:
-        flash(_("%(count)d invoices issued for %(month)s.", count=len(issued), month=form.month.data.strip()),
-              "success")
+        flash(ngettext("%(num)d invoice issued for %(month)s.", "%(num)d invoices issued for %(month)s.",
+                       len(issued), month=form.month.data.strip()), "success")
     return redirect(url_for(".invoices"))
 
 

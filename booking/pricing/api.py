@@ -214,6 +214,37 @@ def quote_out(found: Quote) -> dict:
             "vat_rate": found.vat_rate, "actor_type": found.actor_type}
 
 
+class PriceOut(BaseModel):
+    """The price a reservation keeps (its snapshot): for the reservations API's `price`."""
+    snapshot_id: int
+    tariff_id: int
+    actor_type: str
+    currency: str
+    prices_include_vat: bool
+    vat_rate: Decimal
+    lines: list[QuoteLineOut]
+    net_cents: int
+    vat_cents: int
+    gross_cents: int
+    undiscounted_gross_cents: int
+    subsidy_cents: int
+    deposit_cents: int
+    billing_status: str = Field(description="not_billable_yet, billable, invoiced or void")
+    billable_cents: int = Field(description="what is owed: the price, after a late cancellation the fee, 0 if void")
+    late_fee_cents: int | None
+    free_of_charge_reason: str | None
+    invoice_id: int | None
+
+
+def price_out(snapshot) -> PriceOut:
+    found = services.quote_of(snapshot)
+    return PriceOut(snapshot_id=snapshot.id, tariff_id=snapshot.tariff_id, currency=snapshot.currency,
+                    billing_status=snapshot.billing_status.value, billable_cents=snapshot.billable_cents,
+                    late_fee_cents=snapshot.late_fee_cents, free_of_charge_reason=snapshot.free_of_charge_reason,
+                    invoice_id=snapshot.invoice_id, **{**quote_out(found), "subsidy_cents": snapshot.subsidy_cents,
+                                                       "actor_type": snapshot.actor_type.value})
+
+
 def _facility(facility_id: int) -> Facility:
     facility = db.session.get(Facility, facility_id) if facility_id <= MAX_ID else None
     if facility is None or not can_view_facility(api_user(), facility):

@@ -19,7 +19,9 @@ What the reservations domain calls (in its own unit of work, with the reservatio
     mark_billable(snapshot) / void(snapshot)                      # confirmed / rejected, cancelled in time
     late_fee_for(snapshot) -> int                                 # shown before a late cancellation
     charge_late_fee(snapshot, *, actor=None) -> int               # cancelled after the deadline
-    set_free_of_charge(snapshot, reason, *, price_cents, actor=None) -> PriceSnapshot
+    request_free_of_charge(snapshot, reason) -> PriceSnapshot     # the organisation asks; a manager decides
+    set_free_of_charge(snapshot, reason=None, *, price_cents, actor=None) -> PriceSnapshot
+    prices_from(facilities, who=None, *, now=None) -> {facility_id: PriceFrom}   # "from €X/h" on cards
 
 `quote_for` and `snapshot` return None where the facility has no tariff valid at the start:
 such a booking has no price (and no snapshot).
@@ -31,6 +33,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from booking.accounts.models import ActorType, Organisation
 from booking.audit.services import snapshot as plain_fields
@@ -42,7 +45,8 @@ from booking.facilities.models import Facility
 from booking.pricing import messages  # noqa: F401  (registers the codes' wording)
 from booking.pricing.models import (ActorTypeRule, BillingStatus, ChargeKind, PriceSnapshot, RuleKind, Tariff,
                                     TariffBand, TariffUnit)
-from booking.pricing.quote import MAX_QUOTE_DAYS, PRICE_KINDS, Quote, QuoteError, QuoteLine, late_fee, quote, split_gross
+from booking.pricing.quote import (MAX_QUOTE_DAYS, PRICE_KINDS, PriceFrom, Quote, QuoteError, QuoteLine, late_fee,
+                                   price_from, quote, split_gross)
 from booking.pricing.terms import MAX_CENTS, TariffTerms, problems, terms_of
 
 MAX_REASON_LENGTH = 2000
@@ -340,17 +344,38 @@ def charge_late_fee(target: PriceSnapshot, *, actor=None) -> int:
     return fee
 
 
-def set_free_of_charge(target: PriceSnapshot, reason: str, *, price_cents: int, actor=None) -> PriceSnapshot:
-    """A manager decides a free-of-charge request: at the quoted price, at another price, or
-    free (0). `price_cents` is the decided gross; the organisation's reason is kept, and the
-    difference is an "adjustment" line, so the lines still add up and the subsidy shows it."""
+def _reason_problems(reason: str) -> dict[str, list[Message]]:
+    if not reason:
+        return {"reason": [Message("pricing.reason_required")]}
+    if len(reason) > MAX_REASON_LENGTH:
+        return {"reason": [Message("pricing.reason_too_long", max=MAX_REASON_LENGTH)]}
+    return {}
+
+
+def request_free_of_charge(target: PriceSnapshot, reason: str) -> PriceSnapshot:
+    """The organisation asks for free use, with its reason (kept with the price). The price
+    stays as quoted until a manager decides (set_free_of_charge); such a request always
+    waits for a manager."""
     _not_invoiced(target)
     reason = (reason or "").strip()
-    found: dict[str, list[Message]] = {}
-    if not reason:
-        found["reason"] = [Message("pricing.reason_required")]
-    elif len(reason) > MAX_REASON_LENGTH:
-        found["reason"] = [Message("pricing.reason_too_long", max=MAX_REASON_LENGTH)]
+    found = _reason_problems(reason)
+    if found:
+        raise RuleViolation(field_errors=found)
+    target.free_of_charge_reason = reason
+    db.session.flush()
+    return target
+
+
+def set_free_of_charge(target: PriceSnapshot, reason: str | None = None, *, price_cents: int,
+                       actor=None) -> PriceSnapshot:
+    """A manager decides a free-of-charge request: at the quoted price, at another price, or
+    free (0). `price_cents` is the decided gross; the reason (default: the one the
+    organisation gave) is kept, and the difference is an "adjustment" line, so the lines
+    still add up and the subsidy shows it. Ask `subsidy.would_exceed_ceiling(organisation,
+    snapshot.undiscounted_gross_cents - price_cents)` first to warn the manager."""
+    _not_invoiced(target)
+    reason = (reason if reason is not None else target.free_of_charge_reason or "").strip()
+    found = _reason_problems(reason)
     if price_cents is None or not 0 <= price_cents <= MAX_CENTS:
         found["price_cents"] = [Message("pricing.amount_range", max_cents=MAX_CENTS)]
     if found:
@@ -376,6 +401,22 @@ def set_free_of_charge(target: PriceSnapshot, reason: str, *, price_cents: int, 
                   after={"gross_cents": price_cents, "free_of_charge_reason": reason},
                   department_id=target.facility.department_id))
     return target
+
+
+def prices_from(facilities, who=None, *, now: datetime | None = None) -> dict[int, PriceFrom]:
+    """"From €X/h for your organisation" for catalogue cards: the lowest unit price `who`
+    pays at each facility under the tariff in force (facilities without one are left out).
+    One query for the whole page of facilities."""
+    now = now or utcnow()
+    by_id = {f.id: f for f in facilities}
+    stmt = (select(Tariff).where(Tariff.facility_id.in_(list(by_id) or [-1]), Tariff.superseded_dt.is_(None))
+            .options(selectinload(Tariff.bands), selectinload(Tariff.rules)).order_by(Tariff.valid_from))
+    in_force: dict[int, Tariff] = {}
+    for tariff in db.session.scalars(stmt):
+        if tariff.valid_from <= local_date(by_id[tariff.facility_id], now):
+            in_force[tariff.facility_id] = tariff  # ordered by valid_from: the last one wins
+    actor_type = actor_type_of(who)
+    return {fid: price_from(terms_of(tariff), actor_type) for fid, tariff in in_force.items()}
 
 
 def quote_of(target: PriceSnapshot) -> Quote:

@@ -211,3 +211,34 @@ def test_the_price_the_snapshot_and_the_reservation_roll_back_together(app, faci
     assert db.session.scalar(select(PriceSnapshot)) is None
     assert services.tariff_at(facility, at(2030, 3, 5, 10)).locked_dt is None
     assert db.session.scalar(select(OutboxMessage)) is None
+
+
+def test_a_free_of_charge_request_keeps_its_reason_until_the_manager_decides(facility, create_tariff, company,
+                                                                              manager):
+    create_tariff(facility, bands=())
+    kept = services.snapshot(facility, company, at(2030, 3, 5, 10), at(2030, 3, 5, 12))
+    services.request_free_of_charge(kept, "  Open event for residents ")
+    assert kept.free_of_charge_reason == "Open event for residents" and kept.gross_cents == 15060
+    services.set_free_of_charge(kept, price_cents=0, actor=manager)
+    assert kept.free_of_charge_reason == "Open event for residents" and kept.gross_cents == 0
+    with pytest.raises(RuleViolation):
+        services.request_free_of_charge(kept, "")
+
+
+def test_prices_from_gives_each_facility_s_lowest_unit_price(facility, create_facility, create_tariff):
+    bare = create_facility("No Tariff Yet")
+    create_tariff(facility, valid_from=date(2020, 1, 1), base_price_cents=5000, prices_include_vat=True,
+                  bands=(Band("Mornings", frozenset(range(5)), 420, 600, Decimal(-30)),))
+    create_tariff(facility, valid_from=date(2099, 1, 1), base_price_cents=1)  # not in force yet
+    found = services.prices_from([facility, bare], "third_sector", now=at(2030, 3, 5, 10))
+    assert set(found) == {facility.id}
+    assert (found[facility.id].unit, found[facility.id].gross_cents) == ("per_hour", 1750)
+
+
+def test_a_snapshot_reads_back_as_the_api_s_price(facility, create_tariff, company):
+    from booking.pricing.api import price_out
+
+    create_tariff(facility, bands=())
+    kept = services.snapshot(facility, company, at(2030, 3, 5, 10), at(2030, 3, 5, 12))
+    out = price_out(kept).model_dump(mode="json")
+    assert (out["gross_cents"], out["billing_status"], out["lines"][0]["quantity"]) == (15060, "not_billable_yet", "2")

@@ -252,6 +252,12 @@ class PriceSnapshot(db.Model):
         return self.gross_cents == 0
 
 
+def _totals_checks() -> tuple[CheckConstraint, CheckConstraint]:
+    """An invoice's and an invoice line's totals: never negative, gross = net + VAT."""
+    return (CheckConstraint("net_cents >= 0 AND vat_cents >= 0 AND gross_cents >= 0", name="amounts_not_negative"),
+            CheckConstraint("gross_cents = net_cents + vat_cents", name="gross_is_net_plus_vat"))
+
+
 class Invoice(db.Model):
     """An issued invoice or credit note: never edited; a correction is a credit note.
 
@@ -262,8 +268,7 @@ class Invoice(db.Model):
     __tablename__ = "invoice"
     __table_args__ = (
         CheckConstraint("number > 0", name="number_positive"),
-        CheckConstraint("net_cents >= 0 AND vat_cents >= 0 AND gross_cents >= 0", name="amounts_not_negative"),
-        CheckConstraint("gross_cents = net_cents + vat_cents", name="gross_is_net_plus_vat"),
+        *_totals_checks(),
         CheckConstraint("due_date >= issued_date", name="due_after_issue"),
         CheckConstraint("period_end >= period_start", name="valid_period"),
         CheckConstraint("(kind = 'credit_note') = (credits_invoice_id IS NOT NULL)", name="credit_note_credits"),
@@ -329,8 +334,7 @@ class InvoiceLine(db.Model):
 
     __tablename__ = "invoice_line"
     __table_args__ = (
-        CheckConstraint("net_cents >= 0 AND vat_cents >= 0 AND gross_cents >= 0", name="amounts_not_negative"),
-        CheckConstraint("gross_cents = net_cents + vat_cents", name="gross_is_net_plus_vat"),
+        *_totals_checks(),
         UniqueConstraint("invoice_id", "position", name="uq_invoice_line_position"),
     )
 

@@ -45,6 +45,7 @@ navigation.add("pricing.subsidies", _l("Subsidies"), visible=can_view_subsidy_le
 ACTION_LABELS = {"tariff.created": _l("Created"), "tariff.updated": _l("Changed"),
                  "tariff.versioned": _l("New version"), "tariff.deleted": _l("Removed")}
 PER_PAGE = 50
+MAX_ID = 2**31 - 1  # ids beyond what the database holds are simply not found
 
 
 @bp.app_template_filter("money")
@@ -64,13 +65,18 @@ def _template_globals(state):
         weekday_labels=WEEKDAY_LABELS, rule_labels=RULE_LABELS, time_of=time_of)
 
 
-def _facility(facility_id: int) -> Facility:
-    facility = db.session.get(Facility, facility_id)
-    if facility is None:
+def _load(model, object_id: int, may) -> object:
+    """The object (404 if missing) if `may(current_user, it)` (403 if not)."""
+    found = db.session.get(model, object_id) if object_id <= MAX_ID else None
+    if found is None:
         abort(404)
-    if not can_manage_tariffs(current_user, facility):
+    if not may(current_user, found):
         abort(403)
-    return facility
+    return found
+
+
+def _facility(facility_id: int) -> Facility:
+    return _load(Facility, facility_id, can_manage_tariffs)
 
 
 def _tariff(facility: Facility, tariff_id: int) -> Tariff:
@@ -245,12 +251,7 @@ def issue():
 
 
 def _invoice(invoice_id: int) -> Invoice:
-    invoice = db.session.get(Invoice, invoice_id)
-    if invoice is None:
-        abort(404)
-    if not can_view_invoice(current_user, invoice):
-        abort(403)
-    return invoice
+    return _load(Invoice, invoice_id, can_view_invoice)
 
 
 @bp.get("/invoices/<int:invoice_id>")

@@ -1,7 +1,11 @@
 """Wording of the pricing domain's coded messages (booking.formatting renders them)."""
 from flask_babel import lazy_gettext as _l
 
+from booking.accounts.forms import ACTOR_TYPE_LABELS
 from booking.formatting import register
+
+# An actor type in words, for messages that name one (`Message("actor_type.sme")`).
+register({f"actor_type.{actor_type.value}": label for actor_type, label in ACTOR_TYPE_LABELS.items()})
 
 register({
     "pricing.name_required": _l("Give the tariff a name."),

@@ -171,11 +171,13 @@ def _band_problems(bands: tuple[Band, ...], add) -> None:
 def _rule_problems(actor_type: str, rule: ActorRule, add) -> None:
     if actor_type not in ACTOR_TYPES:
         add("rules", "pricing.unknown_actor_type", actor_type=actor_type)
+        return
+    named = Message(f"actor_type.{actor_type}")  # the actor type in words
     if rule.kind == "percent":
         if not _percent_ok(rule.percent):
-            add("rules", "pricing.rule_percent_range", actor_type=actor_type)
+            add("rules", "pricing.rule_percent_range", actor_type=named)
     elif rule.kind == "fixed":
         if rule.fixed_cents is None or not 0 <= rule.fixed_cents <= MAX_CENTS:
-            add("rules", "pricing.rule_fixed_required", actor_type=actor_type)
+            add("rules", "pricing.rule_fixed_required", actor_type=named)
     elif rule.kind != "free":
         add("rules", "pricing.unknown_rule_kind", kind=rule.kind)

@@ -17,7 +17,7 @@ UTC = timezone.utc
 # 2030 in Helsinki: DST from 31 March to 27 October, both changes inside the range drawn.
 FIRST = datetime(2030, 1, 1, tzinfo=ZONE)
 
-settings.register_profile("pricing", max_examples=100, deadline=None,
+settings.register_profile("pricing", max_examples=100, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("pricing")
 

@@ -67,7 +67,7 @@ def test_a_wrong_tariff_is_explained_on_the_form(client, as_manager, facility):
         "bands-1-label": "Late", "bands-1-weekdays": ["0"], "bands-1-start": "21:00", "bands-1-end": "23:00",
         "bands-1-percent": "10", "rules-0-kind": "fixed"}))
     assert response.status_code == 422
-    assert "overlap" in response.text and "Give the fixed price for sme" in response.text
+    assert "overlap" in response.text and "Give the fixed price for Small or medium-sized enterprise" in response.text
     response = client.post(f"/manage/facilities/{facility.id}/tariffs/new", data=tariff_form(late_fee="percent"))
     assert response.status_code == 422 and "Give the share of the price." in response.text
 

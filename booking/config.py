@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 
@@ -24,6 +25,14 @@ def _int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _decimal(name: str, default: str) -> Decimal:
+    value = os.environ.get(name, "").strip() or default
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -94,4 +103,15 @@ def load(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         "HOLD_MINUTES": _int("HOLD_MINUTES", 15),
         "SCHEDULER_ENABLED": _bool(env("SCHEDULER_ENABLED"), True),
+        # Pricing and invoicing (booking/pricing): the VAT rate a new tariff starts with (percent),
+        # the de minimis ceiling on subsidy per company over a rolling three years (cents), and
+        # the seller printed on invoices.
+        "VAT_RATE_DEFAULT": _decimal("VAT_RATE_DEFAULT", "25.5"),
+        "SUBSIDY_CEILING_CENTS": _int("SUBSIDY_CEILING_CENTS", 300_000_00),
+        "INVOICE_DUE_DAYS": _int("INVOICE_DUE_DAYS", 14),
+        "INVOICE_FIRST_NUMBER": _int("INVOICE_FIRST_NUMBER", 1),
+        "INVOICE_SELLER_NAME": env("INVOICE_SELLER_NAME", "City of Kuusilahti"),
+        "INVOICE_SELLER_BUSINESS_ID": env("INVOICE_SELLER_BUSINESS_ID", "0123456-2"),
+        "INVOICE_SELLER_ADDRESS": env("INVOICE_SELLER_ADDRESS", "Kaupungintalo, Torikatu 1, 40100 Kuusilahti"),
+        "INVOICE_SELLER_IBAN": env("INVOICE_SELLER_IBAN", "FI21 1234 5600 0007 85"),
     }

@@ -1,0 +1,1 @@
+"""Pricing: tariffs, exact quotes, the price a reservation keeps, invoices and subsidies."""

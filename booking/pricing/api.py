@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from booking.accounts.models import Organisation
 from booking.api import api_user, route
@@ -36,6 +36,8 @@ from booking.unit_of_work import unit_of_work
 MAX_ID = 2**31 - 1
 Cents = Annotated[int, Field(ge=0, le=MAX_CENTS)]
 Percentage = Annotated[Decimal, Field(max_digits=6, decimal_places=3, ge=-100, le=500)]
+# A rate as the database keeps it (two decimals), whether or not it was read back yet.
+Rate = Annotated[Decimal, AfterValidator(lambda value: value.quantize(Decimal("0.01")))]
 Unit = Literal[UNITS]  # type: ignore[valid-type]
 ActorTypeName = Literal[ACTOR_TYPES]  # type: ignore[valid-type]
 HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", description="local time, 17:00")]
@@ -99,13 +101,13 @@ class BandOut(BaseModel):
     weekdays: list[int]
     start: str
     end: str
-    percent: Decimal
+    percent: Rate
 
 
 class RuleOut(BaseModel):
     actor_type: str
     kind: str
-    percent: Decimal | None
+    percent: Rate | None
     fixed_cents: int | None
 
 
@@ -118,14 +120,14 @@ class TariffOut(BaseModel):
     unit: str
     base_price_cents: int
     prices_include_vat: bool
-    vat_rate: Decimal
+    vat_rate: Rate
     min_charge_cents: int
     deposit_cents: int
     long_booking_min_days: int | None
-    long_booking_percent: Decimal | None
-    underused_threshold: Decimal | None
-    underused_percent: Decimal | None
-    late_fee_percent: Decimal | None
+    long_booking_percent: Rate | None
+    underused_threshold: Annotated[Decimal, AfterValidator(lambda value: value.quantize(Decimal("0.001")))] | None
+    underused_percent: Rate | None
+    late_fee_percent: Rate | None
     late_fee_cents: int | None
     invoice_each_reservation: bool
     locked: bool = Field(description="has priced reservations: a change makes a new version")
@@ -221,7 +223,7 @@ class PriceOut(BaseModel):
     actor_type: str
     currency: str
     prices_include_vat: bool
-    vat_rate: Decimal
+    vat_rate: Rate
     lines: list[QuoteLineOut]
     net_cents: int
     vat_cents: int
@@ -315,7 +317,7 @@ class InvoiceLineOut(BaseModel):
     description: str
     start: datetime
     end: datetime
-    vat_rate: Decimal
+    vat_rate: Rate
     net_cents: int
     vat_cents: int
     gross_cents: int

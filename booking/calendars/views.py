@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from booking import navigation
 from booking.accounts.forms import EmptyForm
@@ -101,7 +102,7 @@ def _serve_the_old_endpoint(state):
 
 # --- managing feeds ---------------------------------------------------------------------------
 
-def follow_choices(user) -> list[tuple[str, str]]:
+def follow_choices(user) -> list[SelectChoice]:
     """What the feeds page offers the user to follow (facilities are followed from their pages)."""
     choices = []
     if user.memberships:
@@ -114,7 +115,7 @@ def follow_choices(user) -> list[tuple[str, str]]:
                        else sorted(user.departments, key=lambda d: d.name))
         choices.append(("manager:", str(CALENDAR_NAMES["manager"]) % {"name": ALL_DEPARTMENTS}))
         choices += [(f"manager:{d.id}", str(CALENDAR_NAMES["manager"]) % {"name": d.name}) for d in departments]
-    return choices
+    return [SelectChoice(value, label) for value, label in choices]
 
 
 def _rows(feed_list: list[CalendarFeed]) -> list[dict]:
@@ -159,6 +160,7 @@ def create_feed():
 
 
 def _manageable(feed_id: int) -> CalendarFeed:
+    """The feed if the user may see it (owner, admin); 404 otherwise (another person's feed is not revealed)."""
     feed = services.get_feed(feed_id) if feed_id <= MAX_ID else None
     if feed is None or not rules.can_manage_feed(current_user, feed):
         abort(404)

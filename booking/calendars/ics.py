@@ -8,8 +8,9 @@ benchmark's comparison and for tests that check both say the same.
 
 Times are written in the facility's zone (`DTSTART;TZID=Europe/Helsinki:20270301T100000`)
 with a VTIMEZONE for each zone used (booking.calendars.timezones), so a client shows the
-local time the facility keeps, across DST changes. The second pass through the hour an
-autumn change repeats cannot be written as a local time; such an instant is written in UTC.
+local time the facility keeps, across DST changes. Two cases are written in UTC instead,
+which every client reads exactly: a time in the hour an autumn change repeats (see `zoned`),
+and an event the change falls inside (see `event_times`).
 """
 from __future__ import annotations
 
@@ -84,12 +85,22 @@ def _wall(v: datetime) -> str:
 
 
 def zoned(name: str, value: datetime, zone: ZoneInfo, tzid: str) -> str:
-    """`DTSTART;TZID=…:local`, or UTC for the repeated hour's second pass (a TZID local time
-    there means the first pass, RFC 5545 3.3.5)."""
+    """`DTSTART;TZID=…:local`, or UTC inside the hour an autumn change repeats, whichever pass:
+    RFC 5545 (3.3.5) reads a local time there as the first pass, ical.js (Thunderbird) as
+    the second, and the second pass cannot be written as a local time at all."""
     local = value.astimezone(zone)
-    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
         return f"{name}:{utc_stamp(value)}"
     return f"{name};TZID={tzid}:{_wall(local)}"
+
+
+def event_times(start: datetime, end: datetime, zone: ZoneInfo, tzid: str) -> tuple[str, str]:
+    """DTSTART and DTEND in the zone, or both in UTC when the offset changes between them: some
+    clients add the duration in wall-clock time (recurring-ical-events does), which would move
+    the end of a night that spans a DST change by an hour."""
+    if start.astimezone(zone).utcoffset() != end.astimezone(zone).utcoffset():
+        return f"DTSTART:{utc_stamp(start)}", f"DTEND:{utc_stamp(end)}"
+    return zoned("DTSTART", start, zone, tzid), zoned("DTEND", end, zone, tzid)
 
 
 def fold(line: str) -> str:
@@ -116,8 +127,7 @@ def _event_lines(event: FeedEvent, zone: ZoneInfo, tzid: str) -> list[str]:
     lines = ["BEGIN:VEVENT",
              f"UID:{escape_text(event.uid)}",
              f"DTSTAMP:{utc_stamp(event.stamp)}",
-             zoned("DTSTART", event.start, zone, tzid),
-             zoned("DTEND", event.end, zone, tzid),
+             *event_times(event.start, event.end, zone, tzid),
              fold(f"SUMMARY:{escape_text(event.summary)}"),
              f"STATUS:{event.status}",
              f"SEQUENCE:{event.sequence}",

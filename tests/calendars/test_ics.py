@@ -52,11 +52,15 @@ def test_lines_fold_at_75_octets_without_splitting_a_character(text):
     assert unfold(folded) == f"SUMMARY:{text}"
 
 
-def test_times_are_local_with_their_zone_and_the_repeated_hour_s_second_pass_in_utc():
+def test_times_are_local_with_their_zone_except_in_the_repeated_hour():
+    before = datetime(2027, 10, 30, 23, 59, tzinfo=UTC)      # 02:59 EEST
     first_pass = datetime(2027, 10, 31, 0, 30, tzinfo=UTC)   # 03:30 EEST
     second_pass = datetime(2027, 10, 31, 1, 30, tzinfo=UTC)  # 03:30 EET, an hour later
-    assert zoned("DTSTART", first_pass, HELSINKI, "Europe/Helsinki") == "DTSTART;TZID=Europe/Helsinki:20271031T033000"
+    after = datetime(2027, 10, 31, 2, 0, tzinfo=UTC)         # 04:00 EET
+    assert zoned("DTSTART", before, HELSINKI, "Europe/Helsinki") == "DTSTART;TZID=Europe/Helsinki:20271031T025900"
+    assert zoned("DTSTART", first_pass, HELSINKI, "Europe/Helsinki") == "DTSTART:20271031T003000Z"
     assert zoned("DTSTART", second_pass, HELSINKI, "Europe/Helsinki") == "DTSTART:20271031T013000Z"
+    assert zoned("DTSTART", after, HELSINKI, "Europe/Helsinki") == "DTSTART;TZID=Europe/Helsinki:20271031T040000"
 
 
 def test_a_calendar_has_every_required_property_and_crlf_line_ends():
@@ -107,3 +111,10 @@ def test_it_says_what_icalendar_says_about_the_same_events():
             assert mine_props.pop(name) == other_props.pop(name)
         assert mine_props == other_props
     assert ours["X-WR-CALNAME"] == theirs["X-WR-CALNAME"]
+
+
+def test_an_event_a_dst_change_falls_inside_is_written_in_utc():
+    night = datetime(2027, 10, 30, 21, tzinfo=UTC)  # Sunday 00:00 EEST to 06:00 EET
+    lines = unfold(write_calendar(CalendarInfo("Night"), [event(1, start=night, end=night + timedelta(hours=7))])
+                   .decode()).split("\r\n")
+    assert "DTSTART:20271030T210000Z" in lines and "DTEND:20271031T040000Z" in lines

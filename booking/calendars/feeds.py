@@ -82,7 +82,7 @@ def feed_events(rows: Iterable, *, public: bool, host: str, now: datetime, reser
     places: dict[int, Place] = {}
     events = []
     for row in rows:
-        status = row.status.value
+        status = row.status
         shown = rules.shown_status(status, row.updated_dt, now)
         if shown is None:
             continue
@@ -103,7 +103,7 @@ def feed_events(rows: Iterable, *, public: bool, host: str, now: datetime, reser
             stamp=row.updated_dt, modified=row.updated_dt, created=row.requested_dt,
             description=words.description(status=status, organisation=row.organisation_name,
                                           booker=row.booker_name, attendees=row.attendees,
-                                          internal=row.reservation_kind.value == "internal_block", link=link),
+                                          internal=row.reservation_kind == "internal_block", link=link),
             location=place.location, geo=place.geo, url=link))
     return events
 

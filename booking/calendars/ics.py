@@ -15,12 +15,13 @@ and an event the change falls inside (see `event_times`).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
-from booking.calendars.timezones import vtimezone_lines
+from booking.calendars.timezones import vtimezone_lines, zone_changes
 
 UTC = timezone.utc
 CRLF = "\r\n"
@@ -39,7 +40,7 @@ class CalendarInfo:
     refresh_minutes: int | None = None  # REFRESH-INTERVAL (RFC 7986) and X-PUBLISHED-TTL for feeds
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs 3x to make, and a feed makes 10,000
 class FeedEvent:
     uid: str
     start: datetime               # aware
@@ -77,11 +78,11 @@ def param(value: str) -> str:
 
 def utc_stamp(value: datetime) -> str:
     v = value.astimezone(UTC)
-    return f"{v.year:04d}{v.month:02d}{v.day:02d}T{v.hour:02d}{v.minute:02d}{v.second:02d}Z"
+    return "%04d%02d%02dT%02d%02d%02dZ" % (v.year, v.month, v.day, v.hour, v.minute, v.second)
 
 
 def _wall(v: datetime) -> str:
-    return f"{v.year:04d}{v.month:02d}{v.day:02d}T{v.hour:02d}{v.minute:02d}{v.second:02d}"
+    return "%04d%02d%02dT%02d%02d%02d" % (v.year, v.month, v.day, v.hour, v.minute, v.second)
 
 
 def zoned(name: str, value: datetime, zone: ZoneInfo, tzid: str) -> str:
@@ -123,23 +124,58 @@ def fold(line: str) -> str:
 
 # --- the calendar ----------------------------------------------------------------------------
 
-def _event_lines(event: FeedEvent, zone: ZoneInfo, tzid: str) -> list[str]:
-    lines = ["BEGIN:VEVENT",
-             f"UID:{escape_text(event.uid)}",
-             f"DTSTAMP:{utc_stamp(event.stamp)}",
-             *event_times(event.start, event.end, zone, tzid),
-             fold(f"SUMMARY:{escape_text(event.summary)}"),
-             f"STATUS:{event.status}",
-             f"SEQUENCE:{event.sequence}",
-             f"LAST-MODIFIED:{utc_stamp(event.modified)}",
+# An event this far from every change of its zone's offset needs none of the checks above.
+_NEAR_A_CHANGE = timedelta(days=1)
+
+
+class _ZoneTimes:
+    """DTSTART/DTEND lines in one zone: the exact checks (`event_times`) only for events near
+    one of the zone's changes, found by bisecting them; every other event is two conversions."""
+
+    def __init__(self, key: str, first_year: int, last_year: int):
+        self.zone = ZoneInfo(key)
+        self.tzid = param(key)
+        self.changes = zone_changes(key, first_year, last_year)
+
+    def lines(self, start: datetime, end: datetime) -> tuple[str, str]:
+        i = bisect_left(self.changes, start - _NEAR_A_CHANGE)
+        if i < len(self.changes) and self.changes[i] <= end + _NEAR_A_CHANGE:
+            return event_times(start, end, self.zone, self.tzid)
+        zone, tzid = self.zone, self.tzid
+        return (f"DTSTART;TZID={tzid}:{_wall(start.astimezone(zone))}",
+                f"DTEND;TZID={tzid}:{_wall(end.astimezone(zone))}")
+
+
+class _Lines:
+    """Escaped, folded property lines, each distinct one made once (a facility's place, a
+    series' summary and a status line repeat across thousands of events)."""
+
+    def __init__(self):
+        self._made: dict[tuple[str, str], str] = {}
+
+    def text(self, name: str, value: str) -> str:
+        key = (name, value)
+        line = self._made.get(key)
+        if line is None:
+            line = self._made[key] = fold(f"{name}:{escape_text(value)}")
+        return line
+
+
+def _event_lines(event: FeedEvent, times: _ZoneTimes, text: _Lines) -> list[str]:
+    stamp = utc_stamp(event.stamp)
+    modified = stamp if event.modified == event.stamp else utc_stamp(event.modified)
+    dtstart, dtend = times.lines(event.start, event.end)
+    lines = ["BEGIN:VEVENT", f"UID:{escape_text(event.uid)}", f"DTSTAMP:{stamp}", dtstart, dtend,
+             text.text("SUMMARY", event.summary), f"STATUS:{event.status}", f"SEQUENCE:{event.sequence}",
+             f"LAST-MODIFIED:{modified}",
              # A cancelled event no longer takes the time in free/busy views.
              "TRANSP:TRANSPARENT" if event.status == "CANCELLED" else "TRANSP:OPAQUE"]
     if event.created is not None:
         lines.append(f"CREATED:{utc_stamp(event.created)}")
     if event.location:
-        lines.append(fold(f"LOCATION:{escape_text(event.location)}"))
+        lines.append(text.text("LOCATION", event.location))
     if event.geo is not None:
-        lines.append(f"GEO:{event.geo[0]:.6f};{event.geo[1]:.6f}")
+        lines.append("GEO:%.6f;%.6f" % event.geo)
     if event.description:
         lines.append(fold(f"DESCRIPTION:{escape_text(event.description)}"))
     if event.url:
@@ -166,12 +202,13 @@ def write_calendar(info: CalendarInfo, events: Iterable[FeedEvent]) -> bytes:
     if info.refresh_minutes:
         lines += [f"REFRESH-INTERVAL;VALUE=DURATION:PT{info.refresh_minutes}M",
                   f"X-PUBLISHED-TTL:PT{info.refresh_minutes}M"]
-    zones: dict[str, ZoneInfo] = {}
+    zones: dict[str, _ZoneTimes] = {}
     for tzid, (first, last) in sorted(_year_span(events).items()):
-        zones[tzid] = ZoneInfo(tzid)
+        zones[tzid] = _ZoneTimes(tzid, first, last)
         lines.extend(vtimezone_lines(tzid, first, last))
+    text = _Lines()
     for event in events:
-        lines.extend(_event_lines(event, zones[event.tzid], param(event.tzid)))
+        lines.extend(_event_lines(event, zones[event.tzid], text))
     lines.append("END:VCALENDAR")
     return (CRLF.join(lines) + CRLF).encode("utf-8")
 

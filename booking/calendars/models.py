@@ -48,6 +48,9 @@ class CalendarFeed(db.Model):
     # even when the change is one no reservation's updated_dt shows (a lost scope, a rename).
     content_hash: Mapped[str | None] = mapped_column(String(64))
     content_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the content was made from (services.feed_key): while it is the same, a client that
+    # has the content gets a 304 without the feed being made again.
+    content_key: Mapped[str | None] = mapped_column(String(64))
 
     owner: Mapped[User] = relationship()
 

@@ -6,9 +6,10 @@ published as a domain event, which writes its audit event.
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from booking.accounts.models import Organisation, User
@@ -27,6 +28,8 @@ S = ReservationStatus
 FEED_STATUSES = tuple(S(s) for s in rules.FEED_STATUSES)
 ENDED_STATUSES = tuple(S(s) for s in rules.ENDED_STATUSES)
 STILL_ON = tuple(S(s) for s in rules.STILL_ON)
+# Changes whenever what a feed writes for the same data changes, so no client keeps an old copy.
+FORMAT = "feed-1"
 
 
 # --- managing feeds ------------------------------------------------------------------------
@@ -131,36 +134,60 @@ def target_name(feed: CalendarFeed, kind: Kind) -> str:
     return kinds.target_names([feed]).get((kind.name, feed.target_id), "")
 
 
-def feed_rows(feed: CalendarFeed, kind: Kind, now: datetime) -> list:
-    """The reservations a feed shows, as rows of plain columns, in one query whatever their
-    number: in its window, at most MAX_EVENTS, ended ones only while CANCELLED_KEPT lasts."""
+def _shown(feed: CalendarFeed, kind: Kind, now: datetime) -> list:
+    """Which reservations a feed shows: its kind's selection, in its window, ended ones only
+    while CANCELLED_KEPT lasts (held ones never; a hold that ended was never shown)."""
     start, end = rules.window(now)
+    R = Reservation
+    return [kind.selects(feed.owner, feed.target_id), R.start_dt < end, R.end_dt > start,
+            or_(R.status.in_(FEED_STATUSES),
+                and_(R.status.in_(ENDED_STATUSES), R.hold_end.is_(None), R.updated_dt >= now - rules.CANCELLED_KEPT))]
+
+
+def feed_rows(feed: CalendarFeed, kind: Kind, now: datetime) -> list:
+    """The reservations a feed shows, as rows of plain columns (statuses and kinds as their
+    string values), in one query whatever their number, at most MAX_EVENTS, nearest first."""
     R, F = Reservation, Facility
-    columns = [R.id, R.status, R.start_dt, R.end_dt, R.blocked_start_dt, R.blocked_end_dt, R.sequence,
-               R.updated_dt, R.requested_dt, F.id.label("facility_id"), F.name.label("facility_name"), F.slug,
-               F.address, F.latitude, F.longitude, F.timezone]
+    columns = [R.id, type_coerce(R.status, String).label("status"), R.start_dt, R.end_dt, R.blocked_start_dt,
+               R.blocked_end_dt, R.sequence, R.updated_dt, R.requested_dt, F.id.label("facility_id"),
+               F.name.label("facility_name"), F.slug, F.address, F.latitude, F.longitude, F.timezone]
     if not kind.public:  # a public feed never even reads titles, people or organisations
-        columns += [R.title, R.attendees, R.kind.label("reservation_kind"),
+        columns += [R.title, R.attendees, type_coerce(R.kind, String).label("reservation_kind"),
                     Organisation.name.label("organisation_name"), User.name.label("booker_name")]
     stmt = select(*columns).select_from(R).join(F, F.id == R.facility_id)
     if not kind.public:
         stmt = stmt.outerjoin(Organisation, Organisation.id == R.organisation_id).outerjoin(User, User.id == R.user_id)
-    shown = or_(R.status.in_(FEED_STATUSES),
-                and_(R.status.in_(ENDED_STATUSES), R.hold_end.is_(None), R.updated_dt >= now - rules.CANCELLED_KEPT))
-    stmt = (stmt.where(kind.selects(feed.owner, feed.target_id), R.start_dt < end, R.end_dt > start, shown)
-            .order_by(R.start_dt, R.id).limit(rules.MAX_EVENTS))
+    stmt = stmt.where(*_shown(feed, kind, now)).order_by(R.start_dt, R.id).limit(rules.MAX_EVENTS)
     return db.session.execute(stmt).all()
 
 
-def fetch_to_record(feed: CalendarFeed, digest: str, now: datetime) -> bool:
-    """Whether this fetch changes the feed's row: its content changed, or the last fetch noted is
-    older than FETCH_RECORDED_EVERY (a client polling every few minutes must not write each time)."""
-    return feed.content_hash != digest or rules.fetch_due(feed.last_fetched_dt, now)
+def feed_key(feed: CalendarFeed, kind: Kind, now: datetime, *, locale: str, base: str) -> str:
+    """A fingerprint of what the feed would be made from, in one small query: how many
+    reservations, their and their facilities' latest change, the day (the window moves),
+    the language and address. The same key means the same content, so a client that has it
+    gets a 304 without the feed being made. (An organisation or a person renamed shows at
+    the next change or the next day.)"""
+    R, F = Reservation, Facility
+    count, changed, facility_changed = db.session.execute(
+        select(func.count(), func.max(R.updated_dt), func.max(F.updated_dt)).select_from(R)
+        .join(F, F.id == R.facility_id).where(*_shown(feed, kind, now))).one()
+    parts = (FORMAT, kind.name, feed.target_id, count, changed, facility_changed, now.date(), locale, base)
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
 
 
-def record_fetch(feed: CalendarFeed, digest: str, now: datetime) -> None:
-    if feed.content_hash != digest:
-        feed.content_hash, feed.content_dt = digest, now
+def fetch_to_record(feed: CalendarFeed, digest: str | None, key: str, now: datetime) -> bool:
+    """Whether this fetch changes the feed's row: its content or key changed, or the last fetch
+    noted is older than FETCH_RECORDED_EVERY (a client polling every few minutes must not write
+    each time). `digest` is None when the content was not made (a 304 from the key)."""
+    changed = digest is not None and (feed.content_hash != digest or feed.content_key != key)
+    return changed or rules.fetch_due(feed.last_fetched_dt, now)
+
+
+def record_fetch(feed: CalendarFeed, digest: str | None, key: str, now: datetime) -> None:
+    if digest is not None:
+        if feed.content_hash != digest:
+            feed.content_hash, feed.content_dt = digest, now
+        feed.content_key = key
     feed.last_fetched_dt = now
 
 

@@ -152,6 +152,13 @@ def transitions(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[da
     return found
 
 
+@lru_cache(maxsize=256)
+def zone_changes(key: str, first_year: int, last_year: int) -> tuple[datetime, ...]:
+    """The instants (UTC) the zone's offset changes from `first_year` to the end of `last_year`."""
+    start, end = datetime(first_year, 1, 1, tzinfo=UTC), datetime(last_year + 1, 1, 1, tzinfo=UTC)
+    return tuple(moment for moment, *_ in transitions(ZoneInfo(key), start, end))
+
+
 def _rule_transitions(rule: Rule, first_year: int, last_year: int) -> list[tuple[datetime, int, int]]:
     found = []
     for year in range(first_year, last_year + 1):

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.http import is_resource_modified
 from wtforms.fields.choices import SelectChoice
 
 from booking import navigation
@@ -46,26 +47,36 @@ ALL_PAGE = 100
 
 @bp.get("/calendars/<token>.ics")
 def feed(token: str):
-    """A feed: 404 for a token that is unknown, revoked, or whose owner lost the scope."""
+    """A feed: 404 for a token that is unknown, revoked, or whose owner lost the scope. A client
+    that already has the current content gets a 304, without the feed being made again when
+    nothing it is made from changed (services.feed_key)."""
     found = services.feed_for_token(token)
     if found is None:
         abort(404)
     feed, kind = found
     now = utcnow()
+    locale = feed.owner.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     base = request.url_root
-    with force_locale(feed.owner.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        info = feeds.feed_info(kind.name, services.target_name(feed, kind))
-        events = feeds.feed_events(services.feed_rows(feed, kind, now), public=kind.public, host=links.host(),
-                                   now=now, reservation_link=links.reservation_link(base),
-                                   facility_link=links.facility_link(base))
-        body = write_calendar(info, events)
-    digest = hashlib.sha256(body).hexdigest()
-    last_modified = feed.content_dt if feed.content_hash == digest else now
-    if services.fetch_to_record(feed, digest, now):
+    key = services.feed_key(feed, kind, now, locale=locale, base=base)
+    digest = last_modified = body = None
+    if key == feed.content_key and feed.content_hash is not None and not is_resource_modified(
+            request.environ, etag=feed.content_hash[:32], last_modified=feed.content_dt):
+        last_modified = feed.content_dt
+    else:
+        with force_locale(locale):
+            info = feeds.feed_info(kind.name, services.target_name(feed, kind))
+            events = feeds.feed_events(services.feed_rows(feed, kind, now), public=kind.public, host=links.host(),
+                                       now=now, reservation_link=links.reservation_link(base),
+                                       facility_link=links.facility_link(base))
+            body = write_calendar(info, events)
+        digest = hashlib.sha256(body).hexdigest()
+        last_modified = feed.content_dt if feed.content_hash == digest else now
+    etag = (digest or feed.content_hash)[:32]
+    if services.fetch_to_record(feed, digest, key, now):
         with unit_of_work():
-            services.record_fetch(feed, digest, now)
-    response = Response(body, mimetype="text/calendar")
-    response.set_etag(digest[:32])
+            services.record_fetch(feed, digest, key, now)
+    response = Response(body or b"", mimetype="text/calendar")
+    response.set_etag(etag)
     response.last_modified = last_modified
     response.headers["X-Robots-Tag"] = "noindex"  # the address is a secret
     if kind.public:

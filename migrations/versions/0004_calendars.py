@@ -31,6 +31,7 @@ def upgrade():
     sa.Column('last_fetched_dt', booking.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('content_hash', sa.String(length=64), nullable=True),
     sa.Column('content_dt', booking.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('content_key', sa.String(length=64), nullable=True),
     sa.CheckConstraint("kind = 'manager' OR target_id IS NOT NULL", name=op.f('ck_calendar_feed_target_given')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_calendar_feed_owner_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_feed')),

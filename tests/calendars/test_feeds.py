@@ -267,6 +267,34 @@ def test_conditional_get_answers_304_until_the_feed_changes(client, hall, booker
     assert "Renamed" in changed.get_data(as_text=True)
 
 
+def test_a_client_with_the_current_content_gets_a_304_without_the_feed_being_made(
+        client, hall, booker, make_reservation, make_feed, monkeypatch):
+    from booking.calendars import feeds
+    make_reservation(hall, days_from_now(7), days_from_now(7) + timedelta(hours=1), user=booker)
+    _, token = make_feed(booker, "user")
+    etag = fetch(client, token).headers["ETag"]
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("the feed was made again")
+
+    monkeypatch.setattr(feeds, "feed_events", not_again)
+    answer = fetch(client, token, **{"If-None-Match": etag})
+    assert answer.status_code == 304 and answer.headers["ETag"] == etag
+    assert answer.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_a_renamed_facility_changes_the_feed(client, hall, booker, make_reservation, make_feed):
+    make_reservation(hall, days_from_now(7), days_from_now(7) + timedelta(hours=1), user=booker)
+    _, token = make_feed(booker, "facility", hall.id)
+    etag = fetch(client, token).headers["ETag"]
+
+    hall.name = "Riverside Hall (renovated)"
+    db.session.commit()
+
+    answer = fetch(client, token, **{"If-None-Match": etag})
+    assert answer.status_code == 200 and "Riverside Hall (renovated)" in answer.get_data(as_text=True)
+
+
 def test_the_last_fetch_is_noted_at_most_hourly(client, booker, make_feed):
     feed, token = make_feed(booker, "user")
     fetch(client, token)

@@ -216,7 +216,7 @@ def write_calendar(info: CalendarInfo, events: Iterable[FeedEvent]) -> bytes:
 def icalendar_calendar(info: CalendarInfo, events: Iterable[FeedEvent]):
     """The same calendar as an `icalendar.Calendar`, built with that library (the benchmark
     times its `to_ical()` against `write_calendar`; tests compare what the two say)."""
-    from icalendar import Calendar, Event, Timezone
+    from icalendar import Calendar, Event
 
     calendar = Calendar()
     for name, value in (("version", "2.0"), ("prodid", info.prodid), ("calscale", "GREGORIAN"),

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from booking import navigation
+from booking import navigation, panels
 from booking.accounts import services
 from booking.accounts.forms import (ChangePasswordForm, DepartmentForm, EmptyForm, ForgotPasswordForm, LoginForm,
                                     ProfileForm, RegisterForm, ResetPasswordForm, TokenForm)
@@ -123,7 +123,8 @@ def _render_profile(status=200, **forms):
     forms.setdefault("profile_form", ProfileForm(obj=current_user, locale=current_user.locale or ""))
     forms.setdefault("password_form", ChangePasswordForm())
     forms.setdefault("token_form", TokenForm())
-    return render_template("accounts/profile.html", tokens=tokens, action_form=EmptyForm(), **forms), status
+    return render_template("accounts/profile.html", tokens=tokens, action_form=EmptyForm(),
+                           panels=panels.render("profile"), **forms), status
 
 
 @bp.post("/profile")

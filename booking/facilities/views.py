@@ -22,7 +22,8 @@ from booking.accounts.models import ActorType
 from booking.api.pagination import paginate
 from booking.database import utcnow
 from booking.extensions import db
-from booking.facilities import panels, search
+from booking import panels
+from booking.facilities import search
 from booking.facilities.availability import Interval, first_fit, iter_start_times
 from booking.facilities.ruleset import RuleSet
 from booking.facilities.manage import bp as manage_bp
@@ -211,7 +212,7 @@ def detail(slug: str):
         manage_url=url_for("facilities.manage.facility", facility_id=facility.id)
         if can_manage_facility(current_user, facility) and "facilities.manage.facility" in current_app.view_functions
         else None,
-        panels=panels.render(facility, when=when, search_params=when.params(), limits=limits),
+        panels=panels.render("facility", facility=facility, when=when, search_params=when.params(), limits=limits),
         map_tiles=current_app.config["MAP_TILE_URL"],
         map_attribution=current_app.config["MAP_ATTRIBUTION"],
         rules=rule_sentences(facility, limits), check=_check_search(facility, limits, found, when, now),

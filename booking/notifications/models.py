@@ -3,8 +3,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.database import UTCDateTime, utcnow
 from booking.extensions import db
@@ -35,3 +35,21 @@ class OutboxMessage(db.Model):
     sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # What the message is about, e.g. "reservation:12", for finding it again.
     topic: Mapped[str | None] = mapped_column(String(100), index=True)
+
+    # Files sent with the message (a reservation's .ics), added by whoever queued it or by
+    # an event subscriber in the same transaction (booking.notifications.services.attach).
+    attachments: Mapped[list[OutboxAttachment]] = relationship(
+        back_populates="message", cascade="all, delete-orphan", order_by="OutboxAttachment.id")
+
+
+class OutboxAttachment(db.Model):
+    __tablename__ = "outbox_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox_message.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    # The full MIME type with its parameters: "text/calendar; method=PUBLISH; charset=utf-8".
+    content_type: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    message: Mapped[OutboxMessage] = relationship(back_populates="attachments")

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import smtplib
 from datetime import timedelta
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
-from sqlalchemy import or_, select, update
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
 
 from booking.database import utcnow
 from booking.extensions import db
-from booking.notifications.models import OutboxMessage, OutboxStatus
+from booking.notifications.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 5
 SENDING_LEASE = timedelta(minutes=10)
+# session.info key: the messages queued in the session's current transaction.
+_QUEUED = "outbox_queued"
 
 
 def queue_email(to: str, subject: str, template: str, *, locale: str | None = None,
@@ -31,7 +34,27 @@ def queue_email(to: str, subject: str, template: str, *, locale: str | None = No
         subject = str(subject)
     message = OutboxMessage(to=to, subject=subject, text_body=text, html_body=html, topic=topic)
     db.session.add(message)
+    db.session.info.setdefault(_QUEUED, []).append(message)
     return message
+
+
+def queued_now(topic: str) -> list[OutboxMessage]:
+    """The messages about `topic` queued in the current transaction: how a subscriber to a
+    domain event finds the e-mails that event just queued, to attach a file to them."""
+    return [m for m in db.session.info.get(_QUEUED, ()) if m.topic == topic]
+
+
+def attach(message: OutboxMessage, filename: str, content_type: str, content: bytes) -> OutboxAttachment:
+    """Send a file with a queued message (`content_type` may carry parameters, e.g. method=PUBLISH)."""
+    attachment = OutboxAttachment(filename=filename, content_type=content_type, content=content)
+    message.attachments.append(attachment)
+    return attachment
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_queued(session, transaction):
+    if transaction.parent is None:  # the outermost transaction: committed or rolled back
+        session.info.pop(_QUEUED, None)
 
 
 def _exists(template: str) -> bool:
@@ -51,6 +74,12 @@ def _smtp_send(message: OutboxMessage) -> None:
     email.set_content(message.text_body)
     if message.html_body:
         email.add_alternative(message.html_body, subtype="html")
+    for attachment in message.attachments:
+        kind = Message()
+        kind["Content-Type"] = attachment.content_type
+        email.add_attachment(attachment.content, maintype=kind.get_content_maintype(),
+                             subtype=kind.get_content_subtype(), filename=attachment.filename,
+                             params=dict(kind.get_params()[1:]))
     with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30) as smtp:
         if cfg["MAIL_USE_TLS"]:
             smtp.starttls()

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from booking.accounts.forms import ACTOR_TYPE_LABELS
+from booking import panels
 from booking.api.pagination import paginate
 from booking.database import utcnow
 from booking.errors import DomainError
@@ -51,7 +52,7 @@ def inbox():
         facilities = facilities.where(Facility.department_id.in_(current_user.department_ids or [-1]))
     return render_template("reservations/inbox.html", entries=group_entries(pending), now=now, total=total,
                            page=page, per_page=INBOX_PAGE, overdue=services.count_overdue_for(current_user, now=now),
-                           facilities=db.session.scalars(facilities).all())
+                           facilities=db.session.scalars(facilities).all(), panels=panels.render("inbox"))
 
 
 def agenda(facility: Facility, first_day: date, days: int, *, now: datetime) -> list[tuple[date, list]]:

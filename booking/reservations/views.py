@@ -17,19 +17,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
+from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 
-from booking import navigation
+from booking import navigation, panels
 from booking.accounts.forms import EmptyForm
 from booking.accounts.models import Organisation
 from booking.api.pagination import paginate
@@ -37,7 +35,6 @@ from booking.database import utcnow
 from booking.errors import DomainError, Message
 from booking.extensions import db
 from booking.facilities.availability import local_instant
-from booking.facilities import panels
 from booking.facilities.models import Facility
 from booking.facilities.rules import can_view_facility
 from booking.facilities.schedules import ruleset_for
@@ -291,7 +288,7 @@ def facility_choice(facility: Facility) -> Choice:
                    keep=("size",))
 
 
-panels.register("booking", "reservations/_facility_booking.html",
+panels.register("facility", "booking", "reservations/_facility_booking.html",
                 lambda facility, **page: {"choice": facility_choice(facility)}, order=10)
 
 
@@ -548,49 +545,6 @@ def series(slug: str):
                                         duration=int((end - start).total_seconds() // 60))), status
 
 
-# --- the calendar file -------------------------------------------------------------------
-
-ICS_STATUS = {S.confirmed: "CONFIRMED", S.completed: "CONFIRMED", S.pending: "TENTATIVE", S.held: "TENTATIVE"}
-
-
-def reservation_ics(reservations: list[Reservation]) -> bytes:
-    """An RFC 5545 calendar with one event per reservation (times in UTC)."""
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "infrashare"
-    calendar = Calendar()
-    calendar.add("prodid", "-//Infrashare//Reservations//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    stamp = utcnow()
-    for reservation in reservations:
-        facility = reservation.facility
-        link = current_app.config["BASE_URL"] + url_for("reservations.detail", reservation_id=reservation.id)
-        event = Event()
-        event.add("uid", f"reservation-{reservation.id}@{host}")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", reservation.start_dt)
-        event.add("dtend", reservation.end_dt)
-        event.add("summary", f"{reservation.title} – {facility.name}")
-        event.add("location", ", ".join(p for p in (facility.name, facility.address) if p))
-        event.add("description", _("Status: %(status)s. Details: %(link)s", status=status_label(reservation),
-                                   link=link))
-        event.add("status", ICS_STATUS.get(reservation.status, "CANCELLED"))
-        event.add("url", link)
-        calendar.add_component(event)
-    return calendar.to_ical()
-
-
-@bp.get("/reservations/<int:reservation_id>.ics")
-@login_required
-def ics(reservation_id: int):
-    """The reservation as a calendar file; for a series, every occurrence still on."""
-    reservation = _visible(reservation_id)
-    reservations = [reservation]
-    if reservation.series is not None:
-        reservations = [r for r in reservation.series.reservations if r.status in ICS_STATUS] or reservations
-    return Response(reservation_ics(reservations), mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="reservation-{reservation.id}.ics"'})
-
-
 # --- lists: mine and my organisation's ------------------------------------------------------
 
 @dataclass
@@ -662,7 +616,7 @@ def organisation():
     if acting is None or not rules.can_book_for(current_user, acting.id):
         abort(403)
     return _list_page("organisation", services.visible_reservations(current_user, organisation_id=acting.id),
-                      organisation=acting)
+                      organisation=acting, panels=panels.render("organisation_reservations", organisation=acting))
 
 
 @bp.get("/reservations/<int:reservation_id>")

@@ -1,0 +1,29 @@
+"""The one form feeds need: what to follow, as "kind:target" ("manager:" for every department)."""
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+from wtforms.validators import InputRequired
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+_FOLLOW = re.compile(r"^([a-z]{1,20}):(\d{0,10})$")
+
+
+def parse_follow(value: str | None) -> tuple[str, int | None] | None:
+    """("facility", 12) from "facility:12", ("manager", None) from "manager:"; None if malformed."""
+    match = _FOLLOW.match(value or "")
+    if not match:
+        return None
+    kind, target = match.groups()
+    if target and not 1 <= int(target) <= MAX_ID:
+        return None
+    return kind, int(target) if target else None
+
+
+class FollowForm(FlaskForm):
+    # Pages offer what the user may follow; the subscribe buttons post a hidden value. The
+    # service decides whether the user may follow it, so any well-formed value is accepted here.
+    follow = SelectField(_l("Calendar to follow"), validate_choice=False, validators=[InputRequired()])

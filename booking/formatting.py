@@ -9,10 +9,11 @@ formatting its values (an instant in `tz`, a duration, a nested message) here.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_date, format_datetime
+from flask_babel import format_currency, format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -60,6 +61,13 @@ def time_range(start: datetime, end: datetime, tz: str) -> str:
     return f"{local_time(start, tz)} – {local_time(end, tz)}"
 
 
+def money(cents: int | None) -> str:
+    """Cents as euros in the reader's language ('€1,234.50', '1 234,50 €')."""
+    if cents is None:
+        return ""
+    return format_currency(Decimal(cents) / 100, "EUR")
+
+
 # --- coded messages ------------------------------------------------------------------------
 
 _texts: dict[str, object] = {}
@@ -79,6 +87,8 @@ def _value(key: str, value, tz: str | None):
 
     if isinstance(value, Message):
         return render(value)
+    if key.endswith("_cents") and isinstance(value, int):
+        return money(value)
     if isinstance(value, datetime):
         return local_time(value, tz)
     if isinstance(value, date):

@@ -40,3 +40,25 @@ def render(page: str, **values) -> dict[str, Markup]:
     found = sorted((p for p in _panels.values() if p.page == page), key=lambda p: p.order)
     return {panel.key: Markup(render_template(panel.template, **values, **panel.context(**values)))
             for panel in found}
+
+
+# --- facts on list cards ----------------------------------------------------------------------
+# A list page (the catalogue) asks once for the whole page of items; a provider answers with
+# a short line per item it knows something about ("from €12/h for your organisation").
+
+CardFacts = Callable[..., dict[int, str]]   # (items, **page values) → {item id: text}
+_card_facts: dict[tuple[str, str], tuple[CardFacts, int]] = {}
+
+
+def register_card_facts(page: str, key: str, provider: CardFacts, order: int = 50) -> None:
+    _card_facts[(page, key)] = (provider, order)
+
+
+def card_facts(page: str, items, **values) -> dict[int, list[str]]:
+    """Every provider's line for each item of the page, in order: {item id: [text, …]}."""
+    found: dict[int, list[str]] = {}
+    providers = sorted(((p, o) for (pg, _k), (p, o) in _card_facts.items() if pg == page), key=lambda x: x[1])
+    for provider, _order in providers:
+        for item_id, text in provider(items, **values).items():
+            found.setdefault(item_id, []).append(text)
+    return found

@@ -85,7 +85,7 @@ def catalogue():
     form = CatalogueForm(request.args)
     _choices(form, search.filter_options())
     if request.args and not form.validate():
-        return _render("facilities/catalogue.html", 422, form=form, facilities=[], total=0, page=1,
+        return _render("facilities/catalogue.html", 422, form=form, facilities=[], total=0, page=1, card_facts={},
                        per_page=PER_PAGE, states={}, when=search.SearchTime())
     query = search.CatalogueQuery(
         text=(form.q.data or "").strip(), category=form.category.data or None,
@@ -98,6 +98,7 @@ def catalogue():
     facilities, total = paginate(search.catalogue_select(query), page, PER_PAGE)
     states = search.free_states(facilities, utcnow(), when)
     return _render("facilities/catalogue.html", form=form, facilities=facilities, total=total, page=page,
+                   card_facts=panels.card_facts("catalogue", facilities),
                    per_page=PER_PAGE, states=states, when=when)
 
 

@@ -6,10 +6,8 @@ Every route: log in → load or 404 → can_* or 403 → form → service in one
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_currency
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -17,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from booking import navigation
+from booking import navigation, panels
 from booking.accounts.forms import ACTOR_TYPE_LABELS, EmptyForm
 from booking.accounts.models import Department
 from booking.api.pagination import paginate
@@ -33,6 +31,7 @@ from booking.pricing.models import Invoice, Tariff
 from booking.pricing.references import grouped, grouped_rf
 from booking.pricing.rules import (can_issue_invoices, can_manage_tariffs, can_view_invoice, can_view_invoices,
                                    can_view_revenue, can_view_subsidy_ledger)
+from booking.formatting import money
 from booking.site import flash_errors
 from booking.unit_of_work import unit_of_work
 
@@ -42,18 +41,46 @@ navigation.add("pricing.prices", _l("Prices"), visible=can_view_revenue, order=4
 navigation.add("pricing.invoices", _l("Invoices"), visible=can_view_invoices, order=60)
 navigation.add("pricing.subsidies", _l("Subsidies"), visible=can_view_subsidy_ledger, order=62)
 
+
+def _acting_organisation():
+    """Whose price to show: the organisation the signed-in member acts for (None: the list price)."""
+    if not current_user.is_authenticated:
+        return None
+    if current_user.current_organisation is not None:
+        return current_user.current_organisation
+    return current_user.memberships[0].organisation if current_user.memberships else None
+
+
+def _price_from_text(found, organisation) -> str:
+    price, unit = money(found.gross_cents), UNIT_LABELS[found.unit]
+    if found.gross_cents == 0 and organisation is not None:
+        return _("Free of charge for %(organisation)s", organisation=organisation.name)
+    if organisation is not None:
+        return _("From %(price)s %(unit)s for %(organisation)s", price=price, unit=unit, organisation=organisation.name)
+    return _("From %(price)s %(unit)s (list price; discounts for associations and residents' groups)",
+             price=price, unit=unit)
+
+
+def _catalogue_prices(facilities, **page) -> dict[int, str]:
+    organisation = _acting_organisation()
+    return {fid: _price_from_text(found, organisation)
+            for fid, found in services.prices_from(facilities, organisation).items()}
+
+
+def _facility_price(facility, **page) -> dict:
+    organisation = _acting_organisation()
+    tariff = services.tariff_at(facility, utcnow())
+    found = services.prices_from([facility], organisation).get(facility.id)
+    return {"tariff": tariff, "price_text": _price_from_text(found, organisation) if found else None}
+
+
+panels.register_card_facts("catalogue", "price", _catalogue_prices, order=10)
+panels.register("facility", "price", "pricing/_facility_price.html", _facility_price, order=20)
+
 ACTION_LABELS = {"tariff.created": _l("Created"), "tariff.updated": _l("Changed"),
                  "tariff.versioned": _l("New version"), "tariff.deleted": _l("Removed")}
 PER_PAGE = 50
 MAX_ID = 2**31 - 1  # ids beyond what the database holds are simply not found
-
-
-@bp.app_template_filter("money")
-def money(cents: int | None) -> str:
-    """Cents as euros in the reader's language ('€1,234.50', '1 234,50 €')."""
-    if cents is None:
-        return ""
-    return format_currency(Decimal(cents) / 100, "EUR")
 
 
 @bp.record_once

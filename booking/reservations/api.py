@@ -20,6 +20,7 @@ from booking.errors import NotFound
 from booking.extensions import db
 from booking.facilities.models import Facility
 from booking.facilities.rules import can_view_facility
+from booking.pricing.api import PriceOut, price_out
 from booking.reservations import rules, services
 from booking.reservations.models import Reservation, ReservationStatus
 
@@ -41,6 +42,9 @@ class ReservationIn(BaseModel):
     answers: dict[str, str | bool] = Field(default_factory=dict,
                                            description="Answers to the facility's questions, by question id")
     accept_terms: bool = Field(False, description="Accept the facility's current terms of use")
+    free_of_charge_reason: str = Field("", max_length=2000,
+                                       description="Ask for free use, saying why: a manager then decides the price "
+                                                   "(the request always waits for a decision)")
     recurrence: str | None = Field(None, max_length=500,
                                    description="RFC 5545 RRULE applied in the facility's local time, e.g. "
                                                "FREQ=WEEKLY;COUNT=6 or FREQ=MONTHLY;BYDAY=2TU;UNTIL=20261231")
@@ -91,7 +95,8 @@ class ReservationOut(BaseModel):
     late_cancellation_fee: bool
     checked_in: datetime | None
     internal_note: str | None = Field(None, description="Only for the facility's managers")
-    price: dict | None = Field(None, description="The price snapshot, once pricing is in place")
+    price: PriceOut | None = Field(None, description="The price it keeps (its snapshot): lines, totals, what is "
+                                                    "owed; none for internal blocks and facilities without a tariff")
     occurrences: list[OccurrenceOut] | None = Field(None, description="A new series: every booked occurrence")
     skipped: list[date] | None = Field(None, description="A new series: the dates left out")
 
@@ -101,6 +106,8 @@ class OccurrencePreviewOut(BaseModel):
     end: datetime
     date: date
     ok: bool
+    price_gross_cents: int | None = Field(None, description="What this date would cost the organisation, VAT "
+                                                           "included (none without a tariff)")
     problems: list[str]
     conflicts: list[str]
     codes: list[str]
@@ -128,6 +135,8 @@ class CancelIn(BaseModel):
 
 class ApproveIn(BaseModel):
     internal_note: str | None = Field(None, max_length=5000)
+    price_cents: int | None = Field(None, ge=0, le=100_000_000,
+                                    description="For a request for free use: the gross price decided (0: free)")
     scope: Literal["one", "series"] = Field("one", description="series: every pending occurrence of its series")
 
 
@@ -159,6 +168,7 @@ def reservation_out(reservation: Reservation, user, *, series_detail: bool = Fal
         occurrences=[OccurrenceOut(id=r.id, status=r.status.value, start=_local(r.start_dt, zone),
                                    end=_local(r.end_dt, zone)) for r in series.reservations] if series else None,
         skipped=series.skipped if series else None,
+        price=price_out(reservation.price) if reservation.price is not None else None,
     )
 
 
@@ -200,6 +210,7 @@ def reservation_create(body: ReservationIn):
         series = services.create_series(
             user, facility, organisation, body.start, body.end, body.recurrence, title=body.title, skip=body.skip,
             purpose=body.purpose, attendees=body.attendees, answers=body.answers, accept_terms=body.accept_terms,
+            free_of_charge_reason=body.free_of_charge_reason,
             internal_note=body.internal_note)
         return reservation_out(series.reservations[0], user, series_detail=True)
     if organisation is None:
@@ -208,7 +219,8 @@ def reservation_create(body: ReservationIn):
     else:
         reservation = services.create_reservation(
             user, facility, organisation, body.start, body.end, title=body.title, purpose=body.purpose,
-            attendees=body.attendees, answers=body.answers, accept_terms=body.accept_terms)
+            attendees=body.attendees, answers=body.answers, accept_terms=body.accept_terms,
+            free_of_charge_reason=body.free_of_charge_reason)
     return reservation_out(reservation, user)
 
 
@@ -222,12 +234,15 @@ def reservation_preview(body: PreviewIn):
     preview = services.preview_series(user, facility, _organisation(body), body.start, body.end, body.recurrence,
                                       attendees=body.attendees)
     zone = ZoneInfo(facility.timezone)
+    prices = services.quote_occurrences(facility, _organisation(body), preview.occurrences)
     return SeriesPreviewOut(
         status=preview.status.value, decision_deadline=_local(preview.decision_deadline, zone),
         occurrences=[OccurrencePreviewOut(start=_local(o.start, zone), end=_local(o.end, zone), date=o.date, ok=o.ok,
+                                          price_gross_cents=price.gross_cents if price else None,
                                           problems=[str(p) for p in o.problems],
                                           conflicts=[str(c) for c in o.conflicts],
-                                          codes=[v.code for v in o.violations]) for o in preview.occurrences])
+                                          codes=[v.code for v in o.violations])
+                     for o, price in zip(preview.occurrences, prices)])
 
 
 @route("/reservations", summary="Reservations the caller may see", tag=TAG, query=ReservationQuery,
@@ -267,7 +282,7 @@ def reservation_approve(reservation_id: int, body: ApproveIn):
     if body.scope == "series" and reservation.series is not None:
         services.approve_series(api_user(), reservation.series, internal_note=body.internal_note)
     else:
-        services.approve(api_user(), reservation, internal_note=body.internal_note)
+        services.approve(api_user(), reservation, internal_note=body.internal_note, price_cents=body.price_cents)
     return reservation_out(reservation, api_user())
 
 

@@ -9,8 +9,8 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
-                     TimeField)
+from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField,
+                     TextAreaField, TimeField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -89,6 +89,11 @@ class DetailsForm(FlaskForm):
                             description=_l("What will you do there? This helps the managers decide."))
     attendees = IntegerField(_l("Expected attendees"), default=1,
                              validators=[InputRequired(), NumberRange(min=1, message=_l("At least 1 person."))])
+    free_of_charge_reason = TextAreaField(
+        _l("Ask for free use (optional)"), validators=[Optional(), Length(max=2000)],
+        description=_l("If your use serves the public good, say why it should be free of charge. A manager then "
+                       "decides the price, so the booking waits for their decision. Leave it empty to pay the "
+                       "price shown."))
 
     @property
     def question_fields(self):
@@ -154,6 +159,14 @@ class ApproveForm(FlaskForm):
     internal_note = TextAreaField(_l("Internal note (optional)"), id="approve-note",
                                   validators=[Optional(), Length(max=5000)],
                                   description=_l("Seen only by the facility's managers."))
+    decided_price = DecimalField(_l("Price you decide, in euros with VAT (optional)"), id="approve-price",
+                                 places=2, validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+                                 description=_l("For a request for free use: 0 makes it free; empty keeps the "
+                                                "quoted price."))
+
+    @property
+    def decided_price_cents(self) -> int | None:
+        return None if self.decided_price.data is None else int(self.decided_price.data * 100)
 
 
 class RejectForm(FlaskForm):

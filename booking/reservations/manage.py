@@ -27,8 +27,9 @@ from booking.formatting import time_range
 from booking.reservations import rules, services
 from booking.reservations.forms import ApproveForm, BlockForm, RejectForm, ReturnForm
 from booking.reservations.models import Reservation, ReservationStatus
+from booking.pricing import subsidy
 from booking.reservations.views import (_button_pressed, _decidable, _local_date_arg, _managed_facility,
-                                        answer_rows, bp, group_entries, start_label)
+                                        answer_rows, bp, group_entries, price_context, start_label)
 from booking.site import flash_errors, safe_next
 from booking.unit_of_work import unit_of_work
 
@@ -78,6 +79,20 @@ def agenda(facility: Facility, first_day: date, days: int, *, now: datetime) -> 
     return result
 
 
+def _subsidy_warning(reservation: Reservation, now: datetime) -> dict | None:
+    """Whether approving would take a company past the subsidy ceiling (de minimis): at the
+    quoted price, and if the manager made it free."""
+    kept, organisation = reservation.price, reservation.organisation
+    if kept is None or organisation is None or not subsidy.is_company(organisation):
+        return None
+    at_quote = subsidy.would_exceed_ceiling(organisation, kept.undiscounted_gross_cents - kept.gross_cents, now=now)
+    if_free = subsidy.would_exceed_ceiling(organisation, kept.undiscounted_gross_cents, now=now)
+    if not (at_quote or if_free):
+        return None
+    return {"at_quote": at_quote, "if_free": if_free, "received_cents": subsidy.subsidy_received(organisation.id, now=now),
+            "ceiling_cents": subsidy.ceiling_cents()}
+
+
 def _decide_page(reservation: Reservation, status: int = 200, **forms):
     forms.setdefault("approve_form", ApproveForm(formdata=None))
     forms.setdefault("reject_form", RejectForm(formdata=None))
@@ -88,6 +103,7 @@ def _decide_page(reservation: Reservation, status: int = 200, **forms):
     series_pending = [r for r in reservation.series.reservations if r.status == S.pending] if reservation.series else []
     return render_template(
         "reservations/decide.html", reservation=reservation, facility=facility, now=now, actor_types=ACTOR_TYPE_LABELS,
+        **price_context(reservation), subsidy_warning=_subsidy_warning(reservation, now),
         days=agenda(facility, monday, 7, now=now), answers=answer_rows(reservation), series_pending=series_pending,
         **forms), status
 
@@ -127,7 +143,8 @@ def approve(reservation_id: int):
         if request.form.get("scope") == "series" and reservation.series is not None:
             approved = services.approve_series(current_user, reservation.series, internal_note=note)
         else:
-            approved = [services.approve(current_user, reservation, internal_note=note)]
+            approved = [services.approve(current_user, reservation, internal_note=note,
+                                         price_cents=form.decided_price_cents)]
         return _back_to_inbox(ngettext("Approved. The booker is told by e-mail.",
                                        "%(num)d occurrences approved. The booker is told by e-mail.", len(approved)))
     return _decision(reservation_id, ApproveForm, "approve_form", act)

@@ -21,6 +21,7 @@ from booking.accounts.models import Organisation, User
 from booking.database import UTCDateTime, str_enum, utcnow
 from booking.extensions import db
 from booking.facilities.models import Facility, FacilityTerms
+from booking.pricing.models import PriceSnapshot
 
 
 
@@ -159,6 +160,9 @@ class Reservation(db.Model):
     # Set once when a pending request passes its decision deadline and is escalated.
     escalated_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The price it keeps (booking/pricing): quoted when booked, never changed by a later tariff.
+    price_snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("price_snapshot.id", ondelete="RESTRICT"),
+                                                          index=True)
     # Grows with every change a calendar should see (time, status): iCalendar's SEQUENCE.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
@@ -168,6 +172,7 @@ class Reservation(db.Model):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     accepted_terms: Mapped[FacilityTerms | None] = relationship()
     series: Mapped[Series | None] = relationship(back_populates="reservations")
+    price: Mapped[PriceSnapshot | None] = relationship()
 
     @hybrid_property
     def is_active(self) -> bool:

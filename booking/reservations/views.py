@@ -39,6 +39,7 @@ from booking.facilities.models import Facility
 from booking.facilities.rules import can_view_facility
 from booking.facilities.schedules import ruleset_for
 from booking.facilities.search import SearchTime, parse_date
+from booking.pricing import services as pricing
 from booking.reservations import rules, services
 from booking.reservations.forms import (CancelForm, ChangeTimeForm,
                                         MultiDayForm, RepeatForm, TermsForm, build_rrule,
@@ -385,6 +386,14 @@ def _not_held(reservation: Reservation):
                            expired=reservation.hold_end == HoldEnd.expired), 410
 
 
+def price_context(reservation: Reservation) -> dict:
+    """The reservation's kept price as a quote to show, and the fee a late cancellation costs."""
+    kept = reservation.price
+    if kept is None:
+        return {"price": None, "late_fee_cents": None}
+    return {"price": pricing.quote_of(kept), "kept_price": kept, "late_fee_cents": pricing.late_fee_for(kept)}
+
+
 def _booking_context(reservation: Reservation) -> dict:
     """What the details and review steps both show: the time, the hold, who books, and the
     cancellation terms that will apply once it is booked."""
@@ -394,7 +403,7 @@ def _booking_context(reservation: Reservation) -> dict:
             "again": _choose_again(reservation, with_time=False),
             "hold_expired": reservation.hold_expires_dt is not None and reservation.hold_expires_dt <= now,
             "cancel_deadline": rules.cancellation_deadline(reservation.start_dt, ruleset.cancellation_deadline),
-            "late_cancellation": ruleset.late_cancellation}
+            "late_cancellation": ruleset.late_cancellation, **price_context(reservation)}
 
 
 @bp.route("/reservations/<int:reservation_id>/details", methods=["GET", "POST"])
@@ -444,7 +453,8 @@ def review(reservation_id: int):
             with unit_of_work():
                 services.submit(current_user, reservation, title=draft.get("title") or "",
                                 purpose=draft.get("purpose") or "", attendees=draft.get("attendees") or 0,
-                                answers=_draft_answers(draft), accept_terms=bool(form.accept_terms.data))
+                                answers=_draft_answers(draft), accept_terms=bool(form.accept_terms.data),
+                                free_of_charge_reason=(draft.get("free_of_charge_reason") or "").strip())
         except DomainError as exc:
             flash_errors(exc, form)
             status = exc.status
@@ -455,7 +465,8 @@ def review(reservation_id: int):
     answers = [(questions[k], {"yes": _("Yes"), "no": _("No")}.get(v, v)) for k, v in draft.items()
                if k in questions and v not in (None, "")]
     return render_template("reservations/review.html", form=form, draft=draft, answers=answers,
-                           needs_manager=_needs_manager(reservation), **_booking_context(reservation)), status
+                           needs_manager=_needs_manager(reservation) or bool(draft.get("free_of_charge_reason")),
+                           **_booking_context(reservation)), status
 
 
 @bp.post("/reservations/<int:reservation_id>/release")
@@ -479,7 +490,7 @@ def confirmation(reservation_id: int):
         return redirect(url_for("reservations.review", reservation_id=reservation.id))
     occurrences = reservation.series.reservations if reservation.series else [reservation]
     return render_template("reservations/confirmation.html", reservation=reservation, occurrences=occurrences,
-                           facility=reservation.facility)
+                           facility=reservation.facility, **price_context(reservation))
 
 
 # --- series ------------------------------------------------------------------------------
@@ -521,6 +532,7 @@ def series(slug: str):
                 made = services.create_series(
                     current_user, facility, organisation, start, end, rule, title=form.title.data, skip=skipped,
                     purpose=form.purpose.data or "", attendees=form.attendees.data or 0, answers=form.answers(),
+                    free_of_charge_reason=(form.free_of_charge_reason.data or "").strip(),
                     accept_terms=bool(getattr(form, "accept_terms", None) and form.accept_terms.data))
         except DomainError as exc:
             flash_errors(exc, form)
@@ -538,7 +550,11 @@ def series(slug: str):
             ZoneInfo(facility.timezone)).date().isoformat()))
     if skipped is None:  # first visit: leave out what cannot be booked
         skipped = [o.date.isoformat() for o in preview.occurrences if not o.ok]
+    prices = services.quote_occurrences(facility, organisation, preview.occurrences)
+    total = sum(q.gross_cents for o, q in zip(preview.occurrences, prices)
+                if q is not None and o.ok and o.date.isoformat() not in skipped)
     return render_template("reservations/series.html", facility=facility, form=form, preview=preview,
+                           prices=prices, total_cents=total if any(prices) else None,
                            skipped=set(skipped), rule_text=describe_rrule(rule), organisation=organisation,
                            times=start_label(start, end, facility.timezone),
                            back=url_for("reservations.choose", slug=slug, date=preview.occurrences[0].date.isoformat(),
@@ -626,6 +642,7 @@ def detail(reservation_id: int):
     now = utcnow()
     return render_template(
         "reservations/detail.html", reservation=reservation, facility=reservation.facility, now=now,
+        **price_context(reservation),
         cancel=services.cancellation_info(current_user, reservation, now=now),
         change=services.change_info(current_user, reservation, now=now), answers=answer_rows(reservation),
         can_decide=rules.can_decide_reservation(current_user, reservation),
@@ -664,7 +681,8 @@ def cancel(reservation_id: int):
                       "info")
             return redirect(safe_next("reservations.mine"))
     return render_template("reservations/cancel.html", reservation=reservation, facility=reservation.facility,
-                           form=form, info=info, next=request.values.get("next", "")), status
+                           form=form, info=info, next=request.values.get("next", ""), **price_context(reservation)), \
+        status
 
 
 @bp.route("/reservations/<int:reservation_id>/change", methods=["GET", "POST"])

@@ -27,8 +27,9 @@ def local_wall(reservations):
 def series_of(facility, booker):
     def make(rule=WEEKLY_6, *, user=booker, start=TUE_18, end=TUE_20, **kwargs):
         kwargs.setdefault("title", "Youth evening")
-        return services.create_series(user, facility, user.organisations[0] if user.organisations else None,
-                                      start, end, rule, now=NOW, **kwargs)
+        with unit_of_work():
+            return services.create_series(user, facility, user.organisations[0] if user.organisations else None,
+                                          start, end, rule, now=NOW, **kwargs)
     return make
 
 

@@ -50,6 +50,10 @@ Series (series.py; an RRULE in the facility's local time; organisation=None make
         # scope: "one", "following" (this and following) or "all"
     approve_series(user, series, *, internal_note=None, now=None) -> list[Reservation]
 
+Prices (prices.py; through booking/pricing: quoted when booked, owed once confirmed, void when
+declined or cancelled in time, the late fee after the deadline, priced again on a new time)
+    quote_occurrences(facility, organisation, occurrences) -> list[Quote | None]   # a series' prices
+
 Sweeps (sweeps.py; the scheduler's jobs, idempotent)
     expire_holds(now=None) -> int          # held past hold_expires_dt → cancelled
     complete_finished(now=None) -> int     # confirmed and ended → completed
@@ -64,6 +68,7 @@ from booking.reservations.services.booking import (change_time, create_internal_
 from booking.reservations.services.checks import is_overlap_error
 from booking.reservations.services.decisions import (approve, cancel, check_in, complete, mark_no_show, reject,
                                                      return_to_handling)
+from booking.reservations.services.prices import quote_occurrences
 from booking.reservations.services.queries import (ActionInfo, BookingCheck, bookable_start_times,
                                                    cancellation_info, change_info, check_booking, count_overdue_for,
                                                    count_pending_for, get_reservation, get_series, manager_inbox,
@@ -79,6 +84,6 @@ __all__ = [
     "change_info", "change_occurrences", "change_time", "check_booking", "check_in", "complete",
     "complete_finished", "count_overdue_for", "count_pending_for", "create_internal_block", "create_reservation",
     "create_series", "expire_holds", "flag_overdue", "get_reservation", "get_series", "hold", "is_overlap_error",
-    "manager_inbox", "mark_no_show", "organisation_active_count", "preview_series", "reject", "release_hold",
+    "manager_inbox", "mark_no_show", "organisation_active_count", "preview_series", "quote_occurrences", "reject", "release_hold",
     "return_to_handling", "submit", "visible_reservations",
 ]

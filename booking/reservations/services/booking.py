@@ -23,6 +23,7 @@ from booking.reservations.rules import Violation
 from booking.reservations.services.checks import (Candidate, evaluate, flush_or_conflict, lock, lock_facility,
                                                   questions, raise_problems, refuse, require)
 from booking.reservations.services.notify import tell
+from booking.reservations.services.prices import ask_free_of_charge, price_new, reprice, settle
 from booking.reservations.services.queries import (change_info, decision_deadline_for, initial_status, now_or)
 
 S = ReservationStatus
@@ -33,6 +34,7 @@ def expire(reservation: Reservation, now: datetime) -> None:
     reservation.set_status(S.cancelled)
     reservation.cancelled_dt = now
     reservation.hold_end = HoldEnd.expired
+    settle(reservation)
     tell("hold_expired", [reservation], None, now=now, before={"status": S.held})
 
 
@@ -58,6 +60,7 @@ def enter_decision_state(reservation: Reservation, now: datetime) -> None:
         reservation.decision_deadline_dt = None
         reservation.decided_dt = now
         reservation.decided_by = None
+    settle(reservation)
 
 
 def details(facility: Facility, *, title: str, purpose: str, attendees: int, answers: dict | None,
@@ -84,8 +87,9 @@ def authorise(user: User, facility: Facility, organisation: Organisation | None)
 
 def book(user: User, facility: Facility, organisation: Organisation | None, candidates: list[Candidate], *,
          now: datetime, values: dict, general: list[Violation] = (), status: ReservationStatus | None = None,
-         series: Series | None = None) -> list[Reservation]:
-    """Check and insert new reservations under the facility's lock; all or nothing."""
+         series: Series | None = None, free_of_charge_reason: str = "") -> list[Reservation]:
+    """Check and insert new reservations under the facility's lock, each with its price; all
+    or nothing. A request for free use always waits for a manager."""
     lock_facility(facility.id)
     expire_holds_of(facility.id, now)
     problems = evaluate(facility, candidates, now=now, organisation_id=organisation.id if organisation else None)
@@ -98,13 +102,20 @@ def book(user: User, facility: Facility, organisation: Organisation | None, cand
         reservation = Reservation(
             kind=kind, facility=facility, organisation=organisation, user=user, series=series,
             start_dt=c.start, end_dt=c.end, blocked_start_dt=blocked.start, blocked_end_dt=blocked.end,
-            requested_dt=now, status=status or initial_status(facility, organisation, c.start, c.end), **values)
+            requested_dt=now, status=status or initial_status(facility, organisation, c.start, c.end,
+                                                              free_of_charge=bool(free_of_charge_reason)),
+            **values)
         db.session.add(reservation)
         if reservation.status == S.held:
             reservation.hold_expires_dt = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
         enter_decision_state(reservation, now)
         made.append(reservation)
     flush_or_conflict(facility, candidates)
+    for reservation in made:
+        price_new(reservation, now)
+        if free_of_charge_reason:
+            ask_free_of_charge(reservation, free_of_charge_reason)
+        settle(reservation)
     return made
 
 
@@ -113,6 +124,7 @@ def end_hold(reservation: Reservation, user: User | None, now: datetime, how: Ho
     before = reservation.set_status(S.cancelled)
     reservation.cancelled_dt = now
     reservation.hold_end = how
+    settle(reservation)
     tell(f"hold_{how.value}", [reservation], user, now=now, before={"status": before})
 
 
@@ -137,8 +149,10 @@ def hold(user: User, facility: Facility, organisation: Organisation, start: date
 
 
 def submit(user: User, reservation: Reservation, *, title: str, purpose: str = "", attendees: int = 1,
-           answers: dict | None = None, accept_terms: bool = False, now: datetime | None = None) -> Reservation:
-    """Turn the user's hold into a request: pending or confirmed, per the approval policy.
+           answers: dict | None = None, accept_terms: bool = False, free_of_charge_reason: str = "",
+           now: datetime | None = None) -> Reservation:
+    """Turn the user's hold into a request: pending or confirmed, per the approval policy
+    (always pending when the organisation asks for free use, with its reason).
 
     A hold past its expiry can still be submitted while nobody has taken its time."""
     now = now_or(now)
@@ -160,8 +174,10 @@ def submit(user: User, reservation: Reservation, *, title: str, purpose: str = "
     raise_problems(facility, [candidate], problems, general=general)
     for name, value in values.items():
         setattr(reservation, name, value)
+    if free_of_charge_reason:
+        ask_free_of_charge(reservation, free_of_charge_reason)
     reservation.set_status(initial_status(facility, reservation.organisation, reservation.start_dt,
-                                          reservation.end_dt))
+                                          reservation.end_dt, free_of_charge=bool(free_of_charge_reason)))
     reservation.hold_expires_dt = None
     reservation.requested_dt = now
     enter_decision_state(reservation, now)
@@ -181,7 +197,7 @@ def release_hold(user: User, reservation: Reservation, *, now: datetime | None =
 
 def create_reservation(user: User, facility: Facility, organisation: Organisation, start: datetime,
                        end: datetime, *, title: str, purpose: str = "", attendees: int = 1,
-                       answers: dict | None = None, accept_terms: bool = False,
+                       answers: dict | None = None, accept_terms: bool = False, free_of_charge_reason: str = "",
                        now: datetime | None = None) -> Reservation:
     """Book in one step (the API): every rule, the details and conflicts; pending or confirmed."""
     now = now_or(now)
@@ -189,7 +205,7 @@ def create_reservation(user: User, facility: Facility, organisation: Organisatio
     values, general = details(facility, title=title, purpose=purpose, attendees=attendees, answers=answers,
                               accept_terms=accept_terms, now=now)
     [reservation] = book(user, facility, organisation, [Candidate(start, end, attendees)], now=now,
-                         values=values, general=general)
+                         values=values, general=general, free_of_charge_reason=free_of_charge_reason)
     tell("created", [reservation], user, now=now, email=reservation.status.value,
          after={"start": start, "end": end, "decision_deadline_dt": reservation.decision_deadline_dt})
     return reservation
@@ -241,6 +257,9 @@ def moved(user: User, reservations: list[Reservation], times: list[tuple[datetim
             reservation.requested_dt = now
             enter_decision_state(reservation, now)
     flush_or_conflict(facility, candidates)
+    for reservation in reservations:
+        reprice(reservation, now)
+        settle(reservation)
     tell("changed", reservations, user, now=now, email="changed", before=befores,
          after=[{"start": r.start_dt, "end": r.end_dt} for r in reservations])
     return reservations

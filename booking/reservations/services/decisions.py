@@ -14,6 +14,7 @@ from booking.facilities.availability import Interval
 from booking.reservations.services.checks import (Candidate, busy, flush_or_conflict, lock, lock_facility,
                                                   raise_problems, refuse, require)
 from booking.reservations.services.notify import tell
+from booking.reservations.services.prices import decide_price, settle
 from booking.reservations.services.queries import ActionInfo, cancellation_info, now_or
 
 S = ReservationStatus
@@ -26,6 +27,7 @@ def decided(reservation: Reservation, status: ReservationStatus, user: User, now
     reservation.decided_by = user
     if internal_note is not None and internal_note.strip():
         reservation.internal_note = internal_note.strip()
+    settle(reservation)
     return before
 
 
@@ -39,11 +41,15 @@ def check_decidable(user: User, reservation: Reservation, now: datetime, allowed
 
 
 def approve(user: User, reservation: Reservation, *, internal_note: str | None = None,
+            price_cents: int | None = None, price_reason: str | None = None,
             now: datetime | None = None) -> Reservation:
-    """Confirm a pending request (records who decided and when)."""
+    """Confirm a pending request (records who decided and when). `price_cents` is the gross
+    price the manager decided for a free-of-charge request (0: free), with its reason."""
     now = now_or(now)
     lock(reservation)
     check_decidable(user, reservation, now, (S.pending,), "approve_needs_pending")
+    if price_cents is not None:
+        decide_price(reservation, price_cents, price_reason, user)
     before = decided(reservation, S.confirmed, user, now, internal_note)
     tell("approved", [reservation], user, now=now, email="approved", before={"status": before})
     return reservation
@@ -99,6 +105,7 @@ def cancel_now(reservation: Reservation, user: User | None, now: datetime, *, re
     reservation.cancelled_dt = now
     reservation.cancel_reason = reason or None
     reservation.late_cancellation_fee = late_fee
+    settle(reservation, late_fee=late_fee, actor=user)
     return before
 
 

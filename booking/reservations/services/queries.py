@@ -147,8 +147,12 @@ class BookingCheck:
 
 
 def initial_status(facility: Facility, organisation: Organisation | None, start: datetime,
-                   end: datetime) -> ReservationStatus:
-    if organisation is None or facility.rules is None:
+                   end: datetime, *, free_of_charge: bool = False) -> ReservationStatus:
+    if organisation is None:
+        return S.confirmed
+    if free_of_charge:
+        return S.pending  # free use is always a manager's decision
+    if facility.rules is None:
         return S.confirmed
     manual = rules.needs_manager(RuleSet.of(facility), organisation.actor_type, end - start)
     return S.pending if manual else S.confirmed

@@ -110,7 +110,7 @@ def preview_series(user: User, facility: Facility, organisation: Organisation | 
 def create_series(user: User, facility: Facility, organisation: Organisation | None, start: datetime,
                   end: datetime, rrule: str, *, title: str, skip=(), purpose: str = "", attendees: int = 1,
                   answers: dict | None = None, accept_terms: bool = False, internal_note: str = "",
-                  now: datetime | None = None) -> Series:
+                  free_of_charge_reason: str = "", now: datetime | None = None) -> Series:
     """Book every occurrence except the `skip` dates (local dates), all in one unit of work:
     if any left breaks a rule or collides, nothing is booked and every problem is listed.
     organisation=None makes a series of internal blocks (managers)."""
@@ -133,7 +133,8 @@ def create_series(user: User, facility: Facility, organisation: Organisation | N
                     skipped_dates=sorted(o.local_date.isoformat() for o in found if o.local_date in skip))
     db.session.add(series)
     made = book(user, facility, organisation, [Candidate(o.start, o.end, attendees) for o in kept], now=now,
-                values=values, general=general, series=series, status=S.confirmed if organisation is None else None)
+                values=values, general=general, series=series, status=S.confirmed if organisation is None else None,
+                free_of_charge_reason=free_of_charge_reason)
     publish(Event("series.created", series, actor=user, department_id=facility.department_id,
                   after={"rrule": series.rrule, "occurrences": len(made), "skipped": series.skipped_dates}))
     tell("created", made, user, now=now, email=None if organisation is None else made[0].status.value,

@@ -143,4 +143,4 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(app, facility, eng
     with pytest.raises(RuleViolation) as refused:
         services.add_photo(facility, bomb, "Nothing")
     assert refused.value.field_errors == {
-        "photo": ["The image has too many pixels; make it smaller than 60 megapixels."]}
+        "photo": ["The image has too many pixels; make it smaller than 40 megapixels."]}

@@ -216,16 +216,10 @@ FACILITY_CSV = "name,department,category,capacity\nRiverside Hall,Culture and Le
 
 
 def test_import_facilities_checks_before_its_unit_of_work_and_writes_inside_it(runner, create_department,
-                                                                               tmp_path, monkeypatch):
-    from booking.database import writing
+                                                                               tmp_path, in_unit_of_work):
     from booking.facilities import importing
 
-    steps = []
-    for name in ("check_facilities", "apply_import"):
-        def spy(*args, _real=getattr(importing, name), _name=name, **kwargs):
-            steps.append((_name, writing.get()))
-            return _real(*args, **kwargs)
-        monkeypatch.setattr(importing, name, spy)
+    steps = in_unit_of_work(importing, "check_facilities", "apply_import")
     create_department("Culture and Leisure")
     path = tmp_path / "facilities.csv"
     path.write_text(FACILITY_CSV, encoding="utf-8")

@@ -138,17 +138,7 @@ def test_it_connects_to_the_address_it_checked(app, monkeypatch, local_server, c
 
 @pytest.mark.usefixtures("allow_private")
 def test_a_body_past_the_size_cap_is_refused_while_reading(app, local_server):
-    def endless(handler):  # no Content-Length: only reading tells how big it is
-        handler.send_response(200)
-        handler.end_headers()
-        try:
-            while True:
-                handler.wfile.write(b"x" * 65536)
-        except OSError:
-            pass
-
-    local_server.add("/endless", endless)
-    assert refusal(local_server.url("/endless"), max_bytes=1_000_000) == Message("fetch.too_large", megabytes="1")
+    assert refusal(local_server.endless("/endless"), max_bytes=1_000_000) == Message("fetch.too_large", megabytes="1")
     local_server.add("/declared", b"x" * 3000, headers={"Content-Length": "3000"})
     assert refusal(local_server.url("/declared"), max_bytes=2000).code == "fetch.too_large"
 

@@ -303,6 +303,7 @@ def _occurrences(uid: str, components: list, tz: ZoneInfo, window, max_closures:
     for component in components:
         calendar.add_component(component)
     window_start, window_end = window
+    summary = _summary(components)
     found = []
     try:
         for occurrence in recurring_ical_events.of(calendar).after(window_start):

@@ -58,9 +58,9 @@ PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 class TextError(ValueError):
     """Text a parser could not read (hours, weekdays, amenities), with every reason as a Message."""
 
-    def __init__(self, *messages: Message):
-        super().__init__(*messages)
-        self.messages = list(messages)
+    def __init__(self, *reasons: Message):
+        super().__init__(*reasons)
+        self.messages = list(reasons)
 
     def __str__(self) -> str:
         return " ".join(str(m) for m in self.messages)

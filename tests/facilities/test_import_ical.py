@@ -11,7 +11,6 @@ from http.server import HTTPServer, SimpleHTTPRequestHandler
 import pytest
 from flask_babel import force_locale
 
-from booking.database import writing
 from booking.errors import RuleViolation
 from booking.extensions import db
 from booking.facilities import ical, importing, services
@@ -258,6 +257,13 @@ def test_rdates_are_honoured():
     assert reading.problems == []
 
 
+def test_an_event_without_a_summary_closes_as_closed(facility):
+    bare = "\r\n".join(["BEGIN:VEVENT", "UID:bare@city", f"DTSTART;VALUE=DATE:{day(2)}", "RRULE:FREQ=DAILY;COUNT=2",
+                        "END:VEVENT"])
+    assert importing.import_closures(facility, calendar(bare), source="bare.ics")["added"] == 2
+    assert {reason for _start, _end, reason in closures(facility).values()} == {"Closed"}
+
+
 def test_each_occurrence_keeps_its_uid_so_importing_again_updates_it(facility):
     series = event("cleaning@city", f"DTSTART:{day(1)}T060000Z", f"DTEND:{day(1)}T080000Z", "Cleaning",
                    extra=["RRULE:FREQ=WEEKLY;COUNT=4"])
@@ -334,17 +340,8 @@ def test_a_calendar_past_the_size_cap_is_refused(client, auth, manager, facility
     response = client.post(f"/manage/{facility.id}/closures/import",
                            data={"file": (io.BytesIO(too_big), "big.ics")}, content_type="multipart/form-data")
     assert response.status_code == 422 and "The calendar is larger than 2 MB." in response.get_data(as_text=True)
-
-    def endless(handler):
-        handler.send_response(200)
-        handler.end_headers()
-        try:
-            while True:
-                handler.wfile.write(b"BEGIN:VEVENT\r\n" * 4096)
-        except OSError:
-            pass
-
-    response = client.post(f"/manage/{facility.id}/closures/import", data={"url": local_server.add("/big", endless)})
+    url = local_server.endless("/big.ics", b"BEGIN:VEVENT\r\n" * 4096)
+    response = client.post(f"/manage/{facility.id}/closures/import", data={"url": url})
     assert response.status_code == 422 and "The calendar is larger than 2 MB." in response.get_data(as_text=True)
     assert len(closures(facility)) == 4
 
@@ -387,13 +384,8 @@ def test_addresses_off_the_public_internet_are_refused_by_default(app, client, a
 
 
 def test_the_calendar_is_fetched_and_read_before_the_unit_of_work(client, auth, manager, facility, calendar_server,
-                                                                  monkeypatch):
-    steps = []
-    for name in ("fetch_calendar", "read_calendar", "apply_calendar"):
-        def spy(*args, _real=getattr(importing, name), _name=name, **kwargs):
-            steps.append((_name, writing.get()))
-            return _real(*args, **kwargs)
-        monkeypatch.setattr(importing, name, spy)
+                                                                  in_unit_of_work):
+    steps = in_unit_of_work(importing, "fetch_calendar", "read_calendar", "apply_calendar")
     auth.login(manager)
     response = client.post(f"/manage/{facility.id}/closures/import", data={"url": f"{calendar_server}/winter.ics"})
     assert response.status_code == 302

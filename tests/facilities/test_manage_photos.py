@@ -10,7 +10,6 @@ import pytest
 from PIL import Image
 
 from booking.audit.models import AuditEvent
-from booking.database import writing
 from booking.errors import RuleViolation
 from booking.extensions import db
 from booking.facilities.models import FacilityPhoto, FacilityStatus
@@ -205,15 +204,10 @@ def test_a_photo_of_forty_megapixels_is_taken(app, facility, english):
     assert (photo.width, photo.height) == (1600, 1000) and photo.content_type == "image/jpeg"
 
 
-def test_the_photo_is_decoded_before_the_unit_of_work(client, auth, manager, facility, monkeypatch):
+def test_the_photo_is_decoded_before_the_unit_of_work(client, auth, manager, facility, in_unit_of_work):
     from booking.facilities import services
 
-    steps = []
-    for name in ("prepare_photo", "add_photo"):
-        def spy(*args, _real=getattr(services, name), _name=name, **kwargs):
-            steps.append((_name, writing.get()))
-            return _real(*args, **kwargs)
-        monkeypatch.setattr(services, name, spy)
+    steps = in_unit_of_work(services, "prepare_photo", "add_photo")
     auth.login(manager)
     assert "The photo is added." in upload(client, facility, image_bytes((800, 600))).get_data(as_text=True)
     assert steps == [("prepare_photo", False), ("add_photo", True)]

@@ -61,7 +61,7 @@ class Reading:
         return {p.uid for p in self.problems}
 
 
-def refuse(code: str, **params):
+def _refuse(code: str, **params):
     raise RuleViolation(Message(f"facilities.calendar.{code}", **params))
 
 
@@ -69,7 +69,7 @@ def read_calendar(data: bytes, timezone: str, *, today: date | None = None) -> R
     """The closures the calendar's events make (all-day events close whole local days, times
     without a zone are local), each repeating one's occurrence with its own stable UID."""
     if len(data) > MAX_BYTES:
-        refuse("too_large", n=MAX_BYTES // 1024 // 1024)
+        _refuse("too_large", n=MAX_BYTES // 1024 // 1024)
     tz = ZoneInfo(timezone)
     today = today or datetime.now(tz).date()
     window = (local_instant(today, time(0), tz), local_instant(today + timedelta(days=WINDOW_DAYS), time(0), tz))
@@ -115,19 +115,19 @@ def _read_in_child(data: bytes, timezone: str, window, first: int, deadline: flo
             limit = deadline if current is None else min(deadline, current[3] + EVENT_SECONDS)
             if not receiver.poll(max(0.0, limit - clock.monotonic())):
                 if current is None or clock.monotonic() >= deadline:
-                    refuse("too_slow")
+                    _refuse("too_slow")
                 reading.problems.append(Problem(current[1], current[2], "too_slow"))
                 return current[0] + 1, deadline
             try:
                 message = receiver.recv()
             except EOFError:  # the child died: out of memory, most likely
                 if current is None:
-                    refuse("not_ical")
+                    _refuse("not_ical")
                 reading.problems.append(Problem(current[1], current[2], "unreadable"))
                 return current[0] + 1, deadline
             kind = message[0]
             if kind == "invalid":
-                refuse("not_ical")
+                _refuse("not_ical")
             elif kind == "start":
                 current = (*message[1:], clock.monotonic())
             elif kind == "problem":
@@ -136,7 +136,7 @@ def _read_in_child(data: bytes, timezone: str, window, first: int, deadline: flo
             elif kind == "closures":
                 reading.closures.extend(message[1])
                 if len(reading.closures) > MAX_CLOSURES:
-                    refuse("too_many", n=MAX_CLOSURES)
+                    _refuse("too_many", n=MAX_CLOSURES)
                 current = None
             else:  # "end"
                 return None, deadline

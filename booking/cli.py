@@ -153,17 +153,23 @@ def import_facilities(file, check):
     number and nothing is imported (exit status 1).
     """
     from booking.facilities import importing
+    from booking.unit_of_work import unit_of_work
 
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        report = importing.import_facilities(file.read(), check_only=check)
+        # Read and check every row first (only reads); then write them all in one unit of work.
+        plan = importing.check_facilities(file.read(importing.MAX_CSV_BYTES + 1), check_only=check)
+        report = plan.report
+        if report.ok and not check:
+            try:
+                with unit_of_work():
+                    report = importing.apply_import(plan)
+            except importing.ImportFailed as exc:
+                report = exc.report
         if not report.ok:
-            db.session.rollback()
             for error in report.errors:
                 name = f" ({error.name})" if error.name else ""
                 click.echo(f"line {error.line}{name}: {'; '.join(error.reasons)}", err=True)
             raise click.ClickException(report.summary())
-        if not check:
-            db.session.commit()
         click.echo(report.summary())
 
 

@@ -99,6 +99,9 @@ def load(instance_path: str) -> dict:
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_FAILURE_WINDOW": _int("LOGIN_FAILURE_WINDOW", 900),
+        # Let URL fetches (calendar import, webhooks) reach loopback and private addresses: tests or a closed
+        # intranet only; on a public server it would let anyone probe the internal network.
+        "FETCH_ALLOW_PRIVATE": _bool(env("FETCH_ALLOW_PRIVATE")),
         "UPLOAD_MAX_BYTES": _int("UPLOAD_MAX_BYTES", 8 * 1024 * 1024),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         "HOLD_MINUTES": _int("HOLD_MINUTES", 15),

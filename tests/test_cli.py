@@ -208,3 +208,36 @@ def test_init_db_builds_the_schema_in_a_fresh_sqlite_file(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     result = _flask("create-token", "cli@example.com", env={"DATABASE_URL": f"sqlite:///{database}"})
     assert result.returncode == 0 and result.stdout.strip().splitlines()[-1].startswith("ifs_")
+
+
+# --- import-facilities: read and check first, then one unit of work --------------------------
+
+FACILITY_CSV = "name,department,category,capacity\nRiverside Hall,Culture and Leisure,venue,80\n"
+
+
+def test_import_facilities_checks_before_its_unit_of_work_and_writes_inside_it(runner, create_department,
+                                                                               tmp_path, in_unit_of_work):
+    from booking.facilities import importing
+
+    steps = in_unit_of_work(importing, "check_facilities", "apply_import")
+    create_department("Culture and Leisure")
+    path = tmp_path / "facilities.csv"
+    path.write_text(FACILITY_CSV, encoding="utf-8")
+    result = runner.invoke(args=["import-facilities", str(path)])
+    assert result.exit_code == 0, result.output
+    assert steps == [("check_facilities", False), ("apply_import", True)]
+    steps.clear()
+    assert runner.invoke(args=["import-facilities", str(path), "--check"]).exit_code == 0
+    assert steps == [("check_facilities", False)]  # checking writes nothing, so it needs no unit of work
+
+
+def test_import_facilities_refuses_an_oversized_file_with_a_message(runner, create_department, tmp_path):
+    create_department("Culture and Leisure")
+    path = tmp_path / "big.csv"
+    path.write_text("name,department,category\n" + "Room,Culture and Leisure,lab\n" * 100_000, encoding="utf-8")
+    result = runner.invoke(args=["import-facilities", str(path)])
+    assert result.exit_code == 1
+    assert "line 1: The file has more than 5000 rows; split it into smaller files." in result.output
+    path.write_text("name,department,category\n" + f"Room,Culture and Leisure,{'x' * 200_000}\n", encoding="utf-8")
+    result = runner.invoke(args=["import-facilities", str(path)])
+    assert result.exit_code == 1 and "line 2: This line cannot be read" in result.output

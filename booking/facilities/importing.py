@@ -20,83 +20,53 @@ the upload page and assets/demo/README.md show the same list.
   They apply from `hours_valid_from` (YYYY-MM-DD), or from today when it is empty.
 - Durations are in minutes, `max_advance_days` in days, `cancellation_deadline_hours` in
   hours; `allow_multi_day` is yes or no.
+- At most MAX_CSV_BYTES, MAX_ROWS rows and MAX_CELL_CHARS characters a cell; no NUL characters.
 
-Every row is checked before anything is written. If any row is wrong, the report lists
-each bad row with its line number and reasons, and nothing is imported.
+Every row is checked before anything is written (`check_facilities`, which only reads). If any
+row is wrong, the report lists each bad row with its line number and reasons, and nothing is
+imported; else `apply_import` writes them all in the caller's unit of work.
 `export_facilities` writes the same format, so an export can be edited and imported back.
 """
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rruleset, rrulestr
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from icalendar import Calendar
 from sqlalchemy import func, select
 
+from booking import fetching
 from booking.accounts.models import Department
-from booking.database import utcnow
-from booking.errors import DomainError, RuleViolation
+from booking.errors import DomainError, Message, RuleViolation
 from booking.extensions import db
-from booking.facilities import services
-from booking.facilities.availability import UTC, local_instant
+from booking.facilities import ical, services
 from booking.facilities.models import Facility, FacilityStatus
+
+MAX_CSV_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 5000
+MAX_CELL_CHARS = 10_000
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
-    description: object
     required: bool = False
 
+    @property
+    def description(self) -> Message:
+        return Message(f"facilities.column.{self.name}")
 
-COLUMNS = (
-    Column("name", _l("The facility's name (unique within its department)."), True),
-    Column("slug", _l("Its address in links, e.g. riverside-hall; made from the name when empty.")),
-    Column("department", _l("The department's exact name; you must manage it."), True),
-    Column("category", _l("One of: public_space, lab, recreational, venue, meeting_room, workshop, sports, "
-                          "outdoor_area."), True),
-    Column("status", _l("draft, published or archived; a new facility is a draft when empty.")),
-    Column("description", _l("Free text.")),
-    Column("address", _l("Street address.")),
-    Column("district", _l("District or neighbourhood.")),
-    Column("latitude", _l("Decimal degrees with a point, e.g. 62.2415.")),
-    Column("longitude", _l("Decimal degrees with a point, e.g. 25.7482.")),
-    Column("capacity", _l("People, a whole number.")),
-    Column("area_m2", _l("Square metres, e.g. 120.5.")),
-    Column("timezone", _l("IANA time zone; Europe/Helsinki when empty.")),
-    Column("amenities", _l("Name:quantity pairs separated by ';', e.g. Projector:2;Wi-Fi:1.")),
-    Column("accessibility", _l("Feature codes separated by ';': step_free_access, accessible_toilet, "
-                               "induction_loop, accessible_parking, lift, braille_signage, quiet_room.")),
-    Column("house_rules", _l("Free text.")),
-    Column("opening_hours", _l("e.g. Mon-Fri 08:00-12:00,13:00-20:00; Sat 10:00-16:00.")),
-    Column("hours_valid_from", _l("YYYY-MM-DD from which the opening hours apply; today when empty.")),
-    Column("slot_minutes", _l("Slot grid in minutes (default 30).")),
-    Column("min_duration_minutes", _l("Minimum duration in minutes (default 60).")),
-    Column("max_duration_minutes", _l("Maximum duration in minutes; empty for none.")),
-    Column("min_notice_minutes", _l("Minimum notice in minutes (default 1440).")),
-    Column("max_advance_days", _l("How many days ahead bookings open (default 180).")),
-    Column("buffer_before_minutes", _l("Minutes kept free before each booking.")),
-    Column("buffer_after_minutes", _l("Minutes kept free after each booking.")),
-    Column("allow_multi_day", _l("yes or no: bookings over several days.")),
-    Column("max_active_per_organisation", _l("Active reservations per organisation at most; empty for none.")),
-    Column("approval_policy", _l("automatic, manual or conditional.")),
-    Column("manual_actor_types", _l("With conditional approval: actor types a manager decides for, "
-                                    "separated by ';'.")),
-    Column("manual_above_minutes", _l("With conditional approval: a manager decides bookings longer than this.")),
-    Column("cancellation_deadline_hours", _l("Free cancellation until this many hours before the start.")),
-    Column("late_cancellation", _l("refuse or fee: what happens after the deadline.")),
-)
+
+COLUMNS = tuple(Column(name, name in ("name", "department", "category")) for name in (
+    "name", "slug", "department", "category", "status", "description", "address", "district", "latitude",
+    "longitude", "capacity", "area_m2", "timezone", "amenities", "accessibility", "house_rules", "opening_hours",
+    "hours_valid_from", "slot_minutes", "min_duration_minutes", "max_duration_minutes", "min_notice_minutes",
+    "max_advance_days", "buffer_before_minutes", "buffer_after_minutes", "allow_multi_day",
+    "max_active_per_organisation", "approval_policy", "manual_actor_types", "manual_above_minutes",
+    "cancellation_deadline_hours", "late_cancellation"))
 COLUMN_NAMES = tuple(c.name for c in COLUMNS)
 _INT_RULES = ("slot_minutes", "min_duration_minutes", "min_notice_minutes", "max_advance_days",
               "buffer_before_minutes", "buffer_after_minutes", "cancellation_deadline_hours")
@@ -104,11 +74,26 @@ _NULLABLE_INT_RULES = ("max_duration_minutes", "max_active_per_organisation", "m
 _TRUE, _FALSE = {"yes", "true", "1", "y"}, {"no", "false", "0", "n", ""}
 
 
+def _in_column(column: str, problem: Message) -> Message:
+    """'capacity: 'many' is not a number.'"""
+    return Message("facilities.import.cell", column=column, problem=problem)
+
+
+def _shown(text: str, limit: int = 100) -> str:
+    """A value quoted back in a message: no NUL, not the whole of a huge cell."""
+    text = text.replace("\x00", "")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 @dataclass
 class RowError:
     line: int
     name: str
-    reasons: list[str]
+    problems: list  # Messages (or words)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [str(p) for p in self.problems]
 
 
 @dataclass
@@ -123,12 +108,22 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
-    def summary(self) -> str:
+    def summary_message(self) -> Message:
         if self.errors:
-            return _("%(n)d rows have problems; nothing was imported.", n=len(self.errors))
-        verb = _("would be") if self.checked_only else _("were")
-        return _("%(created)d created, %(updated)d updated, %(unchanged)d unchanged (%(verb)s).",
-                 created=len(self.created), updated=len(self.updated), unchanged=len(self.unchanged), verb=verb)
+            return Message("facilities.import.rows_with_problems", n=len(self.errors))
+        return Message("facilities.import.checked" if self.checked_only else "facilities.import.done",
+                       created=len(self.created), updated=len(self.updated), unchanged=len(self.unchanged))
+
+    def summary(self) -> str:
+        return str(self.summary_message())
+
+
+class ImportFailed(RuleViolation):
+    """A row the checks passed was refused while writing: the caller's unit of work rolls all back."""
+
+    def __init__(self, report: ImportReport):
+        super().__init__(report.summary_message())
+        self.report = report
 
 
 @dataclass
@@ -144,24 +139,83 @@ class _Row:
     valid_from: date | None = None
 
 
-def _read_rows(text: str):
-    """(line number where the record starts, {column: cell}) for each non-empty record."""
+@dataclass
+class ImportPlan:
+    """A checked file: the report so far and the rows to write."""
+    report: ImportReport
+    rows: list[_Row] = field(default_factory=list)
+
+
+def _text(data: bytes | str, report: ImportReport) -> str | None:
+    if len(data) > MAX_CSV_BYTES:
+        report.errors.append(RowError(1, "", [Message("facilities.import.too_large",
+                                                      megabytes=fetching.megabytes(MAX_CSV_BYTES))]))
+        return None
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            report.errors.append(RowError(1, "", [Message("facilities.import.not_utf8")]))
+            return None
+    # A lone CR (old Mac files) would stop the csv module; read it as the line break it is.
+    return data.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _records(text: str, report: ImportReport) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+    """The header and each non-empty record with the line where it starts; counted before any
+    row is checked, so a huge file is refused at once. None (with the reason in the report) if
+    the file is too long or a record cannot be read."""
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader, [])]
-    yield 1, header
-    start = reader.line_num + 1
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            yield start, cells
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
         start = reader.line_num + 1
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                if len(records) == MAX_ROWS:
+                    report.errors.append(RowError(1, "", [Message("facilities.import.too_many_rows", n=MAX_ROWS)]))
+                    return None
+                records.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error:  # a cell past the csv module's own limit (128 KiB)
+        report.errors.append(RowError(start, "", [Message("facilities.import.unreadable_line", n=MAX_CELL_CHARS)]))
+        return None
+    return header, records
 
 
-def _parse_row(line: int, cells: dict, header: list[str], allowed_departments, errors: list[str]) -> _Row:
+def _header_problems(header: list[str]) -> list[Message]:
+    missing = [c.name for c in COLUMNS if c.required and c.name not in header]
+    unknown = [_shown(h, 50) for h in header if h not in COLUMN_NAMES]
+    problems = []
+    if missing:
+        problems.append(Message("facilities.import.columns_missing", list=", ".join(missing)))
+    if unknown:
+        problems.append(Message("facilities.import.columns_unknown", list=", ".join(unknown),
+                                known=", ".join(COLUMN_NAMES)))
+    if len(set(header)) != len(header):
+        problems.append(Message("facilities.import.column_twice"))
+    return problems
+
+
+def _cell_problems(cells: dict[str, str]) -> list[Message]:
+    """Cells no text field may hold: over-long ones and NUL characters (PostgreSQL refuses them)."""
+    problems = []
+    for column, value in cells.items():
+        if len(value) > MAX_CELL_CHARS:
+            problems.append(_in_column(column, Message("facilities.import.cell_too_long", n=MAX_CELL_CHARS)))
+        elif "\x00" in value:
+            problems.append(_in_column(column, Message("facilities.import.cell_nul")))
+    return problems
+
+
+def _parse_row(line: int, cells: dict, header: list[str], departments: dict[str, Department], allowed_departments,
+               errors: list[Message]) -> _Row:
     """Typed values from the cells; problems of form go to `errors` with the column name."""
     def fail(column, message):
-        errors.append(f"{column}: {message}")
+        errors.append(_in_column(column, message))
 
     def number(column, kind=int):
         raw = cells[column].strip()
@@ -170,18 +224,17 @@ def _parse_row(line: int, cells: dict, header: list[str], allowed_departments, e
         try:
             return kind(raw.replace(",", ".") if kind is not int else raw)
         except (ValueError, InvalidOperation):
-            fail(column, _("'%(value)s' is not a number.", value=raw))
+            fail(column, Message("facilities.import.not_a_number", value=_shown(raw)))
             return None
 
     row = _Row(line=line, name=cells.get("name", "").strip())
     present = set(header)
-    department = None
     name = cells["department"].strip()
-    department = db.session.scalar(select(Department).where(func.lower(Department.name) == name.lower()))
+    department = departments.get(name.lower())
     if department is None:
-        fail("department", _("there is no department called '%(name)s'.", name=name))
+        fail("department", Message("facilities.import.no_department", name=_shown(name)))
     elif allowed_departments is not None and department.id not in allowed_departments:
-        fail("department", _("you do not manage the department '%(name)s'.", name=department.name))
+        fail("department", Message("facilities.import.not_your_department", name=department.name))
     row.details["department_id"] = department.id if department else None
     for column in ("name", "category", "description", "address", "district", "house_rules", "timezone"):
         if column in present:
@@ -196,8 +249,9 @@ def _parse_row(line: int, cells: dict, header: list[str], allowed_departments, e
     if "amenities" in present:
         try:
             row.details["amenities"] = services.parse_amenities(cells["amenities"])
-        except ValueError as exc:
-            fail("amenities", str(exc))
+        except services.TextError as exc:
+            for message in exc.messages:
+                fail("amenities", message)
     if "accessibility" in present:
         row.details["accessibility"] = [f.strip() for f in cells["accessibility"].split(";") if f.strip()]
     if "slug" in present and cells["slug"].strip():
@@ -206,18 +260,19 @@ def _parse_row(line: int, cells: dict, header: list[str], allowed_departments, e
         try:
             row.status = FacilityStatus(cells["status"].strip().lower())
         except ValueError:
-            fail("status", _("'%(value)s' is not draft, published or archived.", value=cells["status"].strip()))
+            fail("status", Message("facilities.import.status_unknown", value=_shown(cells["status"].strip())))
     if "opening_hours" in present and cells["opening_hours"].strip():
         try:
             row.week = services.parse_week(cells["opening_hours"])
-        except ValueError as exc:
-            fail("opening_hours", str(exc))
+        except services.TextError as exc:
+            for message in exc.messages:
+                fail("opening_hours", message)
     if "hours_valid_from" in present and cells["hours_valid_from"].strip():
         try:
             row.valid_from = date.fromisoformat(cells["hours_valid_from"].strip())
         except ValueError:
-            fail("hours_valid_from", _("'%(value)s' is not a date like 2025-01-31.",
-                                       value=cells["hours_valid_from"].strip()))
+            fail("hours_valid_from", Message("facilities.import.not_a_date",
+                                             value=_shown(cells["hours_valid_from"].strip())))
     for column in _INT_RULES:
         if column in present and cells[column].strip():
             row.rules[column] = number(column)
@@ -227,7 +282,7 @@ def _parse_row(line: int, cells: dict, header: list[str], allowed_departments, e
     if "allow_multi_day" in present:
         flag = cells["allow_multi_day"].strip().lower()
         if flag not in _TRUE | _FALSE:
-            fail("allow_multi_day", _("write yes or no."))
+            fail("allow_multi_day", Message("facilities.import.yes_or_no"))
         row.rules["allow_multi_day"] = flag in _TRUE
     for column in ("approval_policy", "late_cancellation"):
         if column in present and cells[column].strip():
@@ -238,7 +293,7 @@ def _parse_row(line: int, cells: dict, header: list[str], allowed_departments, e
     return row
 
 
-def _find_facility(row: _Row) -> tuple[Facility | None, str | None]:
+def _find_facility(row: _Row) -> tuple[Facility | None, Message | None]:
     """The facility the row describes, or a reason the row is ambiguous."""
     by_name = None
     if row.name and row.details.get("department_id"):
@@ -249,12 +304,12 @@ def _find_facility(row: _Row) -> tuple[Facility | None, str | None]:
         if by_slug is not None:
             return by_slug, None
         if by_name is not None:
-            return None, _("slug: '%(slug)s' is not the slug of '%(name)s' (that is '%(actual)s').",
-                           slug=row.slug, name=by_name.name, actual=by_name.slug)
+            return None, _in_column("slug", Message("facilities.import.slug_of_another", slug=row.slug,
+                                                    name=by_name.name, actual=by_name.slug))
     return by_name, None
 
 
-def _row_problems(row: _Row) -> list[str]:
+def _row_problems(row: _Row) -> list[Message]:
     """Whether the row, applied to its facility (or a new one), makes a valid facility."""
     facility = row.facility
     if facility is not None:
@@ -274,83 +329,90 @@ def _row_problems(row: _Row) -> list[str]:
         has_hours = False
         status = FacilityStatus.draft
         if row.slug and not services.SLUG_PATTERN.match(row.slug):
-            return [_("slug: a slug uses lower-case letters, digits and single hyphens.")]
+            return [_in_column("slug", Message("facilities.import.slug_invalid"))]
     values = services.normalise_details({**current, **row.details})
     columns = {"department_id": "department"}
-    problems = [f"{columns.get(k, k)}: {m}" for k, msgs in services.facility_problems(values, facility).items()
+    problems = [_in_column(columns.get(k, k), m) for k, msgs in services.facility_problems(values, facility).items()
                 for m in msgs]
-    problems += [f"{k}: {m}" for k, msgs in services.rules_problems({**rules, **row.rules}).items() for m in msgs]
+    problems += [_in_column(k, m) for k, msgs in services.rules_problems({**rules, **row.rules}).items() for m in msgs]
     if (row.status or status) == FacilityStatus.published and not (row.week or has_hours):
-        problems.append(_("opening_hours: a published facility needs opening hours."))
+        problems.append(_in_column("opening_hours", Message("facilities.import.published_without_hours")))
     return problems
 
 
-def import_facilities(data: bytes | str, *, actor=None, department_ids: set[int] | None = None,
-                      check_only: bool = False) -> ImportReport:
-    """Check every row; then, unless a row is bad or `check_only`, create or update them all.
-    `department_ids`: the departments the importer may touch (None: any). The caller commits."""
-    report = ImportReport(checked_only=check_only)
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            report.errors.append(RowError(1, "", [_("The file is not UTF-8 text. Save it as 'CSV UTF-8'.")]))
-            return report
-    records = _read_rows(data)
-    _line, header = next(records)
-    missing = [c.name for c in COLUMNS if c.required and c.name not in header]
-    unknown = [h for h in header if h not in COLUMN_NAMES]
-    if missing or unknown or len(set(header)) != len(header):
-        reasons = []
-        if missing:
-            reasons.append(_("Required columns are missing: %(list)s.", list=", ".join(missing)))
-        if unknown:
-            reasons.append(_("Unknown columns: %(list)s. Known columns: %(known)s.", list=", ".join(unknown),
-                             known=", ".join(COLUMN_NAMES)))
-        if len(set(header)) != len(header):
-            reasons.append(_("A column is named twice."))
-        report.errors.append(RowError(1, "", reasons))
-        return report
+def check_facilities(data: bytes | str, *, department_ids: set[int] | None = None,
+                     check_only: bool = False) -> ImportPlan:
+    """Read and check every row; nothing is written. `department_ids`: the departments the
+    importer may touch (None: any). Run it before the unit of work: it is the slow part."""
+    plan = ImportPlan(ImportReport(checked_only=check_only))
+    report = plan.report
+    text = _text(data, report)
+    parsed = _records(text, report) if text is not None else None
+    if parsed is None:
+        return plan
+    header, records = parsed
+    problems = _header_problems(header)
+    if problems:
+        report.errors.append(RowError(1, "", problems))
+        return plan
 
-    rows: list[_Row] = []
+    departments = {d.name.lower(): d for d in db.session.scalars(select(Department))}
     seen: dict[object, int] = {}
     for line, cells in records:
-        problems: list[str] = []
         if len(cells) != len(header):
-            report.errors.append(RowError(line, cells[0] if cells else "", [
-                _("The row has %(n)d cells but the header has %(m)d columns.", n=len(cells), m=len(header))]))
+            report.errors.append(RowError(line, _shown(cells[0] if cells else ""), [
+                Message("facilities.import.cell_count", n=len(cells), m=len(header))]))
             continue
-        row = _parse_row(line, dict(zip(header, cells)), header, department_ids, problems)
+        values = dict(zip(header, cells))
+        problems = _cell_problems(values)
+        if problems:
+            report.errors.append(RowError(line, _shown(values.get("name", "")), problems))
+            continue
+        row = _parse_row(line, values, header, departments, department_ids, problems)
         if not problems:
             row.facility, ambiguity = _find_facility(row)
             if ambiguity:
                 problems.append(ambiguity)
             elif row.facility and department_ids is not None and row.facility.department_id not in department_ids:
-                problems.append(_("slug: '%(slug)s' is a facility of %(department)s, which you do not manage.",
-                                  slug=row.facility.slug, department=row.facility.department.name))
+                problems.append(_in_column("slug", Message("facilities.import.slug_elsewhere", slug=row.facility.slug,
+                                                      department=row.facility.department.name)))
             else:
                 problems += _row_problems(row)
         for key in filter(None, (row.slug or (row.facility and row.facility.slug),
                                  (row.name.lower(), row.details.get("department_id")))):
             if key in seen:
-                problems.append(_("This facility is also on line %(line)d.", line=seen[key]))
+                problems.append(Message("facilities.import.also_on_line", line=seen[key]))
             seen.setdefault(key, line)
         if problems:
             report.errors.append(RowError(line, row.name, problems))
-        rows.append(row)
-    if report.errors or check_only:
-        for row in rows:
-            if not report.errors:
-                (report.updated if row.facility else report.created).append(row.name)
-        return report
-    try:
-        for row in rows:
+        plan.rows.append(row)
+    if not report.errors:
+        for row in plan.rows:
+            (report.updated if row.facility else report.created).append(row.name)
+    return plan
+
+
+def apply_import(plan: ImportPlan, *, actor=None) -> ImportReport:
+    """Create or update the rows of a checked plan, in the caller's unit of work. A refusal the
+    checks missed raises ImportFailed, so the unit of work writes nothing."""
+    report = ImportReport()
+    for row in plan.rows:
+        try:
             _apply(row, report, actor)
-    except DomainError as exc:  # a check above missed something: keep the promise, write nothing
-        db.session.rollback()
-        report.errors.append(RowError(row.line, row.name, exc.all_reasons()))
-        report.created, report.updated, report.unchanged = [], [], []
+        except DomainError as exc:
+            reasons = exc.messages + [_in_column(name, m) for name, msgs in exc.field_messages.items() for m in msgs]
+            raise ImportFailed(ImportReport(errors=[RowError(row.line, row.name, reasons)])) from None
     return report
+
+
+def import_facilities(data: bytes | str, *, actor=None, department_ids: set[int] | None = None,
+                      check_only: bool = False) -> ImportReport:
+    """Check every row; then, unless a row is bad or `check_only`, create or update them all
+    (in the caller's unit of work, which commits)."""
+    plan = check_facilities(data, department_ids=department_ids, check_only=check_only)
+    if not plan.report.ok or check_only:
+        return plan.report
+    return apply_import(plan, actor=actor)
 
 
 def _apply(row: _Row, report: ImportReport, actor) -> None:
@@ -375,7 +437,7 @@ def _apply(row: _Row, report: ImportReport, actor) -> None:
     (bucket if changed else report.unchanged).append(facility.name)
 
 
-def _cell(value) -> str:
+def _exported(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -410,142 +472,59 @@ def export_facilities(out, *, department_ids: set[int] | None = None) -> int:
             **rules,
             "manual_actor_types": ";".join(rules.get("manual_actor_types") or ()),
         }
-        writer.writerow([_cell(values.get(name)) for name in COLUMN_NAMES])
+        writer.writerow([_exported(values.get(name)) for name in COLUMN_NAMES])
         count += 1
     return count
 
 
 # --- closures from iCalendar -------------------------------------------------------------
 
-MAX_CALENDAR_BYTES = 5 * 1024 * 1024
-FETCH_TIMEOUT_SECONDS = 15
-# Recurring events are expanded this far back and ahead of today.
-RECURRENCE_PAST, RECURRENCE_AHEAD, MAX_OCCURRENCES = timedelta(days=365), timedelta(days=730), 2000
+def _calendar_too_large(field_name: str) -> RuleViolation:
+    return RuleViolation(field_errors={field_name: [Message("facilities.calendar.too_large",
+                                                            n=ical.MAX_BYTES // 1024 // 1024)]})
 
 
-def fetch_calendar(url: str, timeout: float = FETCH_TIMEOUT_SECONDS) -> bytes:
-    """The body of an http(s) calendar URL, or a RuleViolation saying why not."""
-    url = (url or "").strip()
-    if not url.lower().startswith(("http://", "https://")):
-        raise RuleViolation(field_errors={"url": [_("The address must start with http:// or https://.")]})
-    request = urllib.request.Request(url, headers={"User-Agent": "Infrashare closure import",
-                                                   "Accept": "text/calendar, */*"})
+def fetch_calendar(url: str, timeout: float = fetching.TIMEOUT_SECONDS) -> bytes:
+    """The body of an http(s) calendar URL on a public address, or a RuleViolation saying why not
+    (in fixed words: never what the server sent). Run it before the unit of work."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked)
-            data = response.read(MAX_CALENDAR_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        raise RuleViolation(field_errors={"url": [_("The calendar server answered %(status)d %(reason)s.",
-                                                    status=exc.code, reason=exc.reason)]}) from None
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise RuleViolation(field_errors={"url": [_("The calendar could not be fetched: %(reason)s.",
-                                                    reason=reason)]}) from None
-    if len(data) > MAX_CALENDAR_BYTES:
-        raise RuleViolation(field_errors={"url": [_("The calendar is larger than %(n)d MB.",
-                                                    n=MAX_CALENDAR_BYTES // 1024 // 1024)]})
-    return data
+        return fetching.fetch(url, max_bytes=ical.MAX_BYTES, timeout=timeout, accept="text/calendar, */*").body
+    except fetching.FetchError as exc:
+        code = exc.reason.code
+        if code == "fetch.too_large":
+            raise _calendar_too_large("url") from None
+        if code == "fetch.scheme":
+            problem = Message("facilities.calendar.scheme")
+        elif code == "fetch.status":
+            problem = Message("facilities.calendar.status", status=exc.http_status, reason=exc.reason.params["phrase"])
+        else:
+            problem = Message("facilities.calendar.unreachable", reason=exc.reason)
+        raise RuleViolation(field_errors={"url": [problem]}) from None
 
 
-def _instant(value, tz: ZoneInfo) -> datetime:
-    """A DTSTART-like value as a UTC instant: a date is local midnight, a floating time is local."""
-    if not isinstance(value, datetime):
-        return local_instant(value, time(0), tz)
-    if value.tzinfo is None:
-        return local_instant(value.date(), value.time(), tz)
-    return value.astimezone(UTC)
-
-
-def _uid(component) -> str:
-    uid = str(component.get("UID") or "").strip()
-    if not uid:  # without a UID, the event's own content is the best identity we have
-        uid = "sha1:" + hashlib.sha1(component.to_ical()).hexdigest()
-    return uid
-
-
-def _occurrences(component, start, end, today: date):
-    """(start, end) of each occurrence of a recurring event within the expansion window."""
-    as_datetime = not isinstance(start, datetime)
-    first = datetime.combine(start, time(0)) if as_datetime else start
-    rules = rruleset()
-    for rrule in component.get("RRULE") if isinstance(component.get("RRULE"), list) else [component.get("RRULE")]:
-        rules.rrule(rrulestr(rrule.to_ical().decode(), dtstart=first, ignoretz=False))
-    exdates = component.get("EXDATE") or []
-    for exdate in exdates if isinstance(exdates, list) else [exdates]:
-        for item in exdate.dts:
-            value = item.dt
-            rules.exdate(datetime.combine(value, time(0)) if not isinstance(value, datetime) else value)
-    low = datetime.combine(today - RECURRENCE_PAST, time(0))
-    high = datetime.combine(today + RECURRENCE_AHEAD, time(0))
-    if first.tzinfo is not None:
-        low, high = low.replace(tzinfo=first.tzinfo), high.replace(tzinfo=first.tzinfo)
-    length = end - start
-    for count, occurrence in enumerate(rules.between(low, high, inc=True)):
-        if count >= MAX_OCCURRENCES:
-            break
-        occurrence_start = occurrence.date() if as_datetime else occurrence
-        yield occurrence_start, occurrence_start + length
+def read_calendar(data: bytes, timezone: str, *, today: date | None = None, field_name: str = "file") -> ical.Reading:
+    """The closures of a calendar and the events left out (booking.facilities.ical). Slow: run it
+    before the unit of work."""
+    if len(data) > ical.MAX_BYTES:
+        raise _calendar_too_large(field_name)
+    try:
+        return ical.read_calendar(data, timezone, today=today)
+    except RuleViolation as exc:
+        raise RuleViolation(field_errors={field_name: exc.messages}) from None
 
 
 def closures_from_calendar(data: bytes, timezone: str, *, today: date | None = None) -> list[tuple]:
-    """[(uid, start, end, summary)] of the calendar's events, as UTC instants.
+    """[(uid, start, end, summary)] of the calendar's events, as UTC instants (see read_calendar)."""
+    return read_calendar(data, timezone, today=today).closures
 
-    All-day events close whole local days (DTEND is exclusive); times without a zone are
-    the facility's local time; recurring events are expanded (EXDATE and changed
-    occurrences honoured) and each occurrence gets its own UID. Cancelled events are left out.
-    """
-    tz = ZoneInfo(timezone)
-    today = today or utcnow().astimezone(tz).date()
-    try:
-        calendar = Calendar.from_ical(data)
-    except (ValueError, IndexError, KeyError) as exc:
-        raise RuleViolation(field_errors={"file": [_("This is not an iCalendar (.ics) file: %(error)s",
-                                                     error=exc)]}) from None
-    events: dict[str, tuple] = {}
-    overrides: dict[str, tuple | None] = {}
-    for component in calendar.walk("VEVENT"):
-        if "DTSTART" not in component:
-            continue
-        cancelled = str(component.get("STATUS", "")).upper() == "CANCELLED"
-        uid = _uid(component)
-        start = component.get("DTSTART").dt
-        if "DTEND" in component:
-            end = component.get("DTEND").dt
-        elif "DURATION" in component:
-            end = start + component.get("DURATION").dt
-        else:
-            end = start + timedelta(days=1) if not isinstance(start, datetime) else start
-        summary = str(component.get("SUMMARY", "")).strip()
-        if "RECURRENCE-ID" in component:  # one occurrence of a recurring event, moved or cancelled
-            key = f"{uid}#{_instant(component.get('RECURRENCE-ID').dt, tz).isoformat()}"
-            overrides[key] = None if cancelled else (key, _instant(start, tz), _instant(end, tz), summary)
-        elif cancelled:
-            continue
-        elif "RRULE" in component:
-            for occurrence_start, occurrence_end in _occurrences(component, start, end, today):
-                begin = _instant(occurrence_start, tz)
-                key = f"{uid}#{begin.isoformat()}"
-                events[key] = (key, begin, _instant(occurrence_end, tz), summary)
-        else:
-            events[uid] = (uid, _instant(start, tz), _instant(end, tz), summary)
-    for key, event in overrides.items():
-        if event is None:
-            events.pop(key, None)
-        else:
-            events[key] = event
-    result = []
-    for key, start, end, summary in events.values():
-        if end <= start:
-            continue
-        if len(key) > 300:
-            key = "sha1:" + hashlib.sha1(key.encode()).hexdigest()
-        result.append((key, start, end, summary))
-    return sorted(result, key=lambda e: e[1])
+
+def apply_calendar(facility: Facility, reading: ical.Reading, *, source: str, actor=None) -> dict[str, int]:
+    """Bring the facility's imported closures in line with a read calendar; the closures of events
+    that could not be read this time are kept. In the caller's unit of work."""
+    return services.sync_imported_closures(facility, reading.closures, source=source, keep=reading.problem_uids,
+                                           actor=actor)
 
 
 def import_closures(facility: Facility, data: bytes, *, source: str, actor=None) -> dict[str, int]:
-    """Bring the facility's imported closures in line with the calendar. The caller commits."""
-    if len(data) > MAX_CALENDAR_BYTES:
-        raise RuleViolation(field_errors={"file": [_("The calendar is larger than %(n)d MB.",
-                                                     n=MAX_CALENDAR_BYTES // 1024 // 1024)]})
-    events = closures_from_calendar(data, facility.timezone)
-    return services.sync_imported_closures(facility, events, source=source, actor=actor)
+    """Read the calendar and apply it (for callers without slow-work concerns: the demo seed)."""
+    return apply_calendar(facility, read_calendar(data, facility.timezone), source=source, actor=actor)

@@ -1,6 +1,9 @@
 """Facility managers' pages: create, edit, publish, archive; hours, closures, rules, photos.
 
-Every route: log in → load or 404 → can_manage_facility or 403 → form → service → commit.
+Every route: log in → load or 404 → can_manage_facility or 403 → form → slow work (reading an
+upload, fetching a URL, decoding a photo) → `with unit_of_work():` service → redirect.
+On SQLite the write lock is taken only for the unit of work, so a slow download or a big file
+never holds up another user's booking.
 Photos of published facilities are served here to anyone (`photo`), drafts only to managers.
 """
 from __future__ import annotations
@@ -22,9 +25,9 @@ from booking.accounts.forms import EmptyForm
 from booking.accounts.models import Department
 from booking.audit.services import events_for
 from booking.database import utcnow
-from booking.errors import DomainError
+from booking.errors import DomainError, Message
 from booking.extensions import db
-from booking.facilities import importing, services
+from booking.facilities import ical, importing, services
 from booking.facilities.forms import (ACCESSIBILITY_LABELS, APPROVAL_LABELS, CATEGORY_LABELS, STATUS_LABELS,
                                       WEEKDAY_LABELS, ClosureForm, CsvImportForm, FacilityForm, IcalImportForm,
                                       OpeningHoursForm, PhotoEditForm, PhotoForm, QuestionForm, RulesForm,
@@ -33,6 +36,7 @@ from booking.facilities.models import BookingQuestion, Closure, Facility, Facili
 from booking.facilities.rules import can_create_facility, can_manage_facility, can_view_facility
 from booking.site import flash_errors
 from booking.storage import get_storage
+from booking.unit_of_work import unit_of_work
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -97,13 +101,12 @@ def _button_pressed() -> None:
 
 
 def _save(action, *args, form=None, success=None, **kwargs):
-    """Run a service and commit; on a refusal roll back and put its reasons on the form.
-    Returns (ok, result)."""
+    """Run a service in one unit of work (committed, or on a refusal rolled back with its reasons
+    put on the form). Returns (ok, result)."""
     try:
-        result = action(*args, actor=current_user._get_current_object(), **kwargs)
-        db.session.commit()
+        with unit_of_work():
+            result = action(*args, actor=current_user._get_current_object(), **kwargs)
     except DomainError as exc:
-        db.session.rollback()
         flash_errors(exc, form)
         return False, None
     if success:
@@ -325,6 +328,28 @@ def delete_closure(facility_id: int, closure_id: int):
     return redirect(url_for(".closures", facility_id=facility.id))
 
 
+# Flashes travel in the session cookie: name a few events left out, count the rest.
+SHOWN_PROBLEMS = 5
+
+
+def _read_calendar(form: IcalImportForm, facility: Facility) -> tuple[ical.Reading, str]:
+    """Download or read the upload and expand the calendar: slow work, done before the unit of work."""
+    if form.file.data:
+        data = form.file.data.read(ical.MAX_BYTES + 1)  # one byte past the cap tells "too large"
+        return importing.read_calendar(data, facility.timezone), form.file.data.filename or "upload.ics"
+    data = importing.fetch_calendar(form.url.data)
+    return importing.read_calendar(data, facility.timezone, field_name="url"), form.url.data
+
+
+def _flash_left_out(problems: list[ical.Problem]) -> None:
+    for problem in problems[:SHOWN_PROBLEMS]:
+        uid = problem.uid if len(problem.uid) <= 60 else problem.uid[:60] + "…"
+        flash(str(Message("facilities.calendar.left_out", summary=problem.summary[:80], uid=uid,
+                          problem=problem.message)), "error")
+    if len(problems) > SHOWN_PROBLEMS:
+        flash(str(Message("facilities.calendar.more_left_out", n=len(problems) - SHOWN_PROBLEMS)), "error")
+
+
 @bp.post("/<int:facility_id>/closures/import")
 @login_required
 def import_closures(facility_id: int):
@@ -332,17 +357,15 @@ def import_closures(facility_id: int):
     form = IcalImportForm()
     if form.validate_on_submit():
         try:
-            if form.file.data:
-                data, source = form.file.data.read(), form.file.data.filename or "upload.ics"
-            else:
-                data, source = importing.fetch_calendar(form.url.data), form.url.data
+            reading, source = _read_calendar(form, facility)
         except DomainError as exc:
             flash_errors(exc, form)
         else:
-            ok, counts = _save(importing.import_closures, facility, data, source=source, form=form)
+            ok, counts = _save(importing.apply_calendar, facility, reading, source=source, form=form)
             if ok:
                 flash(_("Calendar imported: %(added)d closures added, %(updated)d updated, %(removed)d removed, "
                         "%(unchanged)d unchanged.", **counts), "success")
+                _flash_left_out(reading.problems)
                 return redirect(url_for(".closures", facility_id=facility.id))
     return _closures_page(facility, ical_form=form, status=422)
 
@@ -434,10 +457,15 @@ def photos(facility_id: int):
         upload = form.photo.data
         # Read one byte past the limit: enough to tell "too large" without reading a huge file.
         data = upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1) if upload else b""
-        ok, _photo = _save(services.add_photo, facility, data, form.alt_text.data, form=form,
-                           success=_("The photo is added."))
-        if ok:
-            return redirect(url_for(".photos", facility_id=facility.id))
+        try:
+            prepared = services.prepare_photo(data)  # decoding and resizing: before the unit of work
+        except DomainError as exc:
+            flash_errors(exc, form)
+        else:
+            ok, _photo = _save(services.add_photo, facility, prepared, form.alt_text.data, form=form,
+                               success=_("The photo is added."))
+            if ok:
+                return redirect(url_for(".photos", facility_id=facility.id))
     return _page("photos.html", facility, 422 if form.errors else 200, form=form,
                  edit_forms={p.id: PhotoEditForm(obj=p, prefix=f"p{p.id}") for p in facility.photos})
 
@@ -502,13 +530,19 @@ def import_csv():
     form = CsvImportForm()
     report = None
     if form.validate_on_submit():
-        report = importing.import_facilities(form.file.data.read(), actor=current_user._get_current_object(),
-                                             department_ids=_scope(), check_only=form.check_only.data)
+        data = form.file.data.read(importing.MAX_CSV_BYTES + 1)  # one byte past the cap tells "too large"
+        # Reading and checking every row only reads: it runs before the unit of work.
+        plan = importing.check_facilities(data, department_ids=_scope(), check_only=form.check_only.data)
+        report = plan.report
         if report.ok and not report.checked_only:
-            db.session.commit()
-            flash(_("Import done: %(summary)s", summary=report.summary()), "success")
-            return redirect(url_for(".index"))
-        db.session.rollback()
+            try:
+                with unit_of_work():
+                    report = importing.apply_import(plan, actor=current_user._get_current_object())
+            except importing.ImportFailed as exc:
+                report = exc.report
+            else:
+                flash(_("Import done: %(summary)s", summary=report.summary()), "success")
+                return redirect(url_for(".index"))
     status = 422 if form.errors or (report and not report.ok) else 200
     return render_template("facilities/manage/import.html", form=form, report=report, columns=importing.COLUMNS,
                            departments=_managed_departments()), status

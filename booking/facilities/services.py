@@ -1,9 +1,10 @@
 """Facility use cases for managers: details, status, hours, closures, rules, terms, questions, photos.
 
-Each function checks its input, collecting every reason before it refuses (RuleViolation),
-then changes the session and writes an audit event on the facility. The caller commits
-once (a view, the CLI or the CSV importer), so a whole import is one transaction and a
-refused change leaves nothing behind.
+Each function checks its input, collecting every reason before it refuses (a RuleViolation whose
+reasons are coded Messages, worded in booking/facilities/messages.py), then changes the session
+and publishes what happened (an audit event on the facility). It adds and flushes; the boundary's
+unit of work commits (a view, the CLI or the CSV importer's caller), so a whole import is one
+transaction and a refused change leaves nothing behind.
 """
 from __future__ import annotations
 
@@ -12,20 +13,23 @@ import io
 import re
 import unicodedata
 import uuid
+import warnings
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
-from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 
 from booking.accounts.models import ActorType, Department
-from booking.audit.services import record, snapshot
+from booking.audit.services import snapshot
 from booking.database import utcnow
-from booking.errors import RuleViolation
+from booking.errors import Message, RuleViolation
+from booking.events import Event, publish
 from booking.extensions import db
+from booking.facilities import messages  # noqa: F401 - registers the wording of this domain's codes
 from booking.facilities.availability import local_instant
 from booking.facilities.models import (ACCESSIBILITY_FEATURES, CATEGORIES, ApprovalPolicy, BookingQuestion,
                                        BookingRules, Closure, Facility, FacilityAccessibility, FacilityAmenity,
@@ -45,17 +49,34 @@ MAX_BUFFER_MINUTES = 24 * 60
 MAX_ADVANCE_DAYS = 5 * 365
 PHOTO_MAX_SIDE = 1600
 THUMB_MAX_SIDE = 480
-PHOTO_MAX_PIXELS = 60_000_000  # beyond this a "photo" is a decompression bomb, not a picture
+# A real photo needs no more (a 45-megapixel camera makes 8192 × 5464); a "photo" with more is
+# likely a decompression bomb: a 233 KB PNG of 60 megapixels took 880 MB to decode.
+PHOTO_MAX_PIXELS = 40_000_000
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
-def _refuse(problems: dict[str, list[str]] | None = None, *reasons) -> None:
+class TextError(ValueError):
+    """Text a parser could not read (hours, weekdays, amenities), with every reason as a Message."""
+
+    def __init__(self, *reasons: Message):
+        super().__init__(*reasons)
+        self.messages = list(reasons)
+
+    def __str__(self) -> str:
+        return " ".join(str(m) for m in self.messages)
+
+
+def _refuse(problems: dict[str, list[Message]] | None = None, *reasons) -> None:
     if problems or reasons:
         raise RuleViolation(*reasons, field_errors={k: v for k, v in (problems or {}).items() if v})
 
 
-def _add(problems: dict[str, list[str]], name: str, message: str) -> None:
+def _add(problems: dict[str, list[Message]], name: str, message: Message) -> None:
     problems.setdefault(name, []).append(message)
+
+
+def _record(action: str, facility: Facility, *, actor=None, before=None, after=None) -> None:
+    publish(Event(action, facility, actor=actor, before=before, after=after))
 
 
 def _plain(value):
@@ -76,12 +97,12 @@ _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
 def _parse_time(text: str, *, is_end: bool = False) -> time:
     match = _TIME.match(text.strip())
     if not match:
-        raise ValueError(_("'%(value)s' is not a time; write it as 08:00.", value=text.strip()))
+        raise TextError(Message("facilities.text.not_a_time", value=text.strip()))
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if is_end and hour == 24 and minute == 0:
         return time(0)  # 24:00 is the next midnight: an end at or before the start ends next day
     if hour > 23 or minute > 59:
-        raise ValueError(_("'%(value)s' is not a time of day.", value=text.strip()))
+        raise TextError(Message("facilities.text.not_a_time_of_day", value=text.strip()))
     return time(hour, minute)
 
 
@@ -94,7 +115,7 @@ def parse_intervals(text: str) -> list[tuple[time, time]]:
             continue
         pieces = re.split(r"\s*[-–—]\s*", part)
         if len(pieces) != 2:
-            raise ValueError(_("'%(value)s' is not an interval; write it as 08:00-16:00.", value=part))
+            raise TextError(Message("facilities.text.not_an_interval", value=part))
         spans.append((_parse_time(pieces[0]), _parse_time(pieces[1], is_end=True)))
     return sorted(spans)
 
@@ -113,10 +134,10 @@ def _parse_days(text: str) -> list[int]:
     for piece in text.split(","):
         bounds = [b.strip().lower()[:3] for b in piece.split("-")]
         if len(bounds) not in (1, 2) or any(b not in names for b in bounds):
-            raise ValueError(_("'%(value)s' is not a weekday or a range of weekdays like Mon-Fri.", value=piece))
+            raise TextError(Message("facilities.text.not_a_weekday", value=piece))
         first, last = names.index(bounds[0]), names.index(bounds[-1])
         if last < first:
-            raise ValueError(_("'%(value)s' runs backwards; write Mon-Fri, not Fri-Mon.", value=piece))
+            raise TextError(Message("facilities.text.days_backwards", value=piece))
         days.extend(range(first, last + 1))
     return days
 
@@ -125,7 +146,7 @@ def parse_week(text: str) -> dict[int, list[tuple[time, time]]]:
     """'Mon-Fri 08:00-12:00,13:00-20:00; Sat 10:00-16:00' → {0: [...], …, 5: [...]}.
     Days not named are closed. Raises ValueError with every problem found."""
     week: dict[int, list[tuple[time, time]]] = {}
-    errors = []
+    errors: list[Message] = []
     for segment in (s.strip() for s in (text or "").split(";")):
         if not segment:
             continue
@@ -134,16 +155,16 @@ def parse_week(text: str) -> dict[int, list[tuple[time, time]]]:
             days = _parse_days(head)
             spans = parse_intervals(rest)
             if not spans:
-                raise ValueError(_("'%(value)s' names days but no hours.", value=segment))
-        except ValueError as exc:
-            errors.append(str(exc))
+                raise TextError(Message("facilities.text.days_without_hours", value=segment))
+        except TextError as exc:
+            errors.extend(exc.messages)
             continue
         for day in days:
             if day in week:
-                errors.append(_("%(day)s is given twice.", day=WEEKDAYS[day]))
+                errors.append(Message("facilities.text.day_twice", day=WEEKDAYS[day]))
             week[day] = spans
     if errors:
-        raise ValueError(" ".join(errors))
+        raise TextError(*errors)
     return week
 
 
@@ -168,7 +189,7 @@ def format_week(week: dict[int, list[tuple[time, time]]]) -> str:
 def parse_amenities(text: str) -> dict[str, int]:
     """'Projector:2; Wi-Fi' or one per line → {"Projector": 2, "Wi-Fi": 1}."""
     amenities: dict[str, int] = {}
-    errors = []
+    errors: list[Message] = []
     for item in (i.strip() for i in re.split(r"[;\n]", text or "")):
         if not item:
             continue
@@ -179,13 +200,13 @@ def parse_amenities(text: str) -> dict[str, int]:
         try:
             amount = int(quantity.strip())
         except ValueError:
-            errors.append(_("'%(value)s': the quantity after ':' must be a whole number.", value=item))
+            errors.append(Message("facilities.text.quantity_not_whole", value=item))
             continue
         if name.lower() in (n.lower() for n in amenities):
-            errors.append(_("'%(name)s' is listed twice.", name=name))
+            errors.append(Message("facilities.text.listed_twice", name=name))
         amenities[name] = amount
     if errors:
-        raise ValueError(" ".join(errors))
+        raise TextError(*errors)
     return amenities
 
 
@@ -233,55 +254,54 @@ def facility_snapshot(facility: Facility) -> dict:
     return data
 
 
-def facility_problems(values: dict, facility: Facility | None = None) -> dict[str, list[str]]:
+def facility_problems(values: dict, facility: Facility | None = None) -> dict[str, list[Message]]:
     """Every reason the values (all of EDITABLE_FIELDS) cannot describe a facility."""
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Message]] = {}
     name = values.get("name") or ""
     if not name.strip():
-        _add(problems, "name", _("Give the facility a name."))
+        _add(problems, "name", Message("facilities.name_missing"))
     elif len(name) > 200:
-        _add(problems, "name", _("The name is longer than %(n)d characters.", n=200))
+        _add(problems, "name", Message("facilities.name_too_long", n=200))
     department_id = values.get("department_id")
     if department_id is None or db.session.get(Department, department_id) is None:
-        _add(problems, "department_id", _("Choose a department."))
+        _add(problems, "department_id", Message("facilities.department_missing"))
     elif name.strip():
         same = select(Facility.id).where(Facility.department_id == department_id,
                                          func.lower(Facility.name) == name.strip().lower())
         if facility is not None and facility.id is not None:
             same = same.where(Facility.id != facility.id)
         if db.session.scalar(same) is not None:
-            _add(problems, "name", _("This department already has a facility called '%(name)s'.", name=name.strip()))
+            _add(problems, "name", Message("facilities.name_taken", name=name.strip()))
     if values.get("category") not in CATEGORIES:
-        _add(problems, "category", _("Choose one of the categories: %(list)s.", list=", ".join(CATEGORIES)))
+        _add(problems, "category", Message("facilities.category_unknown", list=", ".join(CATEGORIES)))
     capacity = values.get("capacity")
     if not isinstance(capacity, int) or capacity < 0:
-        _add(problems, "capacity", _("The capacity is a number of people, 0 or more."))
+        _add(problems, "capacity", Message("facilities.capacity_invalid"))
     area = values.get("area_m2")
     if area is not None and area < 0:
-        _add(problems, "area_m2", _("The area cannot be negative."))
+        _add(problems, "area_m2", Message("facilities.area_negative"))
     latitude, longitude = values.get("latitude"), values.get("longitude")
     if (latitude is None) != (longitude is None):
         _add(problems, "longitude" if latitude is not None else "latitude",
-             _("Give both the latitude and the longitude, or neither."))
+             Message("facilities.coordinates_half"))
     if latitude is not None and not -90 <= latitude <= 90:
-        _add(problems, "latitude", _("The latitude is between -90 and 90."))
+        _add(problems, "latitude", Message("facilities.latitude_range"))
     if longitude is not None and not -180 <= longitude <= 180:
-        _add(problems, "longitude", _("The longitude is between -180 and 180."))
+        _add(problems, "longitude", Message("facilities.longitude_range"))
     if not valid_timezone(values.get("timezone") or ""):
-        _add(problems, "timezone", _("'%(value)s' is not a time zone; use a name like Europe/Helsinki.",
-                                     value=values.get("timezone") or ""))
+        _add(problems, "timezone", Message("facilities.timezone_unknown", value=values.get("timezone") or ""))
     for field, limit in (("address", 300), ("district", 100)):
         if len(values.get(field) or "") > limit:
-            _add(problems, field, _("This is longer than %(n)d characters.", n=limit))
+            _add(problems, field, Message("facilities.too_long", n=limit))
     for amenity, quantity in (values.get("amenities") or {}).items():
         if not amenity or len(amenity) > 100:
-            _add(problems, "amenities", _("An amenity needs a name of at most %(n)d characters.", n=100))
+            _add(problems, "amenities", Message("facilities.amenity_name", n=100))
         if not isinstance(quantity, int) or quantity < 1:
-            _add(problems, "amenities", _("'%(name)s': the quantity must be at least 1.", name=amenity))
+            _add(problems, "amenities", Message("facilities.amenity_quantity", name=amenity))
     unknown = [f for f in values.get("accessibility") or () if f not in ACCESSIBILITY_FEATURES]
     if unknown:
-        _add(problems, "accessibility", _("Unknown accessibility features: %(list)s. Known: %(known)s.",
-                                          list=", ".join(unknown), known=", ".join(ACCESSIBILITY_FEATURES)))
+        _add(problems, "accessibility", Message("facilities.accessibility_unknown", list=", ".join(unknown),
+                                                known=", ".join(ACCESSIBILITY_FEATURES)))
     return problems
 
 
@@ -328,16 +348,16 @@ def create_facility(*, actor=None, slug: str | None = None, **values) -> Facilit
                                 "amenities": {}, "accessibility": [], **values})
     problems = facility_problems(values)
     if slug and (not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS):
-        _add(problems, "slug", _("A slug uses lower-case letters, digits and single hyphens."))
+        _add(problems, "slug", Message("facilities.slug_invalid"))
     elif slug and db.session.scalar(select(Facility.id).where(Facility.slug == slug)) is not None:
-        _add(problems, "slug", _("Another facility already uses the slug '%(slug)s'.", slug=slug))
+        _add(problems, "slug", Message("facilities.slug_taken", slug=slug))
     _refuse(problems)
     facility = Facility(slug=slug or unique_slug(values["name"]), status=FacilityStatus.draft)
     _apply_details(facility, values)
     facility.rules = BookingRules(manual_actor_types=[])
     db.session.add(facility)
     db.session.flush()
-    record("facility.created", facility, actor=actor, after={"slug": facility.slug, **facility_snapshot(facility)})
+    _record("facility.created", facility, actor=actor, after={"slug": facility.slug, **facility_snapshot(facility)})
     return facility
 
 
@@ -354,7 +374,7 @@ def update_facility(facility: Facility, *, actor=None, **values) -> bool:
     old, new = _diff(before, facility_snapshot(facility))
     if not new:
         return False
-    record("facility.updated", facility, actor=actor, before=old, after=new)
+    _record("facility.updated", facility, actor=actor, before=old, after=new)
     return True
 
 
@@ -368,11 +388,10 @@ def set_status(facility: Facility, status: FacilityStatus | str, *, actor=None) 
     if facility.status == status:
         return
     if status == FacilityStatus.published and not facility.opening_hours:
-        _refuse(None, _("Add opening hours before publishing: without them nobody can book %(name)s.",
-                         name=facility.name))
+        _refuse(None, Message("facilities.publish_without_hours", name=facility.name))
     before = facility.status
     facility.status = status
-    record(STATUS_ACTIONS[status], facility, actor=actor, before={"status": before}, after={"status": status})
+    _record(STATUS_ACTIONS[status], facility, actor=actor, before={"status": before}, after={"status": status})
 
 
 # --- opening hours ------------------------------------------------------------------------
@@ -383,10 +402,10 @@ def _minutes(span: tuple[time, time]) -> tuple[int, int]:
     return start, end if end > start else end + 24 * 60
 
 
-def spans_problems(spans: list[tuple[time, time]]) -> list[str]:
+def spans_problems(spans: list[tuple[time, time]]) -> list[Message]:
     """Intervals of one day must not overlap (an end after midnight counts into the next day)."""
     ordered = sorted(spans, key=_minutes)
-    return [_("%(a)s and %(b)s overlap.", a=format_intervals([a]), b=format_intervals([b]))
+    return [Message("facilities.hours.overlap", a=format_intervals([a]), b=format_intervals([b]))
             for a, b in zip(ordered, ordered[1:]) if _minutes(b)[0] < _minutes(a)[1]]
 
 
@@ -415,14 +434,14 @@ def set_opening_hours(facility: Facility, valid_from: date, week: dict[int, list
                       actor=None) -> bool:
     """Replace the weekly hours that start on `valid_from` (a new version if none starts then).
     Returns whether anything changed."""
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Message]] = {}
     if not isinstance(valid_from, date):
-        _add(problems, "valid_from", _("Give the date from which these hours apply."))
+        _add(problems, "valid_from", Message("facilities.hours.valid_from_missing"))
     for day, spans in week.items():
         for message in spans_problems(spans):
             _add(problems, f"day_{day}", message)
     if not any(week.values()):
-        _add(problems, "hours", _("Give the hours of at least one day. For a long break, add a closure instead."))
+        _add(problems, "hours", Message("facilities.hours.none"))
     _refuse(problems)
     versions = hours_versions(facility)
     week = {day: sorted(spans) for day, spans in week.items() if spans}
@@ -432,9 +451,9 @@ def set_opening_hours(facility: Facility, valid_from: date, week: dict[int, list
     facility.opening_hours = [h for h in facility.opening_hours if h.valid_from != valid_from] + [
         OpeningHours(valid_from=valid_from, weekday=day, start_time=start, end_time=end)
         for day, spans in week.items() for start, end in spans]
-    record("facility.hours_set", facility, actor=actor,
-           before={"valid_from": valid_from, "hours": format_week(old)} if old else None,
-           after={"valid_from": valid_from, "hours": format_week(week)})
+    _record("facility.hours_set", facility, actor=actor,
+            before={"valid_from": valid_from, "hours": format_week(old)} if old else None,
+            after={"valid_from": valid_from, "hours": format_week(week)})
     return True
 
 
@@ -443,11 +462,10 @@ def delete_hours_version(facility: Facility, valid_from: date, *, actor=None) ->
     if valid_from not in versions:
         return
     if len(versions) == 1 and facility.status == FacilityStatus.published:
-        _refuse(None, _("A published facility needs opening hours: add another version first, "
-                        "or return the facility to draft."))
+        _refuse(None, Message("facilities.hours.last_version"))
     facility.opening_hours = [h for h in facility.opening_hours if h.valid_from != valid_from]
-    record("facility.hours_deleted", facility, actor=actor,
-           before={"valid_from": valid_from, "hours": format_week(versions[valid_from])})
+    _record("facility.hours_deleted", facility, actor=actor,
+            before={"valid_from": valid_from, "hours": format_week(versions[valid_from])})
 
 
 # --- special openings and closures -------------------------------------------------------
@@ -455,26 +473,26 @@ def delete_hours_version(facility: Facility, valid_from: date, *, actor=None) ->
 def set_special_opening(facility: Facility, day: date, spans: list[tuple[time, time]], reason: str, *,
                         actor=None) -> None:
     """Hours for one date that replace the weekly ones (all earlier special hours of that date go)."""
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Message]] = {}
     reason = (reason or "").strip()
     if not isinstance(day, date):
-        _add(problems, "date", _("Give the date."))
+        _add(problems, "date", Message("facilities.special.date_missing"))
     if not spans:
-        _add(problems, "hours", _("Give the opening hours of that day, e.g. 10:00-14:00."))
+        _add(problems, "hours", Message("facilities.special.hours_missing"))
     for message in spans_problems(spans):
         _add(problems, "hours", message)
     if not reason:
-        _add(problems, "reason", _("Say why the hours are different, e.g. 'Night of the Arts'."))
+        _add(problems, "reason", Message("facilities.special.reason_missing"))
     elif len(reason) > 300:
-        _add(problems, "reason", _("This is longer than %(n)d characters.", n=300))
+        _add(problems, "reason", Message("facilities.too_long", n=300))
     _refuse(problems)
     old = [o for o in facility.special_openings if o.date == day]
     facility.special_openings = [o for o in facility.special_openings if o.date != day] + [
         SpecialOpening(date=day, start_time=start, end_time=end, reason=reason) for start, end in sorted(spans)]
-    record("facility.special_opening_set", facility, actor=actor,
-           before={"date": day, "hours": format_intervals((o.start_time, o.end_time) for o in old),
-                   "reason": old[0].reason} if old else None,
-           after={"date": day, "hours": format_intervals(sorted(spans)), "reason": reason})
+    _record("facility.special_opening_set", facility, actor=actor,
+            before={"date": day, "hours": format_intervals((o.start_time, o.end_time) for o in old),
+                    "reason": old[0].reason} if old else None,
+            after={"date": day, "hours": format_intervals(sorted(spans)), "reason": reason})
 
 
 def remove_special_opening(facility: Facility, day: date, *, actor=None) -> None:
@@ -482,9 +500,9 @@ def remove_special_opening(facility: Facility, day: date, *, actor=None) -> None
     if not old:
         return
     facility.special_openings = [o for o in facility.special_openings if o.date != day]
-    record("facility.special_opening_removed", facility, actor=actor,
-           before={"date": day, "hours": format_intervals((o.start_time, o.end_time) for o in old),
-                   "reason": old[0].reason})
+    _record("facility.special_opening_removed", facility, actor=actor,
+            before={"date": day, "hours": format_intervals((o.start_time, o.end_time) for o in old),
+                    "reason": old[0].reason})
 
 
 def closure_bounds(facility: Facility, start_date: date, end_date: date | None = None,
@@ -502,44 +520,48 @@ def add_closure(facility: Facility, *, start_date: date, end_date: date | None =
                 start_time: time | None = None, end_time: time | None = None, reason: str,
                 actor=None) -> Closure:
     """Close the facility for whole days (no times), part of a day, or several days."""
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Message]] = {}
     reason = (reason or "").strip()
     if not isinstance(start_date, date):
-        _add(problems, "start_date", _("Give the first day of the closure."))
+        _add(problems, "start_date", Message("facilities.closure.start_missing"))
     if end_date is not None and isinstance(start_date, date) and end_date < start_date:
-        _add(problems, "end_date", _("The last day is before the first day."))
+        _add(problems, "end_date", Message("facilities.closure.last_before_first"))
     if (start_time is None) != (end_time is None):
         _add(problems, "end_time" if start_time is not None else "start_time",
-             _("Give both times, or neither to close whole days."))
+             Message("facilities.closure.times_half"))
     if not reason:
-        _add(problems, "reason", _("Say why the facility is closed, e.g. 'Floor maintenance'."))
+        _add(problems, "reason", Message("facilities.closure.reason_missing"))
     elif len(reason) > 300:
-        _add(problems, "reason", _("This is longer than %(n)d characters.", n=300))
+        _add(problems, "reason", Message("facilities.too_long", n=300))
     _refuse(problems)
     start_dt, end_dt = closure_bounds(facility, start_date, end_date, start_time, end_time)
     if end_dt <= start_dt:
-        _refuse({"end_time": [_("The closure must end after it starts.")]})
+        _refuse({"end_time": [Message("facilities.closure.ends_before_start")]})
     closure = Closure(start_dt=start_dt, end_dt=end_dt, reason=reason)
     facility.closures.append(closure)
-    record("facility.closure_added", facility, actor=actor,
-           after={"start": start_dt, "end": end_dt, "reason": reason})
+    _record("facility.closure_added", facility, actor=actor,
+            after={"start": start_dt, "end": end_dt, "reason": reason})
     return closure
 
 
 def remove_closure(facility: Facility, closure: Closure, *, actor=None) -> None:
     facility.closures.remove(closure)
-    record("facility.closure_removed", facility, actor=actor,
-           before={"start": closure.start_dt, "end": closure.end_dt, "reason": closure.reason,
-                   "external_uid": closure.external_uid})
+    _record("facility.closure_removed", facility, actor=actor,
+            before={"start": closure.start_dt, "end": closure.end_dt, "reason": closure.reason,
+                    "external_uid": closure.external_uid})
 
 
 def sync_imported_closures(facility: Facility, events: list[tuple[str, datetime, datetime, str]], *,
-                           source: str, actor=None) -> dict[str, int]:
+                           source: str, keep: set[str] = frozenset(), actor=None) -> dict[str, int]:
     """Make the facility's imported closures equal `events` [(uid, start, end, reason)]:
-    update by UID, add new ones, remove those whose UID is gone. Returns the counts."""
-    wanted = {uid: (start, end, (reason or "").strip()[:300] or _("Closed")) for uid, start, end, reason in events}
+    update by UID, add new ones, remove those whose UID is gone. Closures of the events in `keep`
+    (ones the calendar has but could not be read this time) stay as they are. Returns the counts."""
+    closed = str(Message("facilities.closure.closed"))  # stored words, in the importer's language
+    wanted = {uid: (start, end, (reason or "").strip()[:300] or closed) for uid, start, end, reason in events}
     counts = {"added": 0, "updated": 0, "removed": 0, "unchanged": 0}
     for closure in [c for c in facility.closures if c.external_uid]:
+        if closure.external_uid.split("#", 1)[0] in keep and closure.external_uid not in wanted:
+            continue
         if closure.external_uid not in wanted:
             facility.closures.remove(closure)
             counts["removed"] += 1
@@ -554,15 +576,15 @@ def sync_imported_closures(facility: Facility, events: list[tuple[str, datetime,
         facility.closures.append(Closure(start_dt=start, end_dt=end, reason=reason, external_uid=uid))
         counts["added"] += 1
     if counts["added"] or counts["updated"] or counts["removed"]:
-        record("facility.closures_imported", facility, actor=actor, after={"source": source, **counts})
+        _record("facility.closures_imported", facility, actor=actor, after={"source": source, **counts})
     return counts
 
 
 # --- booking rules, terms and questions ----------------------------------------------
 
-def rules_problems(values: dict) -> dict[str, list[str]]:
+def rules_problems(values: dict) -> dict[str, list[Message]]:
     """Every reason the rule values (all of RULE_FIELDS) do not make sense together."""
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Message]] = {}
 
     def whole(name, minimum, message):
         value = values.get(name)
@@ -571,48 +593,45 @@ def rules_problems(values: dict) -> dict[str, list[str]]:
             return False
         return True
 
-    slot_ok = whole("slot_minutes", 1, _("The slot grid is a number of minutes, at least 1."))
+    slot_ok = whole("slot_minutes", 1, Message("facilities.rules.slot"))
     if slot_ok and (24 * 60) % values["slot_minutes"]:
-        _add(problems, "slot_minutes", _("The slot grid must divide a day evenly (e.g. 15, 30 or 60 minutes)."))
-    min_ok = whole("min_duration_minutes", 1, _("The minimum duration is at least 1 minute."))
+        _add(problems, "slot_minutes", Message("facilities.rules.slot_divides_day"))
+    min_ok = whole("min_duration_minutes", 1, Message("facilities.rules.min_duration"))
     if slot_ok and min_ok and values["min_duration_minutes"] % values["slot_minutes"]:
-        _add(problems, "min_duration_minutes", _("The minimum duration must be a whole number of slots "
-                                                 "(%(n)d minutes each).", n=values["slot_minutes"]))
+        _add(problems, "min_duration_minutes", Message("facilities.rules.min_whole_slots", n=values["slot_minutes"]))
     maximum = values.get("max_duration_minutes")
-    if maximum is not None and whole("max_duration_minutes", 1, _("The maximum duration is at least 1 minute.")):
+    if maximum is not None and whole("max_duration_minutes", 1, Message("facilities.rules.max_duration")):
         if min_ok and maximum < values["min_duration_minutes"]:
-            _add(problems, "max_duration_minutes", _("The maximum duration is shorter than the minimum."))
+            _add(problems, "max_duration_minutes", Message("facilities.rules.max_below_min"))
         if not values.get("allow_multi_day") and maximum > 24 * 60:
-            _add(problems, "max_duration_minutes", _("Without multi-day bookings a booking lasts at most "
-                                                     "24 hours (1440 minutes)."))
-    whole("min_notice_minutes", 0, _("The minimum notice is 0 minutes or more."))
-    if whole("max_advance_days", 1, _("Bookings must be possible at least 1 day ahead.")):
+            _add(problems, "max_duration_minutes", Message("facilities.rules.max_over_day"))
+    whole("min_notice_minutes", 0, Message("facilities.rules.notice"))
+    if whole("max_advance_days", 1, Message("facilities.rules.advance_min")):
         if values["max_advance_days"] > MAX_ADVANCE_DAYS:
-            _add(problems, "max_advance_days", _("At most %(n)d days ahead.", n=MAX_ADVANCE_DAYS))
+            _add(problems, "max_advance_days", Message("facilities.rules.advance_max", n=MAX_ADVANCE_DAYS))
     for name in ("buffer_before_minutes", "buffer_after_minutes"):
-        if whole(name, 0, _("A buffer is 0 minutes or more.")) and values[name] > MAX_BUFFER_MINUTES:
-            _add(problems, name, _("A buffer is at most %(n)d minutes.", n=MAX_BUFFER_MINUTES))
+        if whole(name, 0, Message("facilities.rules.buffer_min")) and values[name] > MAX_BUFFER_MINUTES:
+            _add(problems, name, Message("facilities.rules.buffer_max", n=MAX_BUFFER_MINUTES))
     if values.get("max_active_per_organisation") is not None:
-        whole("max_active_per_organisation", 1, _("The quota is at least 1 reservation; leave it empty for none."))
+        whole("max_active_per_organisation", 1, Message("facilities.rules.quota"))
     if values.get("manual_above_minutes") is not None:
-        whole("manual_above_minutes", 1, _("The duration is at least 1 minute; leave it empty for none."))
-    whole("cancellation_deadline_hours", 0, _("The cancellation deadline is 0 hours or more."))
+        whole("manual_above_minutes", 1, Message("facilities.rules.manual_above"))
+    whole("cancellation_deadline_hours", 0, Message("facilities.rules.cancellation_deadline"))
     unknown = [t for t in values.get("manual_actor_types") or () if t not in ActorType.__members__]
     if unknown:
-        _add(problems, "manual_actor_types", _("Unknown actor types: %(list)s.", list=", ".join(unknown)))
+        _add(problems, "manual_actor_types", Message("facilities.rules.actor_types_unknown", list=", ".join(unknown)))
     try:
         policy = ApprovalPolicy(values.get("approval_policy"))
     except ValueError:
-        _add(problems, "approval_policy", _("Choose automatic, manual or conditional approval."))
+        _add(problems, "approval_policy", Message("facilities.rules.approval_policy"))
     else:
         if (policy == ApprovalPolicy.conditional and not values.get("manual_actor_types")
                 and values.get("manual_above_minutes") is None):
-            _add(problems, "approval_policy", _("Conditional approval needs actor types or a duration above "
-                                                "which a manager decides."))
+            _add(problems, "approval_policy", Message("facilities.rules.conditional_needs"))
     try:
         LateCancellation(values.get("late_cancellation"))
     except ValueError:
-        _add(problems, "late_cancellation", _("Choose whether a late cancellation is charged or refused."))
+        _add(problems, "late_cancellation", Message("facilities.rules.late_cancellation"))
     return problems
 
 
@@ -642,7 +661,7 @@ def update_rules(facility: Facility, *, actor=None, **values) -> bool:
     old, new = _diff(before, rules_snapshot(facility.rules))
     if not new:
         return False
-    record("facility.rules_updated", facility, actor=actor, before=old, after=new)
+    _record("facility.rules_updated", facility, actor=actor, before=old, after=new)
     return True
 
 
@@ -651,39 +670,39 @@ def set_terms(facility: Facility, text: str, *, actor=None) -> FacilityTerms | N
     The same text again changes nothing and returns None."""
     text = (text or "").strip()
     if not text:
-        _refuse({"text": [_("Write the terms of use.")]})
+        _refuse({"text": [Message("facilities.terms.missing")]})
     current = facility.current_terms
     if current is not None and current.text == text:
         return None
     terms = FacilityTerms(version=(current.version + 1) if current else 1, text=text)
     facility.terms.append(terms)
-    record("facility.terms_published", facility, actor=actor, after={"version": terms.version})
+    _record("facility.terms_published", facility, actor=actor, after={"version": terms.version})
     return terms
 
 
 QUESTION_FIELDS = ("label", "kind", "choices", "required", "position", "active")
 
 
-def question_problems(values: dict) -> dict[str, list[str]]:
-    problems: dict[str, list[str]] = {}
+def question_problems(values: dict) -> dict[str, list[Message]]:
+    problems: dict[str, list[Message]] = {}
     label = (values.get("label") or "").strip()
     if not label:
-        _add(problems, "label", _("Write the question."))
+        _add(problems, "label", Message("facilities.question.label_missing"))
     elif len(label) > 300:
-        _add(problems, "label", _("This is longer than %(n)d characters.", n=300))
+        _add(problems, "label", Message("facilities.too_long", n=300))
     try:
         kind = QuestionKind(values.get("kind"))
     except ValueError:
-        _add(problems, "kind", _("Choose text, choice or yes/no."))
+        _add(problems, "kind", Message("facilities.question.kind"))
         kind = None
     choices = values.get("choices") or []
     if kind == QuestionKind.choice:
         if len(choices) < 2:
-            _add(problems, "choices", _("A choice question needs at least two answers to choose from."))
+            _add(problems, "choices", Message("facilities.question.too_few_choices"))
         if len({c.lower() for c in choices}) != len(choices):
-            _add(problems, "choices", _("An answer is listed twice."))
+            _add(problems, "choices", Message("facilities.question.choice_twice"))
         if any(len(c) > 100 for c in choices):
-            _add(problems, "choices", _("An answer is longer than %(n)d characters.", n=100))
+            _add(problems, "choices", Message("facilities.question.choice_too_long", n=100))
     return problems
 
 
@@ -707,7 +726,7 @@ def add_question(facility: Facility, *, label: str, kind: QuestionKind | str = Q
                                choices=values["choices"] if kind == QuestionKind.choice else [],
                                required=bool(required), position=position, active=True)
     facility.questions.append(question)
-    record("facility.question_added", facility, actor=actor, after=snapshot(question, QUESTION_FIELDS))
+    _record("facility.question_added", facility, actor=actor, after=snapshot(question, QUESTION_FIELDS))
     return question
 
 
@@ -727,8 +746,8 @@ def update_question(question: BookingQuestion, *, actor=None, **values) -> bool:
     old, new = _diff(before, snapshot(question, QUESTION_FIELDS))
     if not new:
         return False
-    record("facility.question_updated", question.facility, actor=actor,
-           before={"question_id": question.id, **old}, after={"question_id": question.id, **new})
+    _record("facility.question_updated", question.facility, actor=actor,
+            before={"question_id": question.id, **old}, after={"question_id": question.id, **new})
     return True
 
 
@@ -739,14 +758,30 @@ def remove_question(question: BookingQuestion, *, actor=None) -> None:
 
 # --- photos ---------------------------------------------------------------------------
 
-def _encode(image: Image.Image, max_side: int, keep_alpha: bool) -> bytes:
-    copy = image.copy()
-    copy.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A checked photo, resized and re-encoded (metadata stripped), ready to store."""
+    full: bytes
+    thumb: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+def _photo_problem(code: str, **params) -> RuleViolation:
+    return RuleViolation(field_errors={"photo": [Message(f"facilities.photo.{code}", **params)]})
+
+
+def _too_many_pixels() -> RuleViolation:
+    return _photo_problem("too_many_pixels", n=PHOTO_MAX_PIXELS // 1_000_000)
+
+
+def _encode(image: Image.Image, keep_alpha: bool) -> bytes:
     out = io.BytesIO()
     if keep_alpha:
-        copy.convert("RGBA").save(out, "PNG", optimize=True)
+        image.convert("RGBA").save(out, "PNG", optimize=True)
     else:
-        copy.convert("RGB").save(out, "JPEG", quality=85, optimize=True, progressive=True)
+        image.convert("RGB").save(out, "JPEG", quality=85, optimize=True, progressive=True)
     return out.getvalue()
 
 
@@ -754,80 +789,87 @@ def photo_file_key(storage_key: str, size: str, content_type: str) -> str:
     return f"photos/{storage_key}-{size}.{'png' if content_type == 'image/png' else 'jpg'}"
 
 
-def read_photo(data: bytes) -> Image.Image:
-    """The image in `data`, after checking it really is a photo of an accepted kind and size."""
+def prepare_photo(data: bytes) -> PreparedPhoto:
+    """Check that `data` really is a photo of an accepted kind and size, then make its stored
+    sizes (at most 1600 px, and a thumbnail). Slow and memory-hungry work: run it before the
+    unit of work. The size in pixels is read from the header and checked BEFORE decoding."""
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     if len(data) > limit:
-        _refuse({"photo": [_("The photo is larger than %(limit).1f MB; make it smaller and try again.",
-                             limit=limit / 1_000_000)]})
+        raise _photo_problem("too_large", limit=limit / 1_000_000)
     if not data:
-        _refuse({"photo": [_("Choose a photo to upload.")]})
-    refusal = {"photo": [_("This file is not a JPEG, PNG, WebP or GIF image.")]}
+        raise _photo_problem("missing")
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in PHOTO_FORMATS:
-                _refuse(refusal)
-            if probe.width * probe.height > PHOTO_MAX_PIXELS:
-                _refuse({"photo": [_("The image has too many pixels; make it smaller than %(n)d megapixels.",
-                                     n=PHOTO_MAX_PIXELS // 1_000_000)]})
-            probe.verify()
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        _refuse(refusal)
-    return ImageOps.exif_transpose(image)  # phones store the rotation separately
+        with warnings.catch_warnings():
+            # Pillow warns (or, past twice its own limit, refuses) at open; either is a bomb for us.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:  # reads the header only
+                if probe.format not in PHOTO_FORMATS:
+                    raise _photo_problem("not_an_image")
+                if probe.width * probe.height > PHOTO_MAX_PIXELS:
+                    raise _too_many_pixels()
+                probe.verify()
+            image = Image.open(io.BytesIO(data))
+            keep_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+            # Scale down in place (JPEG decodes straight to a smaller size), then turn it upright:
+            # one decoded copy at most, never three.
+            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), Image.Resampling.LANCZOS)
+            image = ImageOps.exif_transpose(image)  # phones store the rotation separately
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels() from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise _photo_problem("not_an_image") from None
+    thumb = image.copy()
+    thumb.thumbnail((THUMB_MAX_SIDE, THUMB_MAX_SIDE), Image.Resampling.LANCZOS)
+    return PreparedPhoto(full=_encode(image, keep_alpha), thumb=_encode(thumb, keep_alpha),
+                         content_type="image/png" if keep_alpha else "image/jpeg",
+                         width=image.width, height=image.height)
 
 
-def add_photo(facility: Facility, data: bytes, alt_text: str, *, actor=None) -> FacilityPhoto:
-    """Check, resize (at most 1600 px, plus a thumbnail), strip metadata, store and list a photo."""
+def add_photo(facility: Facility, photo: bytes | PreparedPhoto, alt_text: str, *, actor=None) -> FacilityPhoto:
+    """Store and list a photo (bytes are checked and resized first, see prepare_photo)."""
     alt_text = (alt_text or "").strip()
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Message]] = {}
     if not alt_text:
-        _add(problems, "alt_text", _("Describe the photo for people who cannot see it."))
+        _add(problems, "alt_text", Message("facilities.photo.alt_missing"))
     elif len(alt_text) > 300:
-        _add(problems, "alt_text", _("This is longer than %(n)d characters.", n=300))
-    try:
-        image = read_photo(data)
-    except RuleViolation as exc:
-        problems.update(exc.field_errors)
+        _add(problems, "alt_text", Message("facilities.too_long", n=300))
+    if not isinstance(photo, PreparedPhoto):
+        try:
+            photo = prepare_photo(photo)
+        except RuleViolation as exc:
+            problems.update(exc.field_messages)
     _refuse(problems)
-    keep_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
-    content_type = "image/png" if keep_alpha else "image/jpeg"
-    full = _encode(image, PHOTO_MAX_SIDE, keep_alpha)
-    thumb = _encode(image, THUMB_MAX_SIDE, keep_alpha)
     key = uuid.uuid4().hex
     storage = get_storage()
-    storage.save(photo_file_key(key, "full", content_type), full)
-    storage.save(photo_file_key(key, "thumb", content_type), thumb)
-    with Image.open(io.BytesIO(full)) as stored:
-        width, height = stored.size
-    photo = FacilityPhoto(storage_key=key, content_type=content_type, width=width, height=height,
-                          alt_text=alt_text, position=max((p.position for p in facility.photos), default=0) + 1)
-    facility.photos.append(photo)
-    record("facility.photo_added", facility, actor=actor,
-           after={"photo": key, "alt_text": alt_text, "width": width, "height": height})
-    return photo
+    storage.save(photo_file_key(key, "full", photo.content_type), photo.full)
+    storage.save(photo_file_key(key, "thumb", photo.content_type), photo.thumb)
+    item = FacilityPhoto(storage_key=key, content_type=photo.content_type, width=photo.width, height=photo.height,
+                         alt_text=alt_text, position=max((p.position for p in facility.photos), default=0) + 1)
+    facility.photos.append(item)
+    _record("facility.photo_added", facility, actor=actor,
+            after={"photo": key, "alt_text": alt_text, "width": photo.width, "height": photo.height})
+    return item
 
 
 def update_photo(photo: FacilityPhoto, *, alt_text: str, position: int | None = None, actor=None) -> None:
     alt_text = (alt_text or "").strip()
     if not alt_text:
-        _refuse({"alt_text": [_("Describe the photo for people who cannot see it.")]})
+        _refuse({"alt_text": [Message("facilities.photo.alt_missing")]})
     before = {"alt_text": photo.alt_text, "position": photo.position}
     photo.alt_text = alt_text
     if position is not None:
         photo.position = position
     old, new = _diff(before, {"alt_text": photo.alt_text, "position": photo.position})
     if new:
-        record("facility.photo_updated", photo.facility, actor=actor,
-               before={"photo": photo.storage_key, **old}, after={"photo": photo.storage_key, **new})
+        _record("facility.photo_updated", photo.facility, actor=actor,
+                before={"photo": photo.storage_key, **old}, after={"photo": photo.storage_key, **new})
 
 
 def remove_photo(photo: FacilityPhoto, *, actor=None) -> None:
     facility = photo.facility
     facility.photos.remove(photo)
-    record("facility.photo_removed", facility, actor=actor,
-           before={"photo": photo.storage_key, "alt_text": photo.alt_text})
+    _record("facility.photo_removed", facility, actor=actor,
+            before={"photo": photo.storage_key, "alt_text": photo.alt_text})
     db.session.flush()
     storage = get_storage()
     for size in ("full", "thumb"):

@@ -1,6 +1,7 @@
 """CSV import and export of facilities: the service, the CLI commands and the upload page."""
 from __future__ import annotations
 
+import html
 import io
 from datetime import date, time
 
@@ -8,9 +9,12 @@ import pytest
 
 from booking.accounts.models import Role
 from booking.audit.models import AuditEvent
+from booking.errors import Message, RuleViolation
 from booking.extensions import db
-from booking.facilities import importing
+from booking.facilities import importing, services
 from booking.facilities.models import ApprovalPolicy, Facility, FacilityStatus
+from booking.unit_of_work import unit_of_work
+from tests.facilities.helpers import count_queries
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -251,3 +255,103 @@ def test_upload_page_needs_a_file_and_a_manager(client, auth, departments, admin
     assert response.status_code == 422 and "Choose a CSV file." in response.get_data(as_text=True)
     assert upload(client, GOOD).status_code == 302  # an admin imports into any department
     assert len(facilities()) == 2
+
+
+# --- caps: refused at once with a message, never a time-out or a 500 ------------------------
+
+SHORT_HEADER = "name,department,category,description\n"
+
+
+def test_a_huge_cell_is_refused_by_its_line(departments):
+    report = importing.import_facilities(SHORT_HEADER + f"Hall,Culture and Leisure,venue,{'x' * 200_000}\n")
+    assert [(e.line, e.reasons) for e in report.errors] == [
+        (2, ["This line cannot be read: a cell is longer than 10000 characters."])]
+    report = importing.import_facilities(SHORT_HEADER + "Fine Hall,Culture and Leisure,venue,fine\n"
+                                         f"Long Hall,Culture and Leisure,venue,{'x' * 10_001}\n")
+    assert [(e.line, e.name, e.reasons) for e in report.errors] == [
+        (3, "Long Hall", ["description: the cell is longer than 10000 characters."])]
+    assert facilities() == []
+
+
+def test_too_many_rows_are_refused_before_any_row_is_checked(departments):
+    rows = "".join(f"Room {n},Culture and Leisure,meeting_room,\n" for n in range(100_000))
+    with count_queries() as queries:
+        report = importing.import_facilities(SHORT_HEADER + rows)
+    assert report.errors[0].reasons == ["The file has more than 5000 rows; split it into smaller files."]
+    assert queries.count == 0  # not one row was looked at
+
+
+def test_a_file_past_the_size_cap_is_refused(departments):
+    report = importing.import_facilities(b"x" * (importing.MAX_CSV_BYTES + 1))
+    assert report.errors[0].reasons == ["The file is larger than 5 MB; split it into smaller files."]
+
+
+def test_text_with_a_nul_character_is_refused(departments):
+    report = importing.import_facilities(SHORT_HEADER + "Hall\x00,Culture and Leisure,venue,A \x00 B\n")
+    assert report.errors[0].reasons == ["name: the cell contains a NUL character; remove it.",
+                                        "description: the cell contains a NUL character; remove it."]
+    assert facilities() == []
+
+
+def test_old_mac_line_breaks_are_line_breaks(departments):
+    report = importing.import_facilities(SHORT_HEADER.replace("\n", "\r") + "Hall,Culture and Leisure,venue,\"a\rb\"\r")
+    assert report.ok and facilities()[0].description == "a\nb"
+
+
+def test_the_upload_page_refuses_huge_and_broken_files_with_a_message(client, auth, admin, departments):
+    auth.login(admin)
+    for text, message in (
+            (SHORT_HEADER + f"Hall,Culture and Leisure,venue,{'x' * 200_000}\n",
+             "This line cannot be read: a cell is longer than 10000 characters."),
+            (SHORT_HEADER + "Hall,Culture and Leisure,venue,x\n" * 5001,
+             "The file has more than 5000 rows; split it into smaller files."),
+            (SHORT_HEADER + "Hall\x00,Culture and Leisure,venue,\n", "name: the cell contains a NUL character"),
+            ("x" * (importing.MAX_CSV_BYTES + 1), "The file is larger than 5 MB")):
+        response = upload(client, text)
+        assert response.status_code == 422
+        assert message in html.unescape(response.get_data(as_text=True))
+    assert facilities() == []
+
+
+# --- one unit of work: checking only reads, writing is all or nothing -------------------------
+
+def test_checking_only_sends_no_write_to_the_database(client, auth, admin, departments):
+    auth.login(admin)
+    with count_queries() as queries:
+        response = upload(client, GOOD, check_only="y")
+    assert "2 created, 0 updated, 0 unchanged (would be)." in response.get_data(as_text=True)
+    assert [s for s in queries.statements if s.split()[0].upper() in ("INSERT", "UPDATE", "DELETE")] == []
+
+
+def test_an_import_is_written_with_the_callers_other_work_or_not_at_all(departments, create_facility, monkeypatch):
+    """Services never commit or roll back: the boundary's unit of work decides for all it holds."""
+    hall = create_facility("Old Hall", department=departments[0], capacity=10)
+    real = services.update_rules
+
+    def refuse_the_testbed(facility, **values):  # a refusal the checks did not foresee
+        if facility.name == "Harbour Testbed":
+            raise RuleViolation(field_errors={"slot_minutes": [Message("facilities.rules.slot")]})
+        return real(facility, **values)
+
+    monkeypatch.setattr(services, "update_rules", refuse_the_testbed)
+    events = db.session.scalar(db.select(db.func.count(AuditEvent.id)))
+    with pytest.raises(importing.ImportFailed) as failed:
+        with unit_of_work():
+            services.update_facility(hall, capacity=99)
+            importing.import_facilities(GOOD)
+    [error] = failed.value.report.errors
+    assert (error.line, error.reasons) == (4, ["slot_minutes: The slot grid is a number of minutes, at least 1."])
+    db.session.expire_all()
+    assert [f.name for f in facilities()] == ["Old Hall"] and hall.capacity == 10
+    assert db.session.scalar(db.select(db.func.count(AuditEvent.id))) == events
+
+
+def test_the_upload_page_reports_a_refusal_met_while_writing(client, auth, admin, departments, monkeypatch):
+    monkeypatch.setattr(services, "set_opening_hours", lambda *args, **kwargs: (_ for _ in ()).throw(
+        RuleViolation(field_errors={"hours": [Message("facilities.hours.none")]})))
+    auth.login(admin)
+    response = upload(client, GOOD)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert "hours: Give the hours of at least one day. For a long break, add a closure instead." in page
+    assert facilities() == []

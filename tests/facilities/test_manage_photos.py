@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import io
+import struct
+import warnings
+import zlib
 
 import pytest
 from PIL import Image
 
 from booking.audit.models import AuditEvent
+from booking.errors import RuleViolation
 from booking.extensions import db
 from booking.facilities.models import FacilityPhoto, FacilityStatus
 from booking.storage import FolderStorage, get_storage
@@ -143,4 +147,67 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(app, facility, eng
     with pytest.raises(RuleViolation) as refused:
         services.add_photo(facility, bomb, "Nothing")
     assert refused.value.field_errors == {
-        "photo": ["The image has too many pixels; make it smaller than 60 megapixels."]}
+        "photo": ["The image has too many pixels; make it smaller than 40 megapixels."]}
+
+
+# --- pixels are counted before anything is decoded -------------------------------------------
+
+def huge_png(width: int, height: int) -> bytes:
+    """A valid black-and-white PNG of any size in a few kilobytes: zlib squeezes the blank rows."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" * (1 + (width + 7) // 8)
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1 bit, greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+@pytest.fixture
+def no_decoding(monkeypatch):
+    """Fail the test if an image is decoded."""
+    monkeypatch.setattr(Image.Image, "load", lambda self: pytest.fail("the image was decoded"))
+
+
+TOO_MANY = "The image has too many pixels; make it smaller than 40 megapixels."
+
+
+@pytest.mark.usefixtures("no_decoding")
+def test_a_small_file_of_too_many_pixels_is_refused_before_decoding(client, auth, manager, facility):
+    bomb = huge_png(10_000, 5_000)  # 50 megapixels: more than a photo needs
+    assert len(bomb) < 50_000
+    auth.login(manager)
+    response = upload(client, facility, bomb)
+    assert response.status_code == 422 and TOO_MANY in response.get_data(as_text=True)
+    assert facility.photos == []
+
+
+@pytest.mark.usefixtures("no_decoding")
+def test_pillows_own_bomb_checks_become_the_same_message(client, auth, manager, facility, english):
+    from booking.facilities import services
+
+    auth.login(manager)
+    response = upload(client, facility, huge_png(20_000, 20_000))  # past twice Pillow's limit: it refuses at open
+    assert response.status_code == 422 and TOO_MANY in response.get_data(as_text=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Pillow only warns between its limit and twice it
+        with pytest.raises(RuleViolation) as refused:
+            services.prepare_photo(huge_png(10_000, 10_000))
+    assert refused.value.field_errors == {"photo": [TOO_MANY]}
+
+
+def test_a_photo_of_forty_megapixels_is_taken(app, facility, english):
+    from booking.facilities import services
+
+    photo = services.prepare_photo(huge_png(8_000, 5_000))
+    assert (photo.width, photo.height) == (1600, 1000) and photo.content_type == "image/jpeg"
+
+
+def test_the_photo_is_decoded_before_the_unit_of_work(client, auth, manager, facility, in_unit_of_work):
+    from booking.facilities import services
+
+    steps = in_unit_of_work(services, "prepare_photo", "add_photo")
+    auth.login(manager)
+    assert "The photo is added." in upload(client, facility, image_bytes((800, 600))).get_data(as_text=True)
+    assert steps == [("prepare_photo", False), ("add_photo", True)]

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from booking.extensions import db
+from booking.unit_of_work import unit_of_work
 from booking.facilities.models import Facility
 from booking.pricing import services
 from booking.pricing.forms import minute_of
@@ -58,6 +59,11 @@ def tariff_for(category: str, data: dict) -> TariffInput:
 
 
 def load(demo_dir: Path) -> str:
+    with unit_of_work():
+        return _load(demo_dir)
+
+
+def _load(demo_dir: Path) -> str:
     data = json.loads((demo_dir / "tariffs.json").read_text(encoding="utf-8"))
     priced = set(db.session.scalars(select(Tariff.facility_id)))
     added = 0
@@ -66,5 +72,4 @@ def load(demo_dir: Path) -> str:
             continue
         services.save_tariff(facility, tariff_for(facility.category, data))
         added += 1
-    db.session.commit()
     return f"{added} new tariffs"

@@ -8,13 +8,12 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
 
 from booking.accounts.models import ActorType, Role
 from booking.errors import Conflict, RuleViolation
 from booking.extensions import db
 from booking.pricing import invoicing, services, subsidy
-from booking.pricing.models import BillingStatus, Invoice, InvoiceKind
+from booking.pricing.models import BillingStatus, InvoiceKind
 from booking.pricing.references import (check_digit, grouped, grouped_rf, invoice_reference, is_valid_reference,
                                         is_valid_rf, reference_number, rf_reference)
 from tests.fixtures.pricing import at

@@ -1,7 +1,7 @@
 """Tariffs, snapshots and what is owed, through the services, on a real database."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from typing import NamedTuple
+
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import selectinload
 
@@ -19,9 +21,11 @@ from booking.extensions import db
 from booking.facilities.availability import (CELL_CLOSED, CELL_FREE, CELL_PARTLY_FREE, Availability, FreeState, Interval, cell_state, clip, day_load,
                                              day_windows, first_fit, free_state, intersect, iter_start_times,
                                              local_day_bounds, local_instant)
-from booking.facilities.models import Facility, FacilityAccessibility, FacilityAmenity, FacilityStatus
+from booking.facilities.models import BookingRules, Facility, FacilityAccessibility, FacilityAmenity, FacilityStatus
 from booking.facilities.ruleset import DAY, RuleSet
-from booking.facilities.schedules import availability_for, load_for_schedules, ruleset_for
+from booking.facilities.schedules import (FREE, CHECK, Schedulable, availability_for, availability_of,
+                                          free_time_state, load_for_schedules, ruleset_for, schedulable,
+                                          schedulable_columns)
 
 # How many days ahead a result card looks for free time.
 CARD_DAYS = 7
@@ -82,6 +86,31 @@ def catalogue_select(query: CatalogueQuery) -> Select:
 
 def catalogue_ids(query: CatalogueQuery) -> Select:
     return _filtered(select(Facility.id), query)
+
+
+def free_in_window(query: CatalogueQuery, window: Interval, page: int, per_page: int) -> tuple[list[int], int]:
+    """The ids of one page of published facilities matching the query that have some free time
+    in the window (open, not closed, not booked, buffers counted), sorted by name, and how many
+    there are in all.
+
+    The database decides almost every facility (schedules.free_time_state) in one query that
+    returns ids, not objects; only those it cannot decide alone (a booking or closure near
+    the window, a DST day) go through the exact availability computation."""
+    with_rules = _filtered(select(Facility.timezone, func.max(BookingRules.buffer_before_minutes),
+                                  func.max(BookingRules.buffer_after_minutes))
+                           .outerjoin(BookingRules, BookingRules.facility_id == Facility.id), query)
+    zones = db.session.execute(with_rules.group_by(Facility.timezone)).all()
+    if not zones:
+        return [], 0
+    margin = timedelta(minutes=max(max(before or 0, after or 0) for _, before, after in zones))
+    state = free_time_state(window, [tz for tz, _, _ in zones], margin)
+    rows = db.session.execute(_filtered(select(*schedulable_columns(), state), query)
+                              .outerjoin(BookingRules, BookingRules.facility_id == Facility.id)
+                              .order_by(*SORTS["name"])).all()
+    to_check = [schedulable(row[:4]) for row in rows if row[4] == CHECK]
+    exact = availability_of(to_check, window, ids=catalogue_ids(query) if len(to_check) > 200 else None)
+    free = [row[0] for row in rows if row[4] == FREE or (row[4] == CHECK and exact[row[0]].free)]
+    return free[(page - 1) * per_page:page * per_page], len(free)
 
 
 def filter_options() -> dict:

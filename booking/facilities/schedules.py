@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, exists, false, func, or_, select, true
+from sqlalchemy import Date, Integer, Select, String, Time, and_, bindparam, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import aliased, joinedload
 
 from booking.extensions import db
@@ -62,9 +62,8 @@ def busy_intervals(facility_ids: list[int] | Select, window: Interval) -> dict[i
     selects = busy_selects(window) if isinstance(facility_ids, Select) else None
     if selects is not None:
         for stmt in selects:
-            rows = stmt.subquery()
             for facility_id, start, end in db.session.execute(
-                    select(rows.c[0], rows.c[1], rows.c[2]).where(_id_filter(rows.c[0], facility_ids))):
+                    stmt.where(_id_filter(stmt.selected_columns[0], facility_ids))):
                 result[facility_id].append(Interval(start, end))
         return result
     ids = list(db.session.scalars(facility_ids)) if isinstance(facility_ids, Select) else list(facility_ids)
@@ -82,22 +81,14 @@ def load_for_schedules(facility_ids: Iterable[int] | Select) -> list[Facility]:
                                    .options(joinedload(Facility.rules))))
 
 
-def weekly_hours(facility_ids, first_day: date | None = None,
-                 last_day: date | None = None) -> dict[int, tuple[WeeklyHours, ...]]:
-    """Each facility's weekly hours; with `first_day`/`last_day`, only the versions in force
-    on some day between them (the one in force on `first_day` and any that begin later)."""
-    stmt = select(OpeningHours.facility_id, OpeningHours.valid_from, OpeningHours.weekday,
-                  OpeningHours.start_time, OpeningHours.end_time).where(
-        _id_filter(OpeningHours.facility_id, facility_ids))
-    if first_day is not None:
-        older = aliased(OpeningHours)
-        in_force = select(func.max(older.valid_from)).where(older.facility_id == OpeningHours.facility_id,
-                                                            older.valid_from <= first_day).scalar_subquery()
-        stmt = stmt.where(OpeningHours.valid_from >= func.coalesce(in_force, date.min),
-                          OpeningHours.valid_from <= last_day)
+def weekly_hours(facility_ids) -> dict[int, tuple[WeeklyHours, ...]]:
+    rows = db.session.execute(select(OpeningHours.facility_id, OpeningHours.valid_from, OpeningHours.weekday,
+                                     OpeningHours.start_time, OpeningHours.end_time)
+                              .where(_id_filter(OpeningHours.facility_id, facility_ids))
+                              .order_by(OpeningHours.facility_id, OpeningHours.valid_from, OpeningHours.weekday,
+                                        OpeningHours.start_time))
     result: dict[int, list[WeeklyHours]] = defaultdict(list)
-    for facility_id, valid_from, weekday, start, end in db.session.execute(stmt.order_by(
-            OpeningHours.facility_id, OpeningHours.valid_from, OpeningHours.weekday, OpeningHours.start_time)):
+    for facility_id, valid_from, weekday, start, end in rows:
         result[facility_id].append(WeeklyHours(valid_from, weekday, start, end))
     return {facility_id: tuple(hours) for facility_id, hours in result.items()}
 
@@ -170,8 +161,7 @@ def availability_of(items: list[Schedulable], window: Interval, ids: Select | No
     ids = ids if ids is not None else [item.id for item in items]
     # Busy time just outside the window still matters when a new booking's buffers reach it.
     margin = max(max(x.buffer_before, x.buffer_after) for x in items)
-    local_first = min(window.start.date(), window.end.date()) - timedelta(days=2)
-    hours = weekly_hours(ids, local_first, window.end.date() + timedelta(days=2))
+    hours = weekly_hours(ids)
     special = special_openings(ids, window)
     closures = closures_in(ids, window)
     busy = busy_intervals(ids, Interval(window.start - margin, window.end + margin))
@@ -248,68 +238,92 @@ def window_days(window: Interval, tz_name: str) -> list[_Day]:
     return days
 
 
-def _span_meets(start, end, day: _Day):
+# The expressions below have a shape fixed by how many days and zones a window spans, and
+# their dates and times as bound parameters: built once per shape, they cost nothing later.
+_shapes: dict[tuple, tuple] = {}
+
+
+def _span_meets(start, end, day: _Day, name: str):
     """SQL: the span (start, end) of `day` overlaps the window (an end at or before the
     start runs past midnight)."""
     conditions = []
     if day.start_before is not None:
-        conditions.append(start < day.start_before)
-    same_day = true() if day.end_after is None else end > day.end_after
-    overnight = true() if day.night_end_after is None else end > day.night_end_after
+        conditions.append(start < bindparam(f"{name}_sb", type_=Time))
+    same_day = true() if day.end_after is None else end > bindparam(f"{name}_ea", type_=Time)
+    overnight = true() if day.night_end_after is None else end > bindparam(f"{name}_na", type_=Time)
     if day.end_after is not None or day.night_end_after is not None:
         conditions.append(or_(and_(end > start, same_day), and_(end <= start, overnight)))
     return and_(true(), *conditions)
 
 
-def _opens_on(facility_id, days: list[_Day], exact: bool):
+def _opens_on(days: list[_Day], names: list[str], exact: bool):
     """SQL: the facility's hours of one of `days` (its special opening, else the weekly
     version in force) have a span that overlaps the window; not `exact`: any span that day."""
     if not days:
         return false()
     newer = aliased(OpeningHours)
     other_special = aliased(SpecialOpening)
-    weekly = []
-    for day in days:
+    weekly, special = [], []
+    for day, name in zip(days, names):
+        on = bindparam(f"{name}_day", type_=Date)
         weekly.append(and_(
-            OpeningHours.weekday == day.day.weekday(), OpeningHours.valid_from <= day.day,
+            OpeningHours.weekday == bindparam(f"{name}_wd", type_=Integer), OpeningHours.valid_from <= on,
             ~exists().where(newer.facility_id == OpeningHours.facility_id, newer.valid_from > OpeningHours.valid_from,
-                            newer.valid_from <= day.day),
-            ~exists().where(other_special.facility_id == OpeningHours.facility_id, other_special.date == day.day),
-            _span_meets(OpeningHours.start_time, OpeningHours.end_time, day) if exact else true()))
-    special = [and_(SpecialOpening.date == day.day,
-                    _span_meets(SpecialOpening.start_time, SpecialOpening.end_time, day) if exact else true())
-               for day in days]
-    return or_(exists().where(OpeningHours.facility_id == facility_id, or_(*weekly)),
-               exists().where(SpecialOpening.facility_id == facility_id,
-                              SpecialOpening.date.in_([d.day for d in days]), or_(*special)))
+                            newer.valid_from <= on),
+            ~exists().where(other_special.facility_id == OpeningHours.facility_id, other_special.date == on),
+            _span_meets(OpeningHours.start_time, OpeningHours.end_time, day, name) if exact else true()))
+        special.append(and_(SpecialOpening.date == on,
+                            _span_meets(SpecialOpening.start_time, SpecialOpening.end_time, day, name)
+                            if exact else true()))
+    return or_(exists().where(OpeningHours.facility_id == Facility.id, or_(*weekly)),
+               exists().where(SpecialOpening.facility_id == Facility.id, or_(*special)))
 
 
-def open_conditions(window: Interval, timezones: Iterable[str]):
-    """SQL (sure, maybe): the facility's hours surely open it within the window; only a day
-    near a DST change might (closures not counted)."""
-    sure, maybe = [], []
-    for tz_name in timezones:
-        days = window_days(window, tz_name)
-        in_zone = Facility.timezone == tz_name
-        sure.append(and_(in_zone, _opens_on(Facility.id, [d for d in days if d.clean], exact=True)))
-        unclean = [d for d in days if not d.clean]
-        if unclean:
-            maybe.append(and_(in_zone, _opens_on(Facility.id, unclean, exact=False)))
-    return or_(false(), *sure), or_(false(), *maybe)
+def _day_params(day: _Day, name: str) -> dict:
+    values = {f"{name}_day": day.day, f"{name}_wd": day.day.weekday()}
+    for suffix, value in (("sb", day.start_before), ("ea", day.end_after), ("na", day.night_end_after)):
+        if value is not None:
+            values[f"{name}_{suffix}"] = value
+    return values
+
+
+def open_conditions(window: Interval, timezones: Iterable[str]) -> tuple:
+    """SQL (sure, maybe, params): the facility's hours surely open it within the window; only
+    a day near a DST change might (closures not counted). Execute with `params`."""
+    zones = [(tz_name, window_days(window, tz_name)) for tz_name in sorted(timezones)]
+    shape = tuple(tuple((d.clean, d.start_before is None, d.end_after is None, d.night_end_after is None)
+                        for d in days) for _, days in zones)
+    params = {}
+    for z, (tz_name, days) in enumerate(zones):
+        params[f"z{z}"] = tz_name
+        for i, day in enumerate(days):
+            params.update(_day_params(day, f"z{z}d{i}"))
+    if shape not in _shapes:
+        sure, maybe = [], []
+        for z, (_, days) in enumerate(zones):
+            in_zone = Facility.timezone == bindparam(f"z{z}", type_=String)
+            names = [f"z{z}d{i}" for i in range(len(days))]
+            clean = [(d, n) for d, n in zip(days, names) if d.clean]
+            unclean = [(d, n) for d, n in zip(days, names) if not d.clean]
+            sure.append(and_(in_zone, _opens_on([d for d, _ in clean], [n for _, n in clean], exact=True)))
+            if unclean:
+                maybe.append(and_(in_zone, _opens_on([d for d, _ in unclean], [n for _, n in unclean], exact=False)))
+        _shapes[shape] = (or_(false(), *sure), or_(false(), *maybe))
+    return (*_shapes[shape], params)
 
 
 FREE, CHECK, NOT_FREE = "free", "check", "no"
 
 
-def free_time_state(window: Interval, timezones: Iterable[str], margin: timedelta):
-    """SQL CASE: FREE when the database alone knows the facility has free time in the window
-    (surely open, nothing near), NOT_FREE when it is surely closed, CHECK when only the exact
-    computation can tell (a closure or busy time near the window, or a DST day)."""
-    sure, maybe = open_conditions(window, timezones)
+def free_time_state(window: Interval, timezones: Iterable[str], margin: timedelta) -> tuple:
+    """SQL CASE and its params: FREE when the database alone knows the facility has free time
+    in the window (surely open, nothing near), NOT_FREE when it is surely closed, CHECK when
+    only the exact computation can tell (a closure or busy time near the window, a DST day)."""
+    sure, maybe, params = open_conditions(window, timezones)
     covered = blocked(window, margin)
     if covered is None:  # busy time the database cannot see: check whatever may be open
-        return case((or_(sure, maybe), CHECK), else_=NOT_FREE)
-    return case((and_(sure, ~covered), FREE), (or_(sure, maybe), CHECK), else_=NOT_FREE)
+        return case((or_(sure, maybe), CHECK), else_=NOT_FREE), params
+    return case((and_(sure, ~covered), FREE), (or_(sure, maybe), CHECK), else_=NOT_FREE), params
 
 
 def blocked(window: Interval, margin: timedelta):
@@ -318,10 +332,8 @@ def blocked(window: Interval, margin: timedelta):
     selects = busy_selects(Interval(window.start - margin, window.end + margin))
     if selects is None:
         return None
-    busy = []
-    for stmt in selects:
-        rows = stmt.subquery()
-        busy.append(exists().where(rows.c[0] == Facility.id))
+    # Correlated inside each provider's own select, so the database walks one facility's rows.
+    busy = [stmt.where(stmt.selected_columns[0] == Facility.id).exists() for stmt in selects]
     return or_(exists().where(Closure.facility_id == Facility.id, Closure.start_dt < window.end,
                               Closure.end_dt > window.start), *busy)
 

@@ -1,3 +1,4 @@
+"""Benchmarks: `python -m bench --help`."""
 from bench.run import main
 
 main()

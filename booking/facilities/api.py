@@ -184,15 +184,11 @@ def list_facilities(query: FacilityQuery):
         accessibility=query.accessibility)
     if query.free_from is None:
         return page_of(search.catalogue_select(catalogue).options(*_FULL), query, facility_out)
-    window = Interval(query.free_from, query.free_to)
-    facilities = load_for_schedules(search.catalogue_ids(catalogue))
-    found = availability_for(facilities, window)
-    free = sorted((f for f in facilities if found[f.id].free), key=lambda f: (f.name.lower(), f.id))
-    total = len(free)
-    page_ids = [f.id for f in free[(query.page - 1) * query.per_page:query.page * query.per_page]]
+    page_ids, total = search.free_in_window(catalogue, Interval(query.free_from, query.free_to), query.page,
+                                            query.per_page)
     loaded = {f.id: f for f in db.session.scalars(select(Facility).where(Facility.id.in_(page_ids)).options(*_FULL))}
-    items = [loaded[i] for i in page_ids]
-    return Page(items=[facility_out(f) for f in items], total=total, page=query.page, per_page=query.per_page)
+    return Page(items=[facility_out(loaded[i]) for i in page_ids], total=total, page=query.page,
+                per_page=query.per_page)
 
 
 def _visible(facility_id: int) -> Facility:

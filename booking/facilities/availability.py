@@ -14,6 +14,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from operator import itemgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 UTC = timezone.utc
@@ -51,9 +52,9 @@ class Interval(tuple):
         return self.start <= other.start and other.end <= self.end
 
 
-@dataclass(frozen=True)
-class WeeklyHours:
-    """One opening interval on a weekday (Monday = 0), from `valid_from` until a newer version."""
+class WeeklyHours(NamedTuple):
+    """One opening interval on a weekday (Monday = 0), from `valid_from` until a newer version.
+    A named tuple: a search reads thousands, and tuples are built and hashed in C."""
     valid_from: date
     weekday: int
     start: time
@@ -154,22 +155,30 @@ def _weekly_lookup(hours: tuple[WeeklyHours, ...]):
     return on
 
 
-def open_intervals(schedule: Schedule, window: Interval) -> list[Interval]:
-    """When the facility is open within the window: weekly hours (or a date's special
-    hours instead), minus closures."""
-    tz = ZoneInfo(schedule.timezone)
+def opened_by_hours(tz_name: str, hours: tuple[WeeklyHours, ...], special: dict, window: Interval) -> list[Interval]:
+    """When the weekly hours (or a date's special hours instead) open the facility within
+    the window, before closures. Depends on nothing else, so a search computes it once for
+    all facilities that share hours."""
+    tz = ZoneInfo(tz_name)
     # Start a day early: yesterday's interval may run past midnight into the window.
     day = window.start.astimezone(tz).date() - timedelta(days=1)
     last = window.end.astimezone(tz).date()
-    hours_on = _weekly_lookup(schedule.hours)
+    hours_on = _weekly_lookup(hours)
     opened = []
     while day <= last:
-        spans = schedule.special.get(day)
+        spans = special.get(day)
         if spans is None:
             spans = hours_on(day)
         opened.extend(_local_interval(day, start, end, tz) for start, end in spans)
         day += timedelta(days=1)
-    return clip(subtract(merge(opened), schedule.closures), window)
+    return clip(merge(opened), window)
+
+
+def open_intervals(schedule: Schedule, window: Interval) -> list[Interval]:
+    """When the facility is open within the window: weekly hours (or a date's special
+    hours instead), minus closures."""
+    opened = opened_by_hours(schedule.timezone, schedule.hours, schedule.special, window)
+    return subtract(opened, schedule.closures) if schedule.closures else opened
 
 
 def free_intervals(opened, busy, buffer_before: timedelta = timedelta(0),

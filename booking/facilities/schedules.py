@@ -1,40 +1,50 @@
-"""From stored facilities to the plain values the availability functions take.
+"""From stored facilities to the plain values the availability functions take, and the SQL
+that decides most of a free-time search without them.
 
 Busy time comes from domains above this one (reservations), which register a provider
-here at import; the facilities domain never imports them.
+here at import; the facilities domain never imports them. A provider may also give its busy
+time as SQL (`sql=`), which lets a search over thousands of facilities be decided by the
+database (`open_state`, `blocked`) instead of one Python computation per facility.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
-from typing import Callable, Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Callable, Iterable, NamedTuple
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Date, Integer, Select, String, Time, and_, bindparam, case, exists, false, func, or_, select, true
+from sqlalchemy.orm import aliased, joinedload
 
 from booking.extensions import db
-from booking.facilities.availability import Availability, Interval, Schedule, WeeklyHours, availability
-from booking.facilities.models import Closure, Facility, OpeningHours, SpecialOpening
+from booking.facilities.availability import (Availability, Interval, Schedule, WeeklyHours, clip, free_intervals,
+                                             merge, opened_by_hours, subtract)
+from booking.facilities.models import BookingRules, Closure, Facility, OpeningHours, SpecialOpening
 from booking.facilities.ruleset import RuleSet
 
 # provider(facility_ids, window) → {facility_id: [busy intervals, buffers included]}
 BusyProvider = Callable[[list[int], Interval], dict[int, list[Interval]]]
+# sql(window) → a select of (facility_id, start_dt, end_dt): the same busy time, overlapping the window
+BusySql = Callable[[Interval], Select]
 _busy_providers: list[BusyProvider] = []
+_busy_sql: dict[BusyProvider, BusySql] = {}
 
 
-def register_busy_provider(provider: BusyProvider) -> BusyProvider:
+def register_busy_provider(provider: BusyProvider, *, sql: BusySql | None = None) -> BusyProvider:
+    """Add a source of busy time. With `sql`, the same time as a select (facility_id,
+    start_dt, end_dt) of the rows overlapping a window: searches then ask the database."""
     if provider not in _busy_providers:
         _busy_providers.append(provider)
+    if sql is not None:
+        _busy_sql[provider] = sql
     return provider
 
 
-def busy_intervals(facility_ids: list[int], window: Interval) -> dict[int, list[Interval]]:
-    """Busy time of many facilities at once (one query per provider, whatever their number)."""
-    result: dict[int, list[Interval]] = defaultdict(list)
-    for provider in _busy_providers:
-        for facility_id, intervals in provider(list(facility_ids), window).items():
-            result[facility_id].extend(intervals)
-    return result
+def busy_selects(window: Interval) -> list[Select] | None:
+    """Every provider's busy time in the window as SQL, or None if one has no SQL form."""
+    if any(provider not in _busy_sql for provider in _busy_providers):
+        return None
+    return [_busy_sql[provider](window) for provider in _busy_providers]
 
 
 def _id_filter(column, facility_ids):
@@ -45,6 +55,24 @@ def _id_filter(column, facility_ids):
     return column.in_(list(facility_ids))
 
 
+def busy_intervals(facility_ids: list[int] | Select, window: Interval) -> dict[int, list[Interval]]:
+    """Busy time of many facilities at once (one query per provider, whatever their number).
+    `facility_ids` may be a select of ids: providers with an SQL form then take it as a subquery."""
+    result: dict[int, list[Interval]] = defaultdict(list)
+    selects = busy_selects(window) if isinstance(facility_ids, Select) else None
+    if selects is not None:
+        for stmt in selects:
+            for facility_id, start, end in db.session.execute(
+                    stmt.where(_id_filter(stmt.selected_columns[0], facility_ids))):
+                result[facility_id].append(Interval(start, end))
+        return result
+    ids = list(db.session.scalars(facility_ids)) if isinstance(facility_ids, Select) else list(facility_ids)
+    for provider in _busy_providers:
+        for facility_id, intervals in provider(ids, window).items():
+            result[facility_id].extend(intervals)
+    return result
+
+
 def load_for_schedules(facility_ids: Iterable[int] | Select) -> list[Facility]:
     """Facilities with their booking rules, in one query however many there are
     (`facility_ids` is a list of ids or a select of ids). `availability_for` reads their hours
@@ -53,17 +81,19 @@ def load_for_schedules(facility_ids: Iterable[int] | Select) -> list[Facility]:
                                    .options(joinedload(Facility.rules))))
 
 
-def weekly_hours(facility_ids: list[int]) -> dict[int, tuple[WeeklyHours, ...]]:
+def weekly_hours(facility_ids) -> dict[int, tuple[WeeklyHours, ...]]:
     rows = db.session.execute(select(OpeningHours.facility_id, OpeningHours.valid_from, OpeningHours.weekday,
                                      OpeningHours.start_time, OpeningHours.end_time)
-                              .where(_id_filter(OpeningHours.facility_id, facility_ids))).all()
+                              .where(_id_filter(OpeningHours.facility_id, facility_ids))
+                              .order_by(OpeningHours.facility_id, OpeningHours.valid_from, OpeningHours.weekday,
+                                        OpeningHours.start_time))
     result: dict[int, list[WeeklyHours]] = defaultdict(list)
     for facility_id, valid_from, weekday, start, end in rows:
         result[facility_id].append(WeeklyHours(valid_from, weekday, start, end))
     return {facility_id: tuple(hours) for facility_id, hours in result.items()}
 
 
-def special_openings(facility_ids: list[int], window: Interval) -> dict[int, dict]:
+def special_openings(facility_ids, window: Interval) -> dict[int, dict]:
     """facility → {date: ((start, end), ...)} for the dates around the window (any time zone)."""
     first, last = window.start.date() - timedelta(days=2), window.end.date() + timedelta(days=1)
     rows = db.session.execute(select(SpecialOpening.facility_id, SpecialOpening.date, SpecialOpening.start_time,
@@ -77,9 +107,10 @@ def special_openings(facility_ids: list[int], window: Interval) -> dict[int, dic
     return result
 
 
-def closures_in(facility_ids: list[int], window: Interval) -> dict[int, list[Interval]]:
+def closures_in(facility_ids, window: Interval) -> dict[int, list[Interval]]:
     rows = db.session.execute(select(Closure.facility_id, Closure.start_dt, Closure.end_dt).where(
-        Closure.facility_id.in_(facility_ids), Closure.start_dt < window.end, Closure.end_dt > window.start)).all()
+        _id_filter(Closure.facility_id, facility_ids), Closure.start_dt < window.end,
+        Closure.end_dt > window.start)).all()
     result: dict[int, list[Interval]] = defaultdict(list)
     for facility_id, start, end in rows:
         result[facility_id].append(Interval(start, end))
@@ -103,22 +134,216 @@ def ruleset_for(facility: Facility) -> RuleSet:
     return RuleSet.of(facility)
 
 
+class Schedulable(NamedTuple):
+    """What availability needs to know of a facility besides its hours: no ORM object."""
+    id: int
+    timezone: str
+    buffer_before: timedelta = timedelta(0)
+    buffer_after: timedelta = timedelta(0)
+
+
 def availability_for(facilities: list[Facility], window: Interval) -> dict[int, Availability]:
     """Availability of each facility in the window, in a number of queries that does not grow
     with the number of facilities: hours, special openings, closures, one per busy provider."""
-    ids = [f.id for f in facilities]
-    limits = {f.id: ruleset_for(f) for f in facilities}
+    items = []
+    for facility in facilities:
+        own = ruleset_for(facility)
+        items.append(Schedulable(facility.id, facility.timezone, own.buffer_before, own.buffer_after))
+    return availability_of(items, window)
+
+
+def availability_of(items: list[Schedulable], window: Interval, ids: Select | None = None) -> dict[int, Availability]:
+    """`availability_for` from plain values. `ids` (a select of the same facilities' ids)
+    keeps thousands of ids out of the queries. Facilities with the same hours share the
+    work: opening times are computed once per distinct schedule."""
+    if not items:
+        return {}
+    ids = ids if ids is not None else [item.id for item in items]
     # Busy time just outside the window still matters when a new booking's buffers reach it.
-    margin = max((max(x.buffer_before, x.buffer_after) for x in limits.values()), default=timedelta(0))
+    margin = max(max(x.buffer_before, x.buffer_after) for x in items)
     hours = weekly_hours(ids)
     special = special_openings(ids, window)
     closures = closures_in(ids, window)
     busy = busy_intervals(ids, Interval(window.start - margin, window.end + margin))
+    opened_cache: dict[tuple, list[Interval]] = {}
+    clean_cache: dict[tuple, Availability] = {}
     result = {}
-    for facility in facilities:
-        schedule = Schedule(facility.timezone, hours.get(facility.id, ()), dict(special.get(facility.id, {})),
-                            tuple(closures.get(facility.id, ())))
-        own = limits[facility.id]
-        result[facility.id] = availability(schedule, busy.get(facility.id, []), window, own.buffer_before,
-                                           own.buffer_after)
+    for item in items:
+        own_special = special.get(item.id)
+        key = (item.timezone, hours.get(item.id, ()), tuple(sorted(own_special.items())) if own_special else ())
+        own_busy, own_closures = busy.get(item.id), closures.get(item.id)
+        if not own_busy and not own_closures and key in clean_cache:
+            result[item.id] = clean_cache[key]
+            continue
+        opened = opened_cache.get(key)
+        if opened is None:
+            opened = opened_cache[key] = opened_by_hours(item.timezone, key[1], dict(key[2]), window)
+        if own_closures:
+            opened = subtract(opened, own_closures)
+        if not own_busy:
+            found = Availability(item.timezone, opened, [], opened)
+            if not own_closures:
+                clean_cache[key] = found
+        else:
+            merged = merge(own_busy)
+            found = Availability(item.timezone, opened, clip(merged, window),
+                                 free_intervals(opened, merged, item.buffer_before, item.buffer_after))
+        result[item.id] = found
     return result
+
+
+# --- deciding a free-time search in SQL ----------------------------------------------------
+# A facility has free time in a window when its hours open it there and nothing covers that
+# time. The database answers "open in the window" by comparing wall-clock times, exact on days
+# far from a DST change; a facility with a closure or busy time near the window, or open only
+# on a day close to a DST change, is left for the exact Python computation.
+
+SURE, MAYBE, CLOSED = "sure", "maybe", "closed"
+
+
+class _Day(NamedTuple):
+    day: date
+    clean: bool                 # no DST change within a day of it: wall-clock comparisons are exact
+    start_before: time | None   # a span must start before this (None: any start)
+    end_after: time | None      # a span ending the same day must end after this (None: any end)
+    night_end_after: time | None  # a span running past midnight must end after this
+
+
+def _threshold(limit: timedelta) -> time | None:
+    """A time of day from a non-negative offset below a day (None below zero: no limit)."""
+    if limit < timedelta(0):
+        return None
+    return (datetime.min + limit).time()
+
+
+def window_days(window: Interval, tz_name: str) -> list[_Day]:
+    """The local days whose hours may open the facility within the window, with the wall-clock
+    limits a span of that day must meet to overlap it (see open_state)."""
+    zone = ZoneInfo(tz_name)
+    low = window.start.astimezone(zone).replace(tzinfo=None)
+    high = window.end.astimezone(zone).replace(tzinfo=None)
+    days = []
+    day = low.date() - timedelta(days=1)
+    while day <= high.date():
+        midnight = datetime.combine(day, time(0))
+        to_end, from_start = high - midnight, low - midnight
+        if to_end > timedelta(0):
+            offsets = {datetime.combine(day + timedelta(days=n), time(0), zone).utcoffset() for n in range(-1, 4)}
+            days.append(_Day(
+                day, len(offsets) == 1,
+                _threshold(to_end) if to_end < timedelta(days=1) else None,
+                time.max if from_start >= timedelta(days=1) else _threshold(from_start),
+                _threshold(from_start - timedelta(days=1))))
+        day += timedelta(days=1)
+    return days
+
+
+# The expressions below have a shape fixed by how many days and zones a window spans, and
+# their dates and times as bound parameters: built once per shape, they cost nothing later.
+_shapes: dict[tuple, tuple] = {}
+
+
+def _span_meets(start, end, day: _Day, name: str):
+    """SQL: the span (start, end) of `day` overlaps the window (an end at or before the
+    start runs past midnight)."""
+    conditions = []
+    if day.start_before is not None:
+        conditions.append(start < bindparam(f"{name}_sb", type_=Time))
+    same_day = true() if day.end_after is None else end > bindparam(f"{name}_ea", type_=Time)
+    overnight = true() if day.night_end_after is None else end > bindparam(f"{name}_na", type_=Time)
+    if day.end_after is not None or day.night_end_after is not None:
+        conditions.append(or_(and_(end > start, same_day), and_(end <= start, overnight)))
+    return and_(true(), *conditions)
+
+
+def _opens_on(days: list[_Day], names: list[str], exact: bool):
+    """SQL: the facility's hours of one of `days` (its special opening, else the weekly
+    version in force) have a span that overlaps the window; not `exact`: any span that day."""
+    if not days:
+        return false()
+    newer = aliased(OpeningHours)
+    other_special = aliased(SpecialOpening)
+    weekly, special = [], []
+    for day, name in zip(days, names):
+        on = bindparam(f"{name}_day", type_=Date)
+        weekly.append(and_(
+            OpeningHours.weekday == bindparam(f"{name}_wd", type_=Integer), OpeningHours.valid_from <= on,
+            ~exists().where(newer.facility_id == OpeningHours.facility_id, newer.valid_from > OpeningHours.valid_from,
+                            newer.valid_from <= on),
+            ~exists().where(other_special.facility_id == OpeningHours.facility_id, other_special.date == on),
+            _span_meets(OpeningHours.start_time, OpeningHours.end_time, day, name) if exact else true()))
+        special.append(and_(SpecialOpening.date == on,
+                            _span_meets(SpecialOpening.start_time, SpecialOpening.end_time, day, name)
+                            if exact else true()))
+    return or_(exists().where(OpeningHours.facility_id == Facility.id, or_(*weekly)),
+               exists().where(SpecialOpening.facility_id == Facility.id, or_(*special)))
+
+
+def _day_params(day: _Day, name: str) -> dict:
+    values = {f"{name}_day": day.day, f"{name}_wd": day.day.weekday()}
+    for suffix, value in (("sb", day.start_before), ("ea", day.end_after), ("na", day.night_end_after)):
+        if value is not None:
+            values[f"{name}_{suffix}"] = value
+    return values
+
+
+def open_conditions(window: Interval, timezones: Iterable[str]) -> tuple:
+    """SQL (sure, maybe, params): the facility's hours surely open it within the window; only
+    a day near a DST change might (closures not counted). Execute with `params`."""
+    zones = [(tz_name, window_days(window, tz_name)) for tz_name in sorted(timezones)]
+    shape = tuple(tuple((d.clean, d.start_before is None, d.end_after is None, d.night_end_after is None)
+                        for d in days) for _, days in zones)
+    params = {}
+    for z, (tz_name, days) in enumerate(zones):
+        params[f"z{z}"] = tz_name
+        for i, day in enumerate(days):
+            params.update(_day_params(day, f"z{z}d{i}"))
+    if shape not in _shapes:
+        sure, maybe = [], []
+        for z, (_, days) in enumerate(zones):
+            in_zone = Facility.timezone == bindparam(f"z{z}", type_=String)
+            names = [f"z{z}d{i}" for i in range(len(days))]
+            clean = [(d, n) for d, n in zip(days, names) if d.clean]
+            unclean = [(d, n) for d, n in zip(days, names) if not d.clean]
+            sure.append(and_(in_zone, _opens_on([d for d, _ in clean], [n for _, n in clean], exact=True)))
+            if unclean:
+                maybe.append(and_(in_zone, _opens_on([d for d, _ in unclean], [n for _, n in unclean], exact=False)))
+        _shapes[shape] = (or_(false(), *sure), or_(false(), *maybe))
+    return (*_shapes[shape], params)
+
+
+FREE, CHECK, NOT_FREE = "free", "check", "no"
+
+
+def free_time_state(window: Interval, timezones: Iterable[str], margin: timedelta) -> tuple:
+    """SQL CASE and its params: FREE when the database alone knows the facility has free time
+    in the window (surely open, nothing near), NOT_FREE when it is surely closed, CHECK when
+    only the exact computation can tell (a closure or busy time near the window, a DST day)."""
+    sure, maybe, params = open_conditions(window, timezones)
+    covered = blocked(window, margin)
+    if covered is None:  # busy time the database cannot see: check whatever may be open
+        return case((or_(sure, maybe), CHECK), else_=NOT_FREE), params
+    return case((and_(sure, ~covered), FREE), (or_(sure, maybe), CHECK), else_=NOT_FREE), params
+
+
+def blocked(window: Interval, margin: timedelta):
+    """SQL: a closure overlaps the window, or busy time comes within `margin` of it (the largest
+    buffer a new booking keeps). None when some busy provider has no SQL form (unknown)."""
+    selects = busy_selects(Interval(window.start - margin, window.end + margin))
+    if selects is None:
+        return None
+    # Correlated inside each provider's own select, so the database walks one facility's rows.
+    busy = [stmt.where(stmt.selected_columns[0] == Facility.id).exists() for stmt in selects]
+    return or_(exists().where(Closure.facility_id == Facility.id, Closure.start_dt < window.end,
+                              Closure.end_dt > window.start), *busy)
+
+
+def schedulable_columns():
+    """Columns for a Schedulable row: id, time zone and the buffers in minutes (0 without rules)."""
+    return (Facility.id, Facility.timezone, func.coalesce(BookingRules.buffer_before_minutes, 0),
+            func.coalesce(BookingRules.buffer_after_minutes, 0))
+
+
+def schedulable(row) -> Schedulable:
+    facility_id, tz_name, before, after = row
+    return Schedulable(facility_id, tz_name, timedelta(minutes=before), timedelta(minutes=after))

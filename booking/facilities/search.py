@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from typing import NamedTuple
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import selectinload
@@ -19,9 +22,11 @@ from booking.extensions import db
 from booking.facilities.availability import (CELL_CLOSED, CELL_FREE, CELL_PARTLY_FREE, Availability, FreeState, Interval, cell_state, clip, day_load,
                                              day_windows, first_fit, free_state, intersect, iter_start_times,
                                              local_day_bounds, local_instant)
-from booking.facilities.models import Facility, FacilityAccessibility, FacilityAmenity, FacilityStatus
+from booking.facilities.models import BookingRules, Facility, FacilityAccessibility, FacilityAmenity, FacilityStatus
 from booking.facilities.ruleset import DAY, RuleSet
-from booking.facilities.schedules import availability_for, load_for_schedules, ruleset_for
+from booking.facilities.schedules import (FREE, CHECK, Schedulable, availability_for, availability_of,
+                                          free_time_state, load_for_schedules, ruleset_for, schedulable,
+                                          schedulable_columns)
 
 # How many days ahead a result card looks for free time.
 CARD_DAYS = 7
@@ -82,6 +87,31 @@ def catalogue_select(query: CatalogueQuery) -> Select:
 
 def catalogue_ids(query: CatalogueQuery) -> Select:
     return _filtered(select(Facility.id), query)
+
+
+def free_in_window(query: CatalogueQuery, window: Interval, page: int, per_page: int) -> tuple[list[int], int]:
+    """The ids of one page of published facilities matching the query that have some free time
+    in the window (open, not closed, not booked, buffers counted), sorted by name, and how many
+    there are in all.
+
+    The database decides almost every facility (schedules.free_time_state) in one query that
+    returns ids, not objects; only those it cannot decide alone (a booking or closure near
+    the window, a DST day) go through the exact availability computation."""
+    with_rules = _filtered(select(Facility.timezone, func.max(BookingRules.buffer_before_minutes),
+                                  func.max(BookingRules.buffer_after_minutes))
+                           .outerjoin(BookingRules, BookingRules.facility_id == Facility.id), query)
+    zones = db.session.execute(with_rules.group_by(Facility.timezone)).all()
+    if not zones:
+        return [], 0
+    margin = timedelta(minutes=max(max(before or 0, after or 0) for _, before, after in zones))
+    state, params = free_time_state(window, [tz for tz, _, _ in zones], margin)
+    rows = db.session.execute(_filtered(select(*schedulable_columns(), state), query)
+                              .outerjoin(BookingRules, BookingRules.facility_id == Facility.id)
+                              .order_by(*SORTS["name"]), params).all()
+    to_check = [schedulable(row[:4]) for row in rows if row[4] == CHECK]
+    exact = availability_of(to_check, window, ids=catalogue_ids(query) if len(to_check) > 200 else None)
+    free = [row[0] for row in rows if row[4] == FREE or (row[4] == CHECK and exact[row[0]].free)]
+    return free[(page - 1) * per_page:page * per_page], len(free)
 
 
 def filter_options() -> dict:
@@ -215,10 +245,18 @@ class TimeRequest:
         return day_windows(self.first_day, self.last_day, tz, self.earliest, self.latest)
 
 
+class FacilityRow(NamedTuple):
+    """What a match needs to say about a facility; the page loads objects for the ones it shows."""
+    id: int
+    name: str
+    slug: str
+    timezone: str
+
+
 @dataclass
 class Match:
     """A facility that can take the request, and where in its free time a booking may lie."""
-    facility: Facility
+    facility: FacilityRow
     first_start: datetime
     fit: list[Interval]
     earliest: datetime
@@ -228,6 +266,32 @@ class Match:
     def start_times(self, duration: timedelta) -> list[datetime]:
         return list(iter_start_times(self.fit, duration, self.slot, self.facility.timezone,
                                      earliest=self.earliest, latest=self.latest))
+
+
+_RULE_COLUMNS = ("slot_minutes", "min_duration_minutes", "max_duration_minutes", "min_notice_minutes",
+                 "max_advance_days", "buffer_before_minutes", "buffer_after_minutes", "allow_multi_day",
+                 "max_active_per_organisation", "approval_policy", "manual_actor_types", "manual_above_minutes",
+                 "cancellation_deadline_hours", "late_cancellation")
+
+
+def rulesets(ids: Select) -> list[tuple[FacilityRow, RuleSet]]:
+    """The facilities of a select of ids as rows with their RuleSet, in one query and without
+    ORM objects; facilities with the same rules share one RuleSet."""
+    rows = db.session.execute(
+        select(Facility.id, Facility.name, Facility.slug, Facility.timezone, Facility.capacity,
+               BookingRules.id, *[getattr(BookingRules, c) for c in _RULE_COLUMNS])
+        .outerjoin(BookingRules, BookingRules.facility_id == Facility.id)
+        .where(Facility.id.in_(ids.scalar_subquery())))
+    cache: dict[tuple, RuleSet] = {}
+    result = []
+    for row in rows:
+        key = (row[3], row[4], row[5] is not None, *(tuple(v) if isinstance(v, list) else v for v in row[6:]))
+        limits = cache.get(key)
+        if limits is None:
+            stored = SimpleNamespace(**dict(zip(_RULE_COLUMNS, row[6:]))) if row[5] is not None else None
+            limits = cache[key] = RuleSet.of(SimpleNamespace(timezone=row[3], capacity=row[4], rules=stored))
+        result.append((FacilityRow(*row[:4]), limits))
+    return result
 
 
 def find_time(request: TimeRequest, now: datetime) -> list[Match]:
@@ -240,24 +304,30 @@ def find_time(request: TimeRequest, now: datetime) -> list[Match]:
         ids = ids.where(Facility.category == request.category)
     if request.district:
         ids = ids.where(Facility.district == request.district)
-    loaded = load_for_schedules(ids)
-    limits = {f.id: ruleset_for(f) for f in loaded}
-    facilities = [f for f in loaded if limits[f.id].allows_duration(request.duration)]
-    if not facilities:
+    candidates = [(row, limits) for row, limits in rulesets(ids) if limits.allows_duration(request.duration)]
+    if not candidates:
         return []
-    bounds = [local_day_bounds(day, ZoneInfo(tz)) for tz in {f.timezone for f in facilities}
-              for day in (request.first_day, request.last_day)]
+    zones = {row.timezone for row, _ in candidates}
+    bounds = [local_day_bounds(day, ZoneInfo(tz)) for tz in zones for day in (request.first_day, request.last_day)]
     window = Interval(min(b.start for b in bounds), max(b.end for b in bounds))
-    found = availability_for(facilities, window)
-    windows = {tz: request.windows(tz) for tz in {f.timezone for f in facilities}}
+    found = availability_of([Schedulable(row.id, row.timezone, limits.buffer_before, limits.buffer_after)
+                             for row, limits in candidates], window, ids=ids if len(candidates) > 200 else None)
+    windows = {tz: request.windows(tz) for tz in zones}
+    # Facilities with the same hours and nothing booked share one Availability, and with the
+    # same grid and notice the same answer: computed once.
+    answers: dict[tuple, tuple] = {}
     matches = []
-    for facility in facilities:
-        own = limits[facility.id]
-        fit = intersect(found[facility.id].free, windows[facility.timezone])
-        earliest, latest = own.start_bounds(now)
-        first = first_fit(fit, request.duration, own.slot, facility.timezone, earliest=earliest, latest=latest)
+    for row, limits in candidates:
+        own = found[row.id]
+        key = (id(own), row.timezone, limits.slot, limits.min_notice, limits.max_advance)
+        if key not in answers:
+            earliest, latest = limits.start_bounds(now)
+            fit = intersect(own.free, windows[row.timezone])
+            first = first_fit(fit, request.duration, limits.slot, row.timezone, earliest=earliest, latest=latest)
+            answers[key] = (fit, first, earliest, latest)
+        fit, first, earliest, latest = answers[key]
         if first is not None:
-            matches.append(Match(facility, first, fit, earliest, latest, own.slot))
+            matches.append(Match(row, first, fit, earliest, latest, limits.slot))
     matches.sort(key=lambda m: (m.first_start, m.facility.name.lower(), m.facility.id))
     return matches
 

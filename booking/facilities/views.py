@@ -123,10 +123,11 @@ def find():
     matches = search.find_time(request_, utcnow())
     page = form.page.data or 1
     shown = matches[(page - 1) * PER_PAGE:page * PER_PAGE]
-    search.cards([m.facility.id for m in shown])
+    cards = search.cards([m.facility.id for m in shown])  # only the page's facilities become objects
     when = search.SearchTime(duration=duration, size=form.size.data)
     results = []
     for match in shown:
+        match.facility = cards[match.facility.id]
         links = StartLinks(match.facility, when)
         results.append((match, links(match.first_start), _days(match.start_times(duration), match.slot, links)))
     return _render("facilities/find.html", form=form, searched=True, results=results, total=len(matches),

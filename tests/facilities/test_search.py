@@ -1,12 +1,17 @@
 """Catalogue queries, when a result is free, and find-a-time, against a real database."""
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+import random
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytest
 
 from booking.extensions import db
-from booking.facilities import search
-from booking.facilities.availability import CLOSED, FREE_FROM, FREE_NOW, NO_FREE_TIME
-from booking.facilities.models import FacilityStatus
+from booking.facilities import schedules, search
+from booking.facilities.availability import CLOSED, FREE_FROM, FREE_NOW, NO_FREE_TIME, Interval
+from booking.facilities.models import FacilityStatus, OpeningHours
+from booking.facilities.schedules import availability_for
+from booking.reservations.models import Reservation, ReservationKind, ReservationStatus
 from tests.facilities.helpers import add_closure, add_special, busy, local  # noqa: F401  (busy is a fixture)
 
 H = timedelta(hours=1)
@@ -244,3 +249,73 @@ def test_runs_group_consecutive_starts():
     starts = [local(2026, 12, 7, 8), local(2026, 12, 7, 8, 30), local(2026, 12, 7, 9), local(2026, 12, 7, 13)]
     assert search.group_runs(starts, timedelta(minutes=30)) == [
         (local(2026, 12, 7, 8), local(2026, 12, 7, 9)), (local(2026, 12, 7, 13), local(2026, 12, 7, 13))]
+
+
+# --- the free-room search decided in SQL equals the exact answer ------------------------------
+
+ZONES = ["Europe/Helsinki", "America/New_York"]
+# Days around DST changes in both zones, and ordinary ones.
+AROUND = [datetime(2030, 3, 30, 20), datetime(2030, 3, 10, 5), datetime(2030, 10, 26, 22), datetime(2030, 11, 3, 4),
+          datetime(2030, 6, 12, 9), datetime(2030, 1, 15, 23)]
+
+
+@pytest.fixture(params=["sql", "python"])
+def reservations_busy(request, app):
+    """Reservations' busy time with its SQL form (as the reservations domain registers it), or
+    only the Python provider (every open facility then goes through the exact computation)."""
+    from bench.booking_load import reservation_busy_sql
+    from booking.reservations.services import sweeps
+    if request.param == "sql":
+        schedules.register_busy_provider(sweeps.busy_intervals, sql=reservation_busy_sql)
+    yield request.param
+    schedules._busy_sql.pop(sweeps.busy_intervals, None)
+
+
+def random_city(rng: random.Random, create_facility) -> list:
+    facilities = []
+    for n in range(10):
+        spans = [(time(8), time(20)), (time(22), time(2)), (time(0), time(0)), (time(2), time(4)),
+                 (time(3), time(3, 30)), (time(9, 15), time(11, 45)), (time(23), time(0))]
+        hours = {day: rng.sample(spans, rng.randint(0, 2)) for day in rng.sample(range(7), rng.randint(1, 7))}
+        facility = create_facility(f"Place {n}", timezone=rng.choice(ZONES), hours=hours,
+                                   hours_from=date(2029, 1, 1),
+                                   rules={"buffer_before_minutes": rng.choice([0, 15, 60]),
+                                          "buffer_after_minutes": rng.choice([0, 30])})
+        if rng.random() < 0.4:  # a new version of the hours
+            since = rng.choice(AROUND).date() + timedelta(days=rng.randint(-2, 2))
+            for day in rng.sample(range(7), 3):
+                start, end = rng.choice(spans)
+                db.session.add(OpeningHours(facility=facility, valid_from=since, weekday=day, start_time=start,
+                                            end_time=end))
+        for _ in range(rng.randint(0, 2)):
+            add_special(facility, rng.choice(AROUND).date() + timedelta(days=rng.randint(-1, 1)),
+                        *rng.choice(spans[:2] + spans[3:]))
+        for _ in range(rng.randint(0, 2)):
+            start = rng.choice(AROUND).replace(tzinfo=timezone.utc) + timedelta(minutes=15 * rng.randint(-40, 40))
+            add_closure(facility, start, start + timedelta(minutes=15 * rng.randint(1, 30)))
+        for _ in range(rng.randint(0, 4)):
+            start = rng.choice(AROUND).replace(tzinfo=timezone.utc) + timedelta(minutes=15 * rng.randint(-40, 40))
+            end = start + timedelta(minutes=15 * rng.randint(1, 12))
+            db.session.add(Reservation(kind=ReservationKind.internal_block, facility=facility, start_dt=start,
+                                       end_dt=end, blocked_start_dt=start, blocked_end_dt=end, title="Busy",
+                                       status=rng.choice([ReservationStatus.confirmed, ReservationStatus.cancelled])))
+            db.session.flush()
+        db.session.commit()
+        facilities.append(facility)
+    return facilities
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_sql_decided_free_search_equals_the_exact_computation(seed, create_facility, reservations_busy):
+    rng = random.Random(seed)
+    facilities = random_city(rng, create_facility)
+    for _ in range(8):
+        start = rng.choice(AROUND).replace(tzinfo=timezone.utc) + timedelta(minutes=15 * rng.randint(-48, 48))
+        window = Interval(start, start + timedelta(minutes=15 * rng.choice([1, 2, 4, 8, 24, 96, 300])))
+        exact = availability_for(facilities, window)
+        expected = sorted((f for f in facilities if exact[f.id].free), key=lambda f: (f.name.lower(), f.id))
+        ids, total = search.free_in_window(search.CatalogueQuery(), window, 1, 100)
+        assert ids == [f.id for f in expected], (seed, window)
+        assert total == len(expected)
+        page, same_total = search.free_in_window(search.CatalogueQuery(), window, 2, 3)
+        assert page == [f.id for f in expected][3:6] and same_total == total

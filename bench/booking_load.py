@@ -18,12 +18,10 @@ from bench import load
 from bench.bare import bare_insert
 from bench.city import HELSINKI
 from booking.accounts.models import Organisation  # noqa: F401  (the join below needs it mapped)
-from booking.database import utcnow
 from booking.extensions import db
 from booking.facilities.availability import Interval, start_times
 from booking.facilities.models import (ApprovalPolicy, BookingQuestion, BookingRules, Facility, FacilityStatus,
                                        FacilityTerms)
-from booking.facilities.schedules import _busy_sql, register_busy_provider
 from booking.facilities import schedules
 
 OVERLAPPING_ACTIVE_PAIRS = text("""
@@ -32,22 +30,6 @@ OVERLAPPING_ACTIVE_PAIRS = text("""
     WHERE a.status IN ('held', 'pending', 'confirmed') AND b.status IN ('held', 'pending', 'confirmed')
       AND a.blocked_start_dt < b.blocked_end_dt AND b.blocked_start_dt < a.blocked_end_dt
 """)
-
-
-def reservation_busy_sql(window: Interval):
-    """Reservations' busy time as SQL: what booking/reservations/services/sweeps.py should
-    register with its busy provider (`register_busy_provider(busy_intervals, sql=...)`)."""
-    from booking.reservations.models import Reservation
-    return select(Reservation.facility_id, Reservation.blocked_start_dt, Reservation.blocked_end_dt).where(
-        Reservation.is_blocking(utcnow()), Reservation.blocked_start_dt < window.end,
-        Reservation.blocked_end_dt > window.start)
-
-
-def install_busy_sql() -> None:
-    """Until the reservations domain registers the SQL form of its busy time itself."""
-    from booking.reservations.services import sweeps
-    if sweeps.busy_intervals not in _busy_sql:
-        register_busy_provider(sweeps.busy_intervals, sql=reservation_busy_sql)
 
 
 def invariants() -> dict:

@@ -138,7 +138,6 @@ def context_for(app, city, url) -> Context:
 def measure_size(size: str, url: str, args, folder: Path) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
                       "UPLOAD_FOLDER": str(folder), "MAP_TILE_URL": "", "SCHEDULER_ENABLED": False})
-    booking_load.install_busy_sql()
     result = {"size": size, "database": "PostgreSQL" if url.startswith("postgresql") else "SQLite",
               "machine": machine(), "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "seed": args.seed, "quick": args.quick}

@@ -263,12 +263,11 @@ AROUND = [datetime(2030, 3, 30, 20), datetime(2030, 3, 10, 5), datetime(2030, 10
 def reservations_busy(request, app):
     """Reservations' busy time with its SQL form (as the reservations domain registers it), or
     only the Python provider (every open facility then goes through the exact computation)."""
-    from bench.booking_load import reservation_busy_sql
     from booking.reservations.services import sweeps
-    if request.param == "sql":
-        schedules.register_busy_provider(sweeps.busy_intervals, sql=reservation_busy_sql)
+    if request.param == "python":
+        schedules._busy_sql.pop(sweeps.busy_intervals, None)
     yield request.param
-    schedules._busy_sql.pop(sweeps.busy_intervals, None)
+    schedules.register_busy_provider(sweeps.busy_intervals, sql=sweeps.busy_select)
 
 
 def random_city(rng: random.Random, create_facility) -> list:

@@ -61,7 +61,13 @@ def flag_overdue(now: datetime | None = None) -> int:
                   lambda reservation: _escalate(reservation, now))
 
 
-@register_busy_provider
+def busy_select(window: Interval):
+    """The same busy time as SQL (facility_id, start, end), so a search can let the database decide."""
+    return select(Reservation.facility_id, Reservation.blocked_start_dt, Reservation.blocked_end_dt).where(
+        Reservation.is_blocking(utcnow()), Reservation.blocked_start_dt < window.end,
+        Reservation.blocked_end_dt > window.start)
+
+
 def busy_intervals(facility_ids: list[int], window: Interval) -> dict[int, list[Interval]]:
     """Blocked time (buffers included) of active reservations, expired holds left out; one query."""
     if not facility_ids:
@@ -75,3 +81,6 @@ def busy_intervals(facility_ids: list[int], window: Interval) -> dict[int, list[
     for facility_id, start, end in rows:
         result[facility_id].append(Interval(start, end))
     return dict(result)
+
+
+register_busy_provider(busy_intervals, sql=busy_select)

@@ -46,7 +46,7 @@ from booking.reservations.forms import (CancelForm, ChangeTimeForm,
                                         details_form)
 from booking.reservations.models import HoldEnd, Reservation, ReservationStatus, Series
 from booking.formatting import duration as format_duration
-from booking.formatting import local_time, time_range
+from booking.formatting import local_time, money, time_range
 from booking.reservations.messages import status_message
 from booking.site import flash_errors, safe_next
 from booking.unit_of_work import unit_of_work
@@ -698,6 +698,8 @@ def change(reservation_id: int):
     status = 422 if form.is_submitted() else 200
     if info.allowed and form.validate_on_submit():
         scope = form.scope.data if form.scope else "one"
+        related = reservation.series.reservations if reservation.series else [reservation]
+        prices_before = {r.id: r.price.gross_cents for r in related if r.price is not None}
         try:
             with unit_of_work():
                 if scope == "one":
@@ -720,6 +722,10 @@ def change(reservation_id: int):
                       "success")
             else:
                 flash(_("The new time is saved."), "success")
+            difference = sum(r.price.gross_cents - prices_before.get(r.id, 0) for r in changed if r.price is not None)
+            if difference:
+                flash(_("The price changes by %(difference)s with the new time.",
+                        difference=("+" if difference > 0 else "−") + money(abs(difference))), "info")
             return redirect(url_for("reservations.detail", reservation_id=reservation.id))
     return render_template("reservations/change.html", reservation=reservation, facility=reservation.facility,
                            form=form, info=info), status

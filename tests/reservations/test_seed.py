@@ -48,3 +48,23 @@ def test_demo_reservations(app):
 
     assert reservations_seed.load(DEMO_DIR) == "already seeded"
     assert db.session.scalar(select(func.count(Reservation.id))) == len(everything)
+
+
+def test_demo_reservations_keep_prices_and_last_month_is_invoiced(app):
+    from booking.pricing.models import BillingStatus, Invoice
+    from booking.seed import invoices as invoices_seed
+    from booking.seed import pricing as pricing_seed
+    accounts_seed.load(DEMO_DIR)
+    facilities_seed.load(DEMO_DIR)
+    pricing_seed.load(DEMO_DIR)
+    reservations_seed.load(DEMO_DIR)
+
+    bookings = list(db.session.scalars(select(Reservation).where(Reservation.kind == ReservationKind.booking)))
+    assert bookings and all(r.price is not None for r in bookings)
+    completed = [r for r in bookings if r.status == S.completed]
+    assert all(r.price.billing_status in (BillingStatus.billable, BillingStatus.invoiced) for r in completed)
+
+    assert "invoices for" in invoices_seed.load(DEMO_DIR)
+    invoices = list(db.session.scalars(select(Invoice)))
+    assert invoices and sorted(i.number for i in invoices) == list(range(1, len(invoices) + 1))
+    assert invoices_seed.load(DEMO_DIR) == "already invoiced"

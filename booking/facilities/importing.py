@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -67,7 +68,40 @@ COLUMNS = tuple(Column(name, name in ("name", "department", "category")) for nam
     "max_advance_days", "buffer_before_minutes", "buffer_after_minutes", "allow_multi_day",
     "max_active_per_organisation", "approval_policy", "manual_actor_types", "manual_above_minutes",
     "cancellation_deadline_hours", "late_cancellation"))
-COLUMN_NAMES = tuple(c.name for c in COLUMNS)
+BASE_COLUMN_NAMES = tuple(c.name for c in COLUMNS)
+
+
+@dataclass(frozen=True)
+class ExtraColumns:
+    """Columns a domain above facilities adds to the facility CSV (pricing: the base tariff),
+    registered at import time so this module never imports that domain. Each function gets
+    the row's cells (only the columns present), or the facility:
+    `check(cells) -> (value, problems)` reads and checks them without writing;
+    `apply(facility, value, actor) -> changed` writes, in the caller's unit of work;
+    `export(facility) -> {column: text}`. The wording of each column is the message
+    `facilities.column.<name>`, registered by that domain."""
+    key: str
+    columns: tuple[str, ...]
+    check: Callable[[dict[str, str]], tuple[object, list[Message]]]
+    apply: Callable[[Facility, object, object], bool]
+    export: Callable[[Facility], dict[str, str]]
+
+
+_extra_columns: dict[str, ExtraColumns] = {}
+
+
+def register_columns(extra: ExtraColumns) -> None:
+    _extra_columns[extra.key] = extra
+
+
+def all_columns() -> tuple[Column, ...]:
+    return COLUMNS + tuple(Column(name) for extra in _extra_columns.values() for name in extra.columns)
+
+
+def column_names() -> tuple[str, ...]:
+    return tuple(c.name for c in all_columns())
+
+
 _INT_RULES = ("slot_minutes", "min_duration_minutes", "min_notice_minutes", "max_advance_days",
               "buffer_before_minutes", "buffer_after_minutes", "cancellation_deadline_hours")
 _NULLABLE_INT_RULES = ("max_duration_minutes", "max_active_per_organisation", "manual_above_minutes")
@@ -137,6 +171,7 @@ class _Row:
     status: FacilityStatus | None = None
     week: dict | None = None
     valid_from: date | None = None
+    extras: dict = field(default_factory=dict)   # ExtraColumns key → its checked value
 
 
 @dataclass
@@ -188,13 +223,14 @@ def _records(text: str, report: ImportReport) -> tuple[list[str], list[tuple[int
 
 def _header_problems(header: list[str]) -> list[Message]:
     missing = [c.name for c in COLUMNS if c.required and c.name not in header]
-    unknown = [_shown(h, 50) for h in header if h not in COLUMN_NAMES]
+    known = column_names()
+    unknown = [_shown(h, 50) for h in header if h not in known]
     problems = []
     if missing:
         problems.append(Message("facilities.import.columns_missing", list=", ".join(missing)))
     if unknown:
         problems.append(Message("facilities.import.columns_unknown", list=", ".join(unknown),
-                                known=", ".join(COLUMN_NAMES)))
+                                known=", ".join(known)))
     if len(set(header)) != len(header):
         problems.append(Message("facilities.import.column_twice"))
     return problems
@@ -290,6 +326,11 @@ def _parse_row(line: int, cells: dict, header: list[str], departments: dict[str,
     if "manual_actor_types" in present:
         row.rules["manual_actor_types"] = sorted({t.strip() for t in cells["manual_actor_types"].split(";")
                                                   if t.strip()})
+    for extra in _extra_columns.values():
+        given = {c: cells[c] for c in extra.columns if c in present}
+        if given:
+            row.extras[extra.key], problems = extra.check(given)
+            errors.extend(problems)
     return row
 
 
@@ -434,6 +475,8 @@ def _apply(row: _Row, report: ImportReport, actor) -> None:
     if row.status is not None and row.status != facility.status:
         services.set_status(facility, row.status, actor=actor)
         changed = True
+    for key, value in row.extras.items():
+        changed = _extra_columns[key].apply(facility, value, actor) or changed
     (bucket if changed else report.unchanged).append(facility.name)
 
 
@@ -454,7 +497,8 @@ def export_facilities(out, *, department_ids: set[int] | None = None) -> int:
     if department_ids is not None:
         stmt = stmt.where(Facility.department_id.in_(department_ids or {-1}))
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMN_NAMES)
+    names = column_names()
+    writer.writerow(names)
     count = 0
     for facility in db.session.scalars(stmt):
         versions = services.hours_versions(facility)
@@ -472,7 +516,9 @@ def export_facilities(out, *, department_ids: set[int] | None = None) -> int:
             **rules,
             "manual_actor_types": ";".join(rules.get("manual_actor_types") or ()),
         }
-        writer.writerow([_exported(values.get(name)) for name in COLUMN_NAMES])
+        for extra in _extra_columns.values():
+            values.update(extra.export(facility))
+        writer.writerow([_exported(values.get(name)) for name in names])
         count += 1
     return count
 

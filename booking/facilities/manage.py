@@ -544,7 +544,7 @@ def import_csv():
                 flash(_("Import done: %(summary)s", summary=report.summary()), "success")
                 return redirect(url_for(".index"))
     status = 422 if form.errors or (report and not report.ok) else 200
-    return render_template("facilities/manage/import.html", form=form, report=report, columns=importing.COLUMNS,
+    return render_template("facilities/manage/import.html", form=form, report=report, columns=importing.all_columns(),
                            departments=_managed_departments()), status
 
 

@@ -24,6 +24,7 @@ from booking.errors import DomainError
 from booking.extensions import db
 from booking.facilities.models import Facility
 from booking.facilities.forms import STATUS_LABELS
+from booking.pricing import columns  # noqa: F401  (the facility CSV carries the base tariff)
 from booking.pricing import invoicing, services, subsidy
 from booking.pricing.forms import (RULE_LABELS, UNIT_LABELS, WEEKDAY_LABELS, CreditForm, IssueForm, ReportForm,
                                    TariffForm, time_of)

@@ -34,7 +34,7 @@ def test_every_code_a_service_can_raise_has_words(app):
     codes = set()
     for path in SERVICES + [Path(importing.__file__).with_name("manage.py")]:
         codes.update(re.findall(r'Message\(\s*"([a-z_.]+)"', path.read_text()))
-    codes.update(f"facilities.column.{name}" for name in importing.COLUMN_NAMES)
+    codes.update(f"facilities.column.{name}" for name in importing.BASE_COLUMN_NAMES)
     codes.update(f"facilities.photo.{code}" for code in ("too_large", "missing", "not_an_image", "too_many_pixels"))
     codes.update(f"facilities.calendar.{code}" for code in ("too_large", "too_slow", "too_many", "not_ical"))
     codes.update(f"facilities.calendar.event.{code}" for code in (

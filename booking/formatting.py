@@ -62,10 +62,10 @@ def time_range(start: datetime, end: datetime, tz: str) -> str:
 
 
 def money(cents: int | None) -> str:
-    """Cents as euros in the reader's language ('€1,234.50', '1 234,50 €')."""
+    """Cents as euros in the reader's language ('€1,234.50', '1 234,50 €', '−€60.00')."""
     if cents is None:
         return ""
-    return format_currency(Decimal(cents) / 100, "EUR")
+    return format_currency(Decimal(cents) / 100, "EUR").replace("-", "\u2212")  # a true minus sign
 
 
 # --- coded messages ------------------------------------------------------------------------

@@ -192,16 +192,17 @@ def credit(invoice: Invoice, reason: str, *, actor=None, today: date | None = No
                    **{name: getattr(invoice, name) for name in (
                        "buyer_name", "buyer_business_id", "buyer_address", "seller_name", "seller_business_id",
                        "seller_address", "seller_iban")})
-    for line in invoice.lines:
-        note.lines.append(InvoiceLine(**{name: getattr(line, name) for name in (
-            "position", "snapshot_id", "charge", "facility_name", "description", "start_dt", "end_dt", "timezone",
-            "vat_rate", "net_cents", "vat_cents", "gross_cents", "subsidy_cents")}))
-        target = line.snapshot
-        if target.invoice_id == invoice.id:
-            target.invoice_id = None
-            target.billing_status = BillingStatus.billable
-    _totals(note)
     db.session.add(note)
+    with db.session.no_autoflush:  # the note is written whole, once its totals are known
+        for line in invoice.lines:
+            note.lines.append(InvoiceLine(**{name: getattr(line, name) for name in (
+                "position", "snapshot_id", "charge", "facility_name", "description", "start_dt", "end_dt", "timezone",
+                "vat_rate", "net_cents", "vat_cents", "gross_cents", "subsidy_cents")}))
+            target = line.snapshot
+            if target.invoice_id == invoice.id:
+                target.invoice_id = None
+                target.billing_status = BillingStatus.billable
+        _totals(note)
     db.session.flush()
     publish(Event("invoice.credited", invoice, actor=actor, after={"credit_note": note.number, "reason": reason}))
     return note

@@ -21,10 +21,17 @@ from datetime import timedelta
 from typing import Callable
 from urllib.parse import quote
 
+from flask_babel import force_locale
+from sqlalchemy import select
+
 from bench import floors
+from booking.accounts.models import Role, User
+from booking.calendars import feeds, links, services as calendars
+from booking.calendars.ics import icalendar_calendar
 from booking.database import utcnow
 from booking.extensions import db
 from booking.facilities import search
+from booking.unit_of_work import unit_of_work
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,38 @@ def availability_api(ctx):
                    f"&to={quote(end.isoformat())}")
 
 
+_feeds: dict[int, str] = {}
+feed_events: dict[int, int] = {}  # how many events the measured feed has, per context
+
+
+def _manager_feed_token(ctx) -> str:
+    """The city's biggest feed: the first manager's, over every department they manage (the
+    feed's window holds up to calendars.rules.MAX_EVENTS reservations). Made once per context."""
+    if id(ctx) not in _feeds:
+        manager = db.session.scalar(select(User).where(User.role == Role.facility_manager).order_by(User.id))
+        with ctx.app.test_request_context(), unit_of_work():
+            _feed, token = calendars.create_feed(manager, "manager")
+        _feeds[id(ctx)] = token
+    return _feeds[id(ctx)]
+
+
+def calendar_feed(ctx):
+    return ctx.get(f"/calendars/{_manager_feed_token(ctx)}.ics")
+
+
+def calendar_feed_prebuilt(ctx):
+    """The limit: the icalendar library serialising the same events, already built in memory."""
+    token, now = _manager_feed_token(ctx), utcnow()
+    with ctx.app.test_request_context(base_url="http://127.0.0.1:5000/"), force_locale("en"):
+        feed, kind = calendars.feed_for_token(token)
+        info = feeds.feed_info(kind.name, calendars.target_name(feed, kind))
+        events = feeds.feed_events(calendars.feed_rows(feed, kind, now), public=kind.public, host=links.host(),
+                                   now=now, reservation_link=links.reservation_link(),
+                                   facility_link=links.facility_link())
+    feed_events[id(ctx)] = len(events)
+    return lambda: icalendar_calendar(info, events).to_ical()
+
+
 MEASUREMENTS: list[Row] = [
     Row("free-room search: API, one hour, first page and total", free_room_search, floors.free_room_hour,
         "raw SQL: free facilities that hour", Target(max_ratio=3)),
@@ -136,4 +175,6 @@ MEASUREMENTS: list[Row] = [
         "raw SQL: the facility's hours, closures and bookings"),
     Row("availability API: one facility, 7 days", availability_api, floors.facility_week,
         "raw SQL: the facility's hours, closures and bookings"),
+    Row("calendar feed: a manager's feed over HTTP (up to 10,000 events)", calendar_feed, calendar_feed_prebuilt,
+        "icalendar serialising the same events, pre-built", Target(max_ratio=1)),
 ]

@@ -164,6 +164,7 @@ def measure_size(size: str, url: str, args, folder: Path) -> dict:
                          "met": row.target.met(subject.ms, ratio) if row.target else None})
         event.remove(db.engine, "before_cursor_execute", counter)
         gc.unfreeze()
+        result["counts"]["calendar feed events"] = measurements.feed_events.get(id(ctx))
         result["rows"] = rows
         db.session.remove()
         if not args.no_http:
@@ -203,7 +204,8 @@ def _fmt(value, digits=0) -> str:
 
 def table(result: dict) -> str:
     lines = [f"### {result['size']} on {result['database']}: {result['counts']['facilities']:,} facilities, "
-             f"{result['counts']['reservations']:,} reservations",
+             f"{result['counts']['reservations']:,} reservations; the calendar feed has "
+             f"{result['counts'].get('calendar feed events') or 0:,} events",
              "",
              f"{result['machine']['cpus']} × {result['machine']['cpu']}, Python {result['machine']['python']}, "
              f"load average at start {result['machine']['load_average']}; medians of {result.get('runs', '')} runs.",

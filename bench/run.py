@@ -251,7 +251,7 @@ def growth(results: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", default="M", help="S, M or L, or several: S,M,L")
+    parser.add_argument("--size", default="M", help="S, M or L (XS: only to check it runs), or several: S,M,L")
     parser.add_argument("--database-url", default=None, help="default: SQLite files under --folder")
     parser.add_argument("--folder", default=str(ROOT / "instance" / "bench"))
     parser.add_argument("--runs", type=int, default=7)

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from booking.accounts.models import ActorType, Department, Membership, MembershipRole, Organisation, Role, User
+from booking.accounts.models import ActorType, Department, MembershipRole, Organisation, Role, User
 from booking.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,29 +149,6 @@ def test_create_token_for_an_unknown_user_fails(runner):
     result = runner.invoke(args=["create-token", "nobody@example.com"])
     assert result.exit_code == 1
     assert "no user with e-mail nobody@example.com" in result.output
-
-
-def _demo_counts():
-    return {model.__name__: _count(model) for model in (User, Organisation, Department, Membership)}
-
-
-def test_seed_demo_loads_the_demo_city_and_is_idempotent(runner, client):
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    assert "Demo data loaded." in result.output
-    first = _demo_counts()
-    assert first["Department"] >= 4 and first["User"] >= 13
-    actor_types = set(db.session.scalars(select(Organisation.actor_type)))
-    assert actor_types == set(ActorType)
-    roles = set(db.session.scalars(select(User.role)))
-    assert roles == set(Role)
-
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    assert _demo_counts() == first
-
-    response = client.post("/login", data={"email": "admin@example.com", "password": "demo-password-1"})
-    assert response.status_code == 302
 
 
 def test_jobs_lists_the_jobs(runner):

@@ -1,0 +1,128 @@
+"""The demo city: `flask seed-demo` loads every domain's part, each part as it promises, and
+loading again changes nothing.
+
+The demo takes a while to load, so one test loads it (twice) and each domain's promises are
+checked on that one city by a function below; a new domain adds its check to CHECKS.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from booking.accounts.models import ActorType, Organisation, Role, User
+from booking.database import utcnow
+from booking.extensions import db
+from booking.facilities.models import CATEGORIES, Closure, Facility, FacilityPhoto, FacilityStatus
+from booking.notifications.models import OutboxMessage
+from booking.pricing import services as pricing
+from booking.pricing.models import BillingStatus, Invoice, Tariff
+from booking.reservations.models import Reservation, ReservationKind, ReservationStatus as S
+from booking.seed import reservations as reservations_seed
+from tests.fixtures.pricing import at
+from tests.fixtures.reservations import OVERLAPPING_ACTIVE_PAIRS
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def accounts_are_varied():
+    assert _count(User) >= 13
+    assert set(db.session.scalars(select(Organisation.actor_type))) == set(ActorType)
+    assert set(db.session.scalars(select(User.role))) == set(Role)
+
+
+def facilities_are_varied():
+    facilities = list(db.session.scalars(select(Facility)))
+    assert len(facilities) >= 45
+    assert {f.category for f in facilities} == set(CATEGORIES)
+    assert len({f.district for f in facilities}) >= 6
+    assert {f.department.name for f in facilities} == {
+        "Culture and Leisure", "Sports and Recreation", "Urban Environment", "Education and Research",
+        "Innovation and Business"}
+    assert all(abs(f.latitude - 62.24) < 0.05 and abs(f.longitude - 25.75) < 0.08 for f in facilities)
+    published = [f for f in facilities if f.status == FacilityStatus.published]
+    assert len(published) >= 40 and all(f.opening_hours for f in published)
+    rules = [f.rules for f in facilities]
+    assert {r.approval_policy.value for r in rules} == {"automatic", "manual", "conditional"}
+    assert any(r.allow_multi_day and r.max_duration_minutes == 86400 for r in rules)
+    assert any(r.manual_actor_types == ["large_company"] and r.manual_above_minutes == 480 for r in rules)
+    assert any(r.buffer_before_minutes and r.buffer_after_minutes for r in rules)
+    venues = [f for f in facilities if f.category == "venue"]
+    assert all(any(q.label == "Will you serve food?" for q in f.questions) for f in venues)
+    assert sum(1 for f in facilities if f.terms) >= 5
+    assert _count(FacilityPhoto) >= 5
+    reasons = set(db.session.scalars(select(Closure.reason)))
+    assert {"Maintenance week: floor sanding", "Christmas Day"} <= reasons
+
+
+def every_facility_has_a_tariff():
+    assert _count(Tariff) == _count(Facility)
+    hall = db.session.scalar(select(Facility).where(Facility.slug == "satama-culture-house-great-hall"))
+    tariff = pricing.tariff_at(hall, at(2030, 3, 5, 10))
+    assert [b.label for b in tariff.bands] == ["Weekends", "Weekday evenings"]
+    assert {r.actor_type.value: r.kind.value for r in tariff.rules} == {
+        "third_sector": "percent", "citizen_group": "free", "startup": "percent", "research": "percent",
+        "public_body": "fixed"}
+    # €80/h with VAT; a Tuesday evening hour +20 %; an association pays half.
+    evening = pricing.quote_for(hall, "third_sector", at(2030, 3, 5, 18), at(2030, 3, 5, 20))
+    assert evening.gross_cents == 9600 and evening.undiscounted_gross_cents == 19200
+    assert pricing.quote_for(hall, "large_company", at(2030, 3, 5, 10), at(2030, 3, 5, 12)).gross_cents == 16000
+
+
+def reservations_are_varied():
+    everything = list(db.session.scalars(select(Reservation)))
+    now = utcnow()
+    assert {S.completed, S.confirmed, S.pending, S.cancelled} <= {r.status for r in everything}
+    assert any(r.end_dt < now - timedelta(weeks=8) for r in everything)        # months of history
+    assert any(r.start_dt > now + timedelta(weeks=4) for r in everything)      # and weeks ahead
+    assert any(r.is_overdue(now) for r in everything)
+    assert sum(r.kind == ReservationKind.internal_block for r in everything) >= 2
+    youth = [r for r in everything if r.series_id and r.organisation.name == reservations_seed.YOUTH]
+    assert len(youth) >= 8 and len({r.start_dt.weekday() for r in youth}) == 1
+    [pilot] = [r for r in everything if r.title == "Air-quality sensor pilot"]
+    assert pilot.organisation.name == reservations_seed.SENSORS and pilot.facility.category == "public_space"
+    assert pilot.end_dt - pilot.start_dt >= timedelta(weeks=4) - timedelta(hours=1)
+    assert db.session.scalar(OVERLAPPING_ACTIVE_PAIRS) == 0
+    assert _count(OutboxMessage) == 0  # the demo e-mails nobody
+
+
+def reservations_keep_prices_and_last_month_is_invoiced():
+    bookings = list(db.session.scalars(select(Reservation).where(Reservation.kind == ReservationKind.booking)))
+    assert bookings and all(r.price is not None for r in bookings)
+    completed = [r for r in bookings if r.status == S.completed]
+    assert all(r.price.billing_status in (BillingStatus.billable, BillingStatus.invoiced) for r in completed)
+    invoices = list(db.session.scalars(select(Invoice)))
+    assert invoices and sorted(i.number for i in invoices) == list(range(1, len(invoices) + 1))
+
+
+CHECKS = [accounts_are_varied, facilities_are_varied, every_facility_has_a_tariff, reservations_are_varied,
+          reservations_keep_prices_and_last_month_is_invoiced]
+
+
+def _all_counts() -> dict[str, int]:
+    return {table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables}
+
+
+def test_the_demo_city_loads_whole_and_loading_again_changes_nothing(runner, client, english):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "Demo data loaded." in first.output
+    assert "pricing: 49 new tariffs" in first.output and "past reservations" in first.output
+    assert "invoices for" in first.output
+    for check in CHECKS:
+        check()
+    counts = _all_counts()
+
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0, again.output
+    assert "0 new facilities, 0 updated" in again.output and "0 extras added" in again.output
+    assert "pricing: 0 new tariffs" in again.output and "reservations: already seeded" in again.output
+    assert "invoices: already invoiced" in again.output
+    db.session.expire_all()
+    assert _all_counts() == counts
+
+    response = client.post("/login", data={"email": "admin@example.com", "password": "demo-password-1"})
+    assert response.status_code == 302

@@ -17,9 +17,8 @@ UTC = timezone.utc
 # 2030 in Helsinki: DST from 31 March to 27 October, both changes inside the range drawn.
 FIRST = datetime(2030, 1, 1, tzinfo=ZONE)
 
-settings.register_profile("pricing", max_examples=100, deadline=None, database=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("pricing")
+# For these tests only (a profile loaded here would change every later hypothesis test in the run).
+properties = settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 percents = st.decimals(min_value=Decimal("0.01"), max_value=Decimal(100), places=2)
 
@@ -71,6 +70,7 @@ actors = st.none() | st.sampled_from(ACTOR_TYPES)
 utilisations = st.none() | st.floats(0, 1)
 
 
+@properties
 @given(tariffs(), instants, lengths, actors, utilisations)
 def test_totals_are_never_negative_and_lines_add_up(terms, start, length, actor, utilisation):
     found = quote(terms, start, start + length, TZ, actor, recent_utilisation=utilisation)
@@ -83,6 +83,7 @@ def test_totals_are_never_negative_and_lines_add_up(terms, start, length, actor,
     assert len(vat_lines) == 1 and vat_lines[0].amount_cents == found.vat_cents
 
 
+@properties
 @given(tariffs(), instants, lengths, actors)
 def test_vat_is_the_rate_applied_to_the_net_within_the_rounding_rule(terms, start, length, actor):
     found = quote(terms, start, start + length, TZ, actor)
@@ -96,6 +97,7 @@ def test_vat_is_the_rate_applied_to_the_net_within_the_rounding_rule(terms, star
         assert abs(found.vat_cents - found.net_cents * rate) <= Decimal("0.5")
 
 
+@properties
 @given(tariffs(), instants, lengths, actors)
 def test_no_discount_ever_costs_more_than_the_list_price(terms, start, length, actor):
     found = quote(terms, start, start + length, TZ, actor)
@@ -118,6 +120,7 @@ def _band_boundaries(terms: TariffTerms, start: datetime, end: datetime) -> list
     return sorted(t for t in found if start < t < end)
 
 
+@properties
 @given(tariffs(units=("per_30_min", "per_hour"), minimum=False), instants, lengths, actors, utilisations,
        st.data())
 def test_a_booking_split_where_the_price_changes_costs_the_same(terms, start, length, actor, utilisation, data):
@@ -142,6 +145,7 @@ def test_a_booking_split_where_the_price_changes_costs_the_same(terms, start, le
         assert abs(whole.gross_cents - sum(q.gross_cents for q in parts)) <= 1
 
 
+@properties
 @given(tariffs(units=("per_30_min", "per_hour"), minimum=False, long_booking=False),
        st.dates(min_value=FIRST.date(), max_value=datetime(2030, 12, 30).date()))
 def test_a_whole_local_day_is_priced_by_its_real_hours(terms, day):
@@ -155,6 +159,7 @@ def test_a_whole_local_day_is_priced_by_its_real_hours(terms, day):
     assert units == hours * (2 if terms.unit == "per_30_min" else 1)
 
 
+@properties
 @given(tariffs(), instants, st.integers(1, 8 * 4).map(lambda q: timedelta(minutes=15 * q)),
        st.integers(1, 12), actors)
 def test_a_series_costs_the_sum_of_its_occurrences(terms, first, length, count, actor):

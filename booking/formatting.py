@@ -13,7 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -59,6 +59,13 @@ def time_range(start: datetime, end: datetime, tz: str) -> str:
     if same_day:
         return f"{local_time(start, tz, DATE_FORMAT)}, {first:%H:%M}–{last:%H:%M}"
     return f"{local_time(start, tz)} – {local_time(end, tz)}"
+
+
+def number(value) -> str:
+    """A rate or quantity as the reader writes it: '25.5' in English, '25,5' in Finnish and Swedish."""
+    if value is None:
+        return ""
+    return format_decimal(Decimal(str(value)).normalize(), format="#,##0.###")
 
 
 def money(cents: int | None) -> str:

@@ -16,7 +16,7 @@ from booking.accounts import rules as account_rules
 from booking.api.errors import domain_problem, problem
 from booking.errors import DomainError
 from booking.extensions import db
-from booking.formatting import duration, local_time, money, time_range
+from booking.formatting import duration, local_time, money, number, time_range
 from booking.unit_of_work import unit_of_work
 
 bp = Blueprint("site", __name__)
@@ -72,6 +72,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["number"] = number
     app.jinja_env.globals["time_range"] = time_range
 
     @app.before_request

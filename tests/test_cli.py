@@ -165,6 +165,9 @@ def test_seed_demo_loads_the_demo_city_and_is_idempotent(runner, client):
     assert actor_types == set(ActorType)
     roles = set(db.session.scalars(select(User.role)))
     assert roles == set(Role)
+    pilots = client.get("/api/v1/pilots").json   # two completed pilots with reports, one running with consent
+    assert pilots["total"] == 3 and sum(1 for p in pilots["items"] if p["results"]) == 2
+    assert sum(1 for c in client.get("/api/v1/challenges").json["items"] if c["open"]) == 2
 
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output

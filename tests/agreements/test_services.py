@@ -132,3 +132,18 @@ def test_only_the_right_people_act(make_agreement, lead, create_user, create_dep
     with pytest.raises(RuleViolation) as refused:
         run(services.transition, lead, agreement, "submit", now=LATER)
     assert refused.value.codes == ["agreement.illegal_transition"]
+
+
+def test_overdue_proposals_are_escalated_once_and_reports_reminded_once(make_agreement, lead, partner, manager,
+                                                                       template, admin):
+    agreement = make_agreement("submitted")
+    late = agreement.decision_deadline_dt + timedelta(hours=1)
+    assert run(services.flag_overdue, late) == 1 and run(services.flag_overdue, late) == 0
+    assert agreement.escalated_dt == late
+    run(services.transition, manager, agreement, "approve", now=late)
+    accept_all(agreement, lead, partner, manager, now=late)
+    run(services.transition, manager, agreement, "activate", now=BLOCK_START)
+    near_end = BLOCK_START + timedelta(days=25)
+    assert run(services.remind_reports, near_end) == 1 and run(services.remind_reports, near_end) == 0
+    subjects = db.session.scalars(select(OutboxMessage.subject)).all()
+    assert any("past its deadline" in s for s in subjects) and any("Outcome report due" in s for s in subjects)

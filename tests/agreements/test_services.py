@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from booking.agreements import services
 from booking.agreements.models import Acceptance, AgreementStatus as A
-from booking.errors import Conflict, PermissionDenied, RuleViolation
+from booking.errors import Conflict, DomainError, PermissionDenied, RuleViolation
 from booking.extensions import db
 from booking.notifications.models import OutboxMessage
 from booking.reservations.models import Reservation, ReservationStatus
@@ -147,3 +147,15 @@ def test_overdue_proposals_are_escalated_once_and_reports_reminded_once(make_agr
     assert run(services.remind_reports, near_end) == 1 and run(services.remind_reports, near_end) == 0
     subjects = db.session.scalars(select(OutboxMessage.subject)).all()
     assert any("past its deadline" in s for s in subjects) and any("Outcome report due" in s for s in subjects)
+
+
+def test_the_parties_follow_the_pilot_s_reservations_in_a_calendar_feed(make_agreement, lead, partner, manager,
+                                                                       template, create_user):
+    from booking.calendars import services as calendars
+    agreement = make_agreement("approved")
+    accept_all(agreement, lead, partner, manager)
+    feed, _token = run(calendars.create_feed, partner, "agreement", agreement.id)
+    kind = calendars.kind_for("agreement")
+    assert [r.id for r in calendars.feed_rows(feed, kind, LATER)] == [agreement.blocks[0].reservation_id]
+    with pytest.raises(DomainError):
+        run(calendars.create_feed, create_user(name="Outsider"), "agreement", agreement.id)

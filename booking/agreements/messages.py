@@ -62,7 +62,8 @@ register({
     "agreement.scores_invalid": _l("Score each criterion from 0 to %(max)s."),
     "agreement.comment_required": _l("Write the comment."),
     "agreement.text_too_long": _l("Use at most %(max)s characters."),
-    "agreement.facility_not_offered": _l("Choose a facility of the city's catalogue."),
+    "agreement.block_other_department": _l("Choose facilities of %(department)s, the department hosting the "
+                                           "pilot; another department's facilities need a pilot of their own."),
     "agreement.partner_is_lead": _l("The lead organisation is not its own partner."),
     "agreement.challenge_closed": _l("The challenge's deadline has passed."),
     "agreement.challenge_not_closed": _l("Proposals are selected after the challenge's deadline."),

@@ -170,6 +170,14 @@ def _check_input(data: AgreementInput, organisation: Organisation, now: datetime
         raise RuleViolation(field_errors=errors)
 
 
+def _check_blocks_hosted(data: AgreementInput, department: Department) -> None:
+    """The host department approves the agreement and so books its blocks, bypassing the
+    facilities' own approval: only at facilities it manages."""
+    if any(b.facility.department_id != department.id for b in data.blocks):
+        raise RuleViolation(field_errors={"facility": [Message("agreement.block_other_department",
+                                                                department=department.name)]})
+
+
 def _fill(agreement: PilotAgreement, data: AgreementInput) -> None:
     for name in FIELDS:
         value = getattr(data, name)
@@ -202,6 +210,7 @@ def create_agreement(user: User, organisation: Organisation, data: AgreementInpu
         data.host_department or (data.blocks[0].facility.department if data.blocks else None))
     if department is None:
         _refuse("block_required", "blocks")
+    _check_blocks_hosted(data, department)
     agreement = PilotAgreement(lead_organisation=organisation, host_department=department, challenge=challenge,
                                created_by_id=user.id, status=A.draft, created_dt=now)
     _fill(agreement, data)
@@ -220,6 +229,7 @@ def update_agreement(user: User, agreement: PilotAgreement, data: AgreementInput
     if agreement.status not in rules.EDITABLE:
         _refuse("not_editable", status=_status(agreement))
     _check_input(data, agreement.lead_organisation, now)
+    _check_blocks_hosted(data, agreement.host_department)
     before = _values(agreement)
     _fill(agreement, data)
     after = _values(agreement)
@@ -637,6 +647,8 @@ def create_challenge(user: User, department: Department, data: ChallengeInput, *
     now = now_or(now)
     _require(rules.can_manage_challenges(user, department.id))
     errors: dict[str, list[Message]] = {}
+    if any(f.department_id != department.id for f in data.facilities):
+        errors["facilities"] = [Message("agreement.block_other_department", department=department.name)]
     for name in ("title", "need"):
         if not (getattr(data, name) or "").strip():
             errors[name] = [Message(f"challenge.{name}_required")]

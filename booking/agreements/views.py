@@ -305,6 +305,8 @@ def detail(agreement_id: int):
         review_form=ReviewForm() if rules.can_review_agreement(user, agreement) else None,
         assign_form=assign_form, comment_form=CommentForm() if rules.can_comment(user, agreement) else None,
         score=services.score_of(agreement), now=utcnow(),
+        panels=panels.render("agreement", agreement=agreement) if any(b.reservation_id for b in agreement.blocks)
+        else {},
         is_staff=rules.can_decide_agreement(user, agreement) or rules.is_reviewer(user, agreement))
 
 

@@ -159,3 +159,14 @@ def test_the_parties_follow_the_pilot_s_reservations_in_a_calendar_feed(make_agr
     assert [r.id for r in calendars.feed_rows(feed, kind, LATER)] == [agreement.blocks[0].reservation_id]
     with pytest.raises(DomainError):
         run(calendars.create_feed, create_user(name="Outsider"), "agreement", agreement.id)
+
+
+def test_blocks_are_at_the_host_department_s_facilities(lead, create_facility, manager, create_department):
+    elsewhere = create_facility("Culture Stage", department=create_department("Culture"),
+                                rules={"allow_multi_day": True, "max_duration_minutes": None})
+    own = create_facility("Harbour", department=manager.departments[0])
+    data = agreement_input(own)
+    data.blocks.append(services.BlockInput(elsewhere, BLOCK_START, BLOCK_START + timedelta(days=2)))
+    with pytest.raises(RuleViolation) as refused:
+        run(services.create_agreement, lead, lead.organisations[0], data, now=NOW)
+    assert refused.value.codes == ["agreement.block_other_department"]

@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from booking.database import utcnow
 from booking.extensions import db
 from booking.notifications.jobs import deliver_pending
+from booking.agreements import services as agreements
 from booking.reservations import services as reservations
 from booking.unit_of_work import transactional
 
@@ -128,3 +129,18 @@ def complete_finished():
 @transactional
 def flag_overdue():
     return reservations.flag_overdue()
+
+
+# --- pilot agreements --------------------------------------------------------------------------
+
+
+@job("flag-overdue-agreements", 3600, "Escalate pilot proposals past their decision deadline (once each).")
+@transactional
+def flag_overdue_agreements():
+    return agreements.flag_overdue()
+
+
+@job("remind-reports", 3600 * 6, "Remind lead organisations of outcome reports due within a week (once each).")
+@transactional
+def remind_reports():
+    return agreements.remind_reports()

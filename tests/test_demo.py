@@ -2,7 +2,8 @@
 loading again changes nothing.
 
 The demo takes a while to load, so one test loads it (twice) and each domain's promises are
-checked on that one city by a function below; a new domain adds its check to CHECKS.
+checked on that one city by a function below (given a test client); a new domain adds its
+check to CHECKS.
 """
 from __future__ import annotations
 
@@ -27,13 +28,13 @@ def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def accounts_are_varied():
+def accounts_are_varied(_client):
     assert _count(User) >= 13
     assert set(db.session.scalars(select(Organisation.actor_type))) == set(ActorType)
     assert set(db.session.scalars(select(User.role))) == set(Role)
 
 
-def facilities_are_varied():
+def facilities_are_varied(_client):
     facilities = list(db.session.scalars(select(Facility)))
     assert len(facilities) >= 45
     assert {f.category for f in facilities} == set(CATEGORIES)
@@ -57,7 +58,7 @@ def facilities_are_varied():
     assert {"Maintenance week: floor sanding", "Christmas Day"} <= reasons
 
 
-def every_facility_has_a_tariff():
+def every_facility_has_a_tariff(_client):
     assert _count(Tariff) == _count(Facility)
     hall = db.session.scalar(select(Facility).where(Facility.slug == "satama-culture-house-great-hall"))
     tariff = pricing.tariff_at(hall, at(2030, 3, 5, 10))
@@ -71,7 +72,7 @@ def every_facility_has_a_tariff():
     assert pricing.quote_for(hall, "large_company", at(2030, 3, 5, 10), at(2030, 3, 5, 12)).gross_cents == 16000
 
 
-def reservations_are_varied():
+def reservations_are_varied(_client):
     everything = list(db.session.scalars(select(Reservation)))
     now = utcnow()
     assert {S.completed, S.confirmed, S.pending, S.cancelled} <= {r.status for r in everything}
@@ -88,7 +89,7 @@ def reservations_are_varied():
     assert _count(OutboxMessage) == 0  # the demo e-mails nobody
 
 
-def reservations_keep_prices_and_last_month_is_invoiced():
+def reservations_keep_prices_and_last_month_is_invoiced(_client):
     bookings = list(db.session.scalars(select(Reservation).where(Reservation.kind == ReservationKind.booking)))
     assert bookings and all(r.price is not None for r in bookings)
     completed = [r for r in bookings if r.status == S.completed]
@@ -97,8 +98,14 @@ def reservations_keep_prices_and_last_month_is_invoiced():
     assert invoices and sorted(i.number for i in invoices) == list(range(1, len(invoices) + 1))
 
 
+def pilots_are_on_record(client):
+    pilots = client.get("/api/v1/pilots").json   # two completed pilots with reports, one running with consent
+    assert pilots["total"] == 3 and sum(1 for p in pilots["items"] if p["results"]) == 2
+    assert sum(1 for c in client.get("/api/v1/challenges").json["items"] if c["open"]) == 2
+
+
 CHECKS = [accounts_are_varied, facilities_are_varied, every_facility_has_a_tariff, reservations_are_varied,
-          reservations_keep_prices_and_last_month_is_invoiced]
+          reservations_keep_prices_and_last_month_is_invoiced, pilots_are_on_record]
 
 
 def _all_counts() -> dict[str, int]:
@@ -113,7 +120,7 @@ def test_the_demo_city_loads_whole_and_loading_again_changes_nothing(runner, cli
     assert "pricing: 49 new tariffs" in first.output and "past reservations" in first.output
     assert "invoices for" in first.output
     for check in CHECKS:
-        check()
+        check(client)
     counts = _all_counts()
 
     again = runner.invoke(args=["seed-demo"])

@@ -4,9 +4,8 @@ A kind answers: may this user follow that target (asked when the feed is made AN
 fetch, so a feed stops the moment its owner leaves the organisation or stops managing the
 department), which reservations it shows (a WHERE clause on Reservation, Facility joined),
 what its targets are called, and whether it is public (busy time only: no titles, people or
-organisations). The agreement kind is registered here, next to the others, once the
-agreements domain exists: `may_follow` asks whether the user may see the agreement,
-`selects` is `Reservation.agreement_id == target_id` (or the agreement's block).
+organisations). The agreement kind follows a pilot agreement's booked blocks: its parties,
+host department and reviewers may follow it (agreements' `can_view_agreement`).
 """
 from __future__ import annotations
 
@@ -17,6 +16,8 @@ from sqlalchemy import ColumnElement, false, select, true
 
 from booking.accounts.models import Department, Organisation, User
 from booking.accounts.rules import can_act_for, can_manage_department
+from booking.agreements.models import AgreementBlock, PilotAgreement
+from booking.agreements.rules import can_view_agreement
 from booking.calendars.messages import ALL_DEPARTMENTS
 from booking.extensions import db
 from booking.facilities.models import Facility
@@ -87,6 +88,24 @@ register(Kind("user", lambda user, target: target == user.id,
               lambda user, target: (Reservation.user_id == target) & (Reservation.kind == ReservationKind.booking),
               _named(User)))
 register(Kind("manager", _may_follow_department, _managed, _named(Department), target_optional=True))
+
+
+def _may_follow_agreement(user: User, agreement_id: int | None) -> bool:
+    agreement = db.session.get(PilotAgreement, agreement_id) if agreement_id is not None else None
+    return agreement is not None and can_view_agreement(user, agreement)
+
+
+def _agreement_titles(ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(PilotAgreement.id, PilotAgreement.title)
+                                   .where(PilotAgreement.id.in_(ids))).all())
+
+
+register(Kind("agreement", _may_follow_agreement,
+              lambda user, target: Reservation.id.in_(select(AgreementBlock.reservation_id)
+                                                      .where(AgreementBlock.agreement_id == target)),
+              _agreement_titles))
 
 
 def target_names(feeds) -> dict[tuple[str, int | None], str]:

@@ -115,6 +115,9 @@ panels.register("organisation_reservations", "subscribe", SUBSCRIBE, lambda orga
     "follow": f"organisation:{organisation.id}",
     "text": _("Every reservation of %(name)s in your calendar app, kept up to date.", name=organisation.name)})
 panels.register("inbox", "subscribe", "calendars/_subscribe_manager.html")
+panels.register("agreement", "subscribe", SUBSCRIBE, lambda agreement, **page: {
+    "follow": f"agreement:{agreement.id}",
+    "text": _("The pilot's reservations in your calendar app, kept up to date.")})
 
 
 # --- managing feeds ---------------------------------------------------------------------------

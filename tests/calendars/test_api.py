@@ -62,7 +62,7 @@ def test_regenerating_gives_a_new_address(client, token_for, booker):
 
 
 @pytest.mark.parametrize("body, status, code", [
-    ({"kind": "agreement", "target_id": 1}, 422, "calendars.kind_unavailable"),
+    ({"kind": "agreement", "target_id": 1}, 404, "calendars.target_not_found"),
     ({"kind": "facility"}, 422, "calendars.target_required"),
     ({"kind": "organisation", "target_id": 424242}, 404, "calendars.target_not_found"),
     ({"kind": "weather", "target_id": 1}, 422, None),

@@ -1,0 +1,1 @@
+"""Pilot agreements and the city's challenges (issue 9)."""

@@ -1,0 +1,106 @@
+"""The agreement API and pages: who sees what (404 for everyone else), transitions by name,
+acceptance through the API, the public registry and challenges."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from booking.accounts.models import Role
+from datetime import date
+
+from tests.fixtures.reservations import local
+
+FIRST = date.today() + timedelta(days=14)   # the API acts at the real time
+LAST = FIRST + timedelta(days=28)
+BLOCK_START, BLOCK_END = local(FIRST.year, FIRST.month, FIRST.day, 10), local(LAST.year, LAST.month, LAST.day, 10)
+
+
+def body(facility, organisation, partner_org, **overrides):
+    values = {"organisation_id": organisation.id, "title": "Library robot", "start_date": FIRST.isoformat(),
+              "end_date": LAST.isoformat(), "partner_ids": [partner_org.id], "description": "A robot guide.",
+              "kpis": "Visitors helped", "insurer": "Vakuutus Oy", "insurance_policy": "P-1",
+              "insurance_expiry_date": (LAST + timedelta(days=365)).isoformat(), "removal": "Taken away the same day.",
+              "blocks": [{"facility_id": facility.id, "start": BLOCK_START.isoformat(), "end": BLOCK_END.isoformat()}]}
+    values.update(overrides)
+    return values
+
+
+def test_api_journey_from_proposal_to_signature(client, token_for, lead, partner, manager, template, pilot_facility):
+    lead_h, partner_h, city_h = token_for(lead), token_for(partner), token_for(manager)
+    created = client.post("/api/v1/agreements", json=body(pilot_facility, lead.organisations[0],
+                                                           partner.organisations[0]), headers=lead_h)
+    assert created.status_code == 201, created.json
+    agreement = created.json
+    assert agreement["status"] == "draft" and agreement["transitions"] == ["submit", "withdraw"]
+    url = f"/api/v1/agreements/{agreement['id']}"
+    # Nobody else sees a draft, not even the host department.
+    assert client.get(url, headers=city_h).status_code == 404
+    assert client.post(f"{url}/submit", json={}, headers=lead_h).json["status"] == "submitted"
+    assert client.get(url, headers=city_h).status_code == 200
+    refused = client.post(f"{url}/activate", json={}, headers=city_h)
+    assert refused.status_code == 422 and refused.json["errors"][0]["code"] == "agreement.illegal_transition"
+    assert client.post(f"{url}/fly", json={}, headers=city_h).status_code == 404
+    assert client.post(f"{url}/approve", json={}, headers=lead_h).status_code == 403
+    approved = client.post(f"{url}/approve", json={}, headers=city_h).json
+    assert approved["status"] == "approved" and approved["document_sha256"]
+    digest = approved["document_sha256"]
+    stale = client.post(f"{url}/accept", json={"party": lead.organisations[0].id, "document_sha256": "0" * 64},
+                        headers=lead_h)
+    assert stale.status_code == 422
+    for headers, party in ((lead_h, lead.organisations[0].id), (partner_h, partner.organisations[0].id),
+                           (city_h, "city")):
+        response = client.post(f"{url}/accept", json={"party": party, "document_sha256": digest}, headers=headers)
+        assert response.status_code == 200, response.json
+    signed = response.json
+    assert signed["status"] == "signed" and signed["blocks"][0]["reservation_id"] is not None
+    assert [a["party"] for a in signed["acceptances"]] == [lead.organisations[0].id, partner.organisations[0].id, "city"]
+    listed = client.get("/api/v1/agreements", headers=partner_h).json
+    assert listed["total"] == 1
+
+
+def test_strangers_get_404_on_pages_and_api(client, auth, token_for, make_agreement, create_user, create_department,
+                                            template):
+    agreement = make_agreement("submitted")
+    stranger = create_user(name="Other SME")
+    elsewhere = create_user(name="Culture Manager", role=Role.facility_manager,
+                            departments=[create_department("Culture")])
+    for person in (stranger, elsewhere):
+        assert client.get(f"/api/v1/agreements/{agreement.id}", headers=token_for(person)).status_code == 404
+        assert client.get("/api/v1/agreements", headers=token_for(person)).json["total"] == 0
+        auth.login(person)
+        assert client.get(f"/agreements/{agreement.id}").status_code == 404
+        assert client.post(f"/agreements/{agreement.id}/approve").status_code == 404
+        auth.logout()
+
+
+def test_pages_show_the_agreement_and_the_registry(client, auth, make_agreement, lead, manager, template):
+    agreement = make_agreement("approved")
+    auth.login(lead)
+    page = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
+    assert "Street-level air sensors" in page and "Accept the agreement" in page and "SHA-256" in page
+    assert client.get("/agreements/new").status_code == 200
+    assert client.get(f"/agreements/{agreement.id}/document").status_code == 200
+    auth.logout()
+    assert "No pilots in the registry yet." in client.get("/pilots").get_data(as_text=True)
+    assert client.get("/api/v1/pilots").json["total"] == 0
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    assert {"/api/v1/pilots", "/api/v1/agreements", "/api/v1/challenges"} <= set(paths) or \
+        {"/pilots", "/agreements", "/challenges"} <= set(paths)
+
+
+def test_a_manager_publishes_a_challenge_and_the_public_reads_it(client, token_for, manager, pilot_facility):
+    from tests.fixtures.reservations import NOW
+    response = client.post("/api/v1/challenges", headers=token_for(manager), json={
+        "department_id": manager.departments[0].id, "title": "Cleaner air at the harbour", "need": "Measure dust.",
+        "facility_ids": [pilot_facility.id], "period_start_date": "2031-04-01", "period_end_date": "2031-06-30",
+        "deadline": "2031-03-01T16:00:00+02:00", "criteria": [{"name": "Impact", "weight": 60},
+                                                              {"name": "Cost", "weight": 30}]})
+    assert response.status_code == 422 and response.json["errors"][0]["code"] == "challenge.weights_sum"
+    response = client.post("/api/v1/challenges", headers=token_for(manager), json={
+        "department_id": manager.departments[0].id, "title": "Cleaner air at the harbour", "need": "Measure dust.",
+        "facility_ids": [pilot_facility.id], "period_start_date": "2031-04-01", "period_end_date": "2031-06-30",
+        "deadline": "2031-03-01T16:00:00+02:00", "criteria": [{"name": "Impact", "weight": 60},
+                                                              {"name": "Cost", "weight": 40}]})
+    assert response.status_code == 201, response.json
+    assert client.get("/api/v1/challenges").json["items"][0]["open"] is True
+    page = client.get(f"/challenges/{response.json['id']}").get_data(as_text=True)
+    assert "Cleaner air at the harbour" in page and "Impact (60 %)" in page

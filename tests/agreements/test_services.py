@@ -1,0 +1,172 @@
+"""From a proposal to a signed, booked, reported pilot, through the services."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from booking.agreements import services
+from booking.agreements.models import Acceptance, AgreementStatus as A
+from booking.errors import Conflict, DomainError, PermissionDenied, RuleViolation
+from booking.extensions import db
+from booking.notifications.models import OutboxMessage
+from booking.reservations.models import Reservation, ReservationStatus
+from booking.unit_of_work import unit_of_work
+from tests.fixtures.agreements import BLOCK_START, agreement_input
+from tests.fixtures.reservations import NOW, OVERLAPPING_ACTIVE_PAIRS
+
+LATER = NOW + timedelta(days=2)
+
+
+def run(fn, *args, **kwargs):
+    with unit_of_work():
+        return fn(*args, **kwargs)
+
+
+def accept_all(agreement, *people, now=LATER):
+    """Each person accepts for every party they may still accept for."""
+    for person in people:
+        for party in services.pending_parties(agreement):
+            if party in services.rules.parties_for(person, agreement):
+                run(services.accept, person, agreement, party, document_sha256=services.document(agreement)[1],
+                    remote_addr="192.0.2.1", now=now)
+
+
+def test_a_proposal_is_reviewed_signed_booked_and_reported(make_agreement, lead, partner, manager, template,
+                                                           create_tariff, pilot_facility):
+    create_tariff(pilot_facility, unit="per_day", base_price_cents=10000, bands=())
+    agreement = make_agreement("submitted")
+    assert agreement.status == A.submitted and agreement.decision_deadline_dt is not None
+    with pytest.raises(RuleViolation) as refused:
+        run(services.transition, manager, agreement, "request_changes", now=NOW)
+    assert refused.value.codes == ["agreement.reason_required"]
+    run(services.transition, manager, agreement, "request_changes", reason="Add the noise KPI.", now=NOW)
+    assert agreement.status == A.changes_requested and agreement.decision_reason == "Add the noise KPI."
+    run(services.transition, lead, agreement, "submit", now=NOW)
+    run(services.transition, manager, agreement, "approve", now=NOW + timedelta(days=1))
+    assert agreement.status == A.approved and agreement.template == template
+    [quoted] = services.block_prices(agreement)
+    assert quoted.gross_cents > 0 and "Harbour Testbed" in services.document(agreement)[0]
+
+    accept_all(agreement, lead, partner)
+    assert agreement.status == A.approved and services.pending_parties(agreement) == [None]
+    accept_all(agreement, manager)
+    assert agreement.status == A.signed
+    [block] = agreement.blocks
+    reservation = block.reservation
+    assert reservation.status == ReservationStatus.confirmed
+    assert (reservation.start_dt, reservation.organisation) == (BLOCK_START, lead.organisations[0])
+    assert reservation.price is not None and reservation.price.gross_cents == services.block_prices(agreement)[0].gross_cents
+    acceptances = agreement.valid_acceptances
+    assert {a.organisation_id for a in acceptances} == {lead.organisations[0].id, partner.organisations[0].id, None}
+    assert {a.document_sha256 for a in acceptances} == {services.document(agreement)[1]}
+    assert all(a.template_id == template.id and a.remote_addr == "192.0.2.1" for a in acceptances)
+
+    run(services.transition, manager, agreement, "activate", now=BLOCK_START)
+    with pytest.raises(RuleViolation):
+        run(services.accept_report, manager, agreement, now=BLOCK_START)
+    run(services.file_report, lead, agreement, kpi_results="97 % availability", lessons="Mount higher.",
+        scalable=True, now=BLOCK_START + timedelta(days=20))
+    run(services.accept_report, manager, agreement, assessment="Useful data.", now=BLOCK_START + timedelta(days=30))
+    assert agreement.status == A.completed
+    assert db.session.scalars(services.registry()).all() == [agreement]
+    subjects = db.session.scalars(select(OutboxMessage.subject)).all()
+    assert any("pilot proposal" in s for s in subjects) and any("signed" in s for s in subjects)
+
+
+def test_a_change_after_one_signature_voids_it_and_returns_to_review(make_agreement, lead, partner, template):
+    agreement = make_agreement("approved")
+    accept_all(agreement, lead)
+    assert len(agreement.valid_acceptances) == 1
+    run(services.update_agreement, lead, agreement, agreement_input(agreement.blocks[0].facility,
+                                                                    partners=agreement.partners, title="Air sensors v2"),
+        now=LATER)
+    assert agreement.status == A.submitted and agreement.valid_acceptances == []
+    assert db.session.scalar(select(func.count(Acceptance.id)).where(Acceptance.void_dt.is_not(None))) == 1
+
+
+def test_an_outdated_document_is_not_accepted(make_agreement, lead, template):
+    agreement = make_agreement("approved")
+    with pytest.raises(RuleViolation) as refused:
+        run(services.accept, lead, agreement, lead.organisations[0].id, document_sha256="0" * 64, now=LATER)
+    assert refused.value.codes == ["agreement.document_changed"]
+
+
+def test_if_the_block_cannot_be_booked_nothing_is_written(make_agreement, lead, partner, manager, template,
+                                                          create_user, reserve, pilot_facility):
+    agreement = make_agreement("approved")
+    someone = create_user(name="Other Booker")
+    reserve(someone, pilot_facility, BLOCK_START + timedelta(days=10), BLOCK_START + timedelta(days=10, hours=2))
+    accept_all(agreement, lead, partner)
+    with pytest.raises(Conflict) as refused:
+        accept_all(agreement, manager)
+    assert refused.value.codes == ["agreement.block_unavailable"]
+    db.session.expire_all()
+    assert agreement.status == A.approved
+    assert services.pending_parties(agreement) == [None]          # the city's acceptance was not kept
+    assert db.session.scalar(select(func.count(Reservation.id))) == 1
+    assert agreement.blocks[0].reservation is None
+    assert db.session.execute(OVERLAPPING_ACTIVE_PAIRS).scalar() == 0
+
+
+def test_terminating_cancels_the_reservations_not_yet_started(make_agreement, lead, partner, manager, template):
+    agreement = make_agreement("approved")
+    accept_all(agreement, lead, partner, manager)
+    run(services.transition, manager, agreement, "terminate", reason="Permit withdrawn.", now=LATER)
+    assert agreement.status == A.terminated
+    assert agreement.blocks[0].reservation.status == ReservationStatus.cancelled
+
+
+def test_only_the_right_people_act(make_agreement, lead, create_user, create_department, template):
+    from booking.accounts.models import Role
+    agreement = make_agreement("submitted")
+    stranger = create_user(name="Other SME")
+    elsewhere = create_user(name="Culture Manager", role=Role.facility_manager, departments=[create_department("Culture")])
+    for person in (stranger, elsewhere):
+        assert not services.rules.can_view_agreement(person, agreement)
+        with pytest.raises(PermissionDenied):
+            run(services.transition, person, agreement, "approve", now=LATER)
+    with pytest.raises(PermissionDenied):
+        run(services.transition, lead, agreement, "approve", now=LATER)
+    with pytest.raises(RuleViolation) as refused:
+        run(services.transition, lead, agreement, "submit", now=LATER)
+    assert refused.value.codes == ["agreement.illegal_transition"]
+
+
+def test_overdue_proposals_are_escalated_once_and_reports_reminded_once(make_agreement, lead, partner, manager,
+                                                                       template, admin):
+    agreement = make_agreement("submitted")
+    late = agreement.decision_deadline_dt + timedelta(hours=1)
+    assert run(services.flag_overdue, late) == 1 and run(services.flag_overdue, late) == 0
+    assert agreement.escalated_dt == late
+    run(services.transition, manager, agreement, "approve", now=late)
+    accept_all(agreement, lead, partner, manager, now=late)
+    run(services.transition, manager, agreement, "activate", now=BLOCK_START)
+    near_end = BLOCK_START + timedelta(days=25)
+    assert run(services.remind_reports, near_end) == 1 and run(services.remind_reports, near_end) == 0
+    subjects = db.session.scalars(select(OutboxMessage.subject)).all()
+    assert any("past its deadline" in s for s in subjects) and any("Outcome report due" in s for s in subjects)
+
+
+def test_the_parties_follow_the_pilot_s_reservations_in_a_calendar_feed(make_agreement, lead, partner, manager,
+                                                                       template, create_user):
+    from booking.calendars import services as calendars
+    agreement = make_agreement("approved")
+    accept_all(agreement, lead, partner, manager)
+    feed, _token = run(calendars.create_feed, partner, "agreement", agreement.id)
+    kind = calendars.kind_for("agreement")
+    assert [r.id for r in calendars.feed_rows(feed, kind, LATER)] == [agreement.blocks[0].reservation_id]
+    with pytest.raises(DomainError):
+        run(calendars.create_feed, create_user(name="Outsider"), "agreement", agreement.id)
+
+
+def test_blocks_are_at_the_host_department_s_facilities(lead, create_facility, manager, create_department):
+    elsewhere = create_facility("Culture Stage", department=create_department("Culture"),
+                                rules={"allow_multi_day": True, "max_duration_minutes": None})
+    own = create_facility("Harbour", department=manager.departments[0])
+    data = agreement_input(own)
+    data.blocks.append(services.BlockInput(elsewhere, BLOCK_START, BLOCK_START + timedelta(days=2)))
+    with pytest.raises(RuleViolation) as refused:
+        run(services.create_agreement, lead, lead.organisations[0], data, now=NOW)
+    assert refused.value.codes == ["agreement.block_other_department"]

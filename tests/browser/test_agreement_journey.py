@@ -1,0 +1,118 @@
+"""A pilot in Chromium: an SME proposes it with a partner and a four-week block; the department
+requests changes; it is resubmitted and approved; a change after the first signature voids it;
+every party accepts, which books the block; the pilot runs, reports, and appears in the public
+registry. Every page passes axe."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from playwright.sync_api import expect
+
+from booking.accounts.models import ActorType
+from tests.fixtures.agreements import CLAUSES, TEMPLATE_BODY
+
+FIRST = date.today() + timedelta(days=14)
+LAST = FIRST + timedelta(weeks=4)
+
+
+def test_a_pilot_from_proposal_to_the_public_registry(page, log_in, create_user, manager, create_facility, screenshot,
+                                                      new_context, live_server):
+    from booking.agreements import services
+    from booking.unit_of_work import unit_of_work
+
+    facility = create_facility("Harbour Testbed", department=manager.departments[0], category="public_space",
+                               rules={"allow_multi_day": True, "max_duration_minutes": None})
+    with unit_of_work():
+        services.save_template(None, "Pilot agreement", TEMPLATE_BODY, CLAUSES)
+    lead = create_user(name="Sanna SME", actor_type=ActorType.sme)
+    partner = create_user(name="Rami Research", actor_type=ActorType.research)
+
+    # The lead works in `page` (every page checked by axe); the city and the partner each in their own browser.
+    city, research = (new_context(base_url=live_server).new_page() for _ in range(2))
+    log_in(page, lead)
+    log_in(city, manager)
+    log_in(research, partner)
+
+    def accept_as(tab):
+        tab.goto(detail)
+        tab.get_by_label("I have read the agreement").check()
+        tab.get_by_role("button", name="Accept the agreement").click()
+        expect(tab.get_by_role("status")).to_contain_text("Accepted.")
+
+    def decide(name, reason=""):
+        city.goto(detail)
+        if reason:
+            city.locator(f"#reason-{name}").fill(reason)
+        city.get_by_role("button", name={"approve": "Approve", "request_changes": "Request changes"}[name],
+                         exact=True).click()
+        expect(city.get_by_role("status")).to_contain_text("Done")
+
+    page.goto("/agreements/new")
+    page.get_by_label("Title").fill("Street-level air sensors")
+    page.get_by_label("Description").fill("Twelve sensors measuring particulates.")
+    page.get_by_label("First day of the pilot").fill(FIRST.isoformat())
+    page.get_by_label("Last day of the pilot").fill(LAST.isoformat())
+    page.get_by_label("Partner organisations").select_option(label=partner.organisations[0].name)
+    page.get_by_label("Success criteria (KPIs)").fill("Data availability over 95 %")
+    page.locator("#facility").select_option(label="Harbour Testbed")
+    page.get_by_label("Facility time from (date)").fill(FIRST.isoformat())
+    page.get_by_label("from (time)").fill("10:00")
+    page.get_by_label("until (date)").fill(LAST.isoformat())
+    page.get_by_label("until (time)").fill("10:00")
+    page.get_by_label("Insurer").fill("Vakuutus Oy")
+    page.get_by_label("Policy number").fill("P-123")
+    page.get_by_label("Insurance valid until").fill((LAST + timedelta(days=90)).isoformat())
+    page.get_by_label("Removal and restoration of the site").fill("Removed within a week.")
+    screenshot(page, "agreement-form")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("The draft is saved.")
+    detail = page.url
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_role("status")).to_contain_text("submitted")
+
+    decide("request_changes", "Add the noise KPI.")
+    page.goto(detail)
+    expect(page.get_by_role("note")).to_contain_text("Add the noise KPI.")
+    page.get_by_role("button", name="Change the agreement…").click()
+    page.get_by_label("Success criteria (KPIs)").fill("Data availability over 95 %; noise under 55 dB")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_role("status")).to_contain_text("submitted")
+
+    decide("approve")
+    accept_as(page)
+    # A change after a signature voids it: the agreement goes back to review.
+    page.goto(detail)
+    page.get_by_role("button", name="Change the agreement…").click()
+    expect(page.get_by_role("note")).to_contain_text("voids every signature")
+    page.get_by_label("Description").fill("Twelve sensors measuring particulates and noise.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("The signatures given so far are void")
+    decide("approve")
+    accept_as(page)
+    accept_as(research)
+    city.goto(detail)
+    city.get_by_label("I have read the agreement").check()
+    city.get_by_role("button", name="Accept the agreement").click()
+    expect(city.get_by_role("status")).to_contain_text("The pilot is signed and its facility time booked.")
+    city.get_by_role("button", name="Start the pilot").click()
+
+    page.goto(detail)
+    expect(page.get_by_role("link", name="booked (confirmed)")).to_be_visible()
+    screenshot(page, "agreement-signed")
+    page.get_by_label("Results against each KPI").fill("97 % availability; noise peaks at the ferry.")
+    page.get_by_label("Lessons for the city").fill("Mount the sensors higher.")
+    page.get_by_label("It could scale to other cities").check()
+    page.get_by_role("button", name="File the outcome report").click()
+    expect(page.get_by_role("status")).to_contain_text("The outcome report is filed.")
+    city.goto(detail)
+    city.get_by_label("The city's assessment").fill("Useful data for the air-quality plan.")
+    city.get_by_role("button", name="Accept the report and complete the pilot").click()
+    expect(city.get_by_role("status")).to_contain_text("appears in the public registry")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pilots").click()
+    pilot = page.get_by_role("article", name="Street-level air sensors")
+    expect(pilot).to_contain_text(lead.organisations[0].name)
+    expect(pilot).to_contain_text("Mount the sensors higher.")
+    expect(pilot).not_to_contain_text("Sanna SME")   # organisations, never people
+    screenshot(page, "pilot-registry")

@@ -5,8 +5,8 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import current_app
 from flask_babel import force_locale
@@ -15,6 +15,7 @@ from booking.database import utcnow
 from booking.extensions import db
 from booking.notifications.jobs import deliver_pending
 from booking.reservations import services as reservations
+from booking.stats import rollups as stats
 from booking.unit_of_work import transactional
 
 
@@ -90,7 +91,7 @@ def run_scheduler(app, once: bool = False) -> None:
         with app.app_context():
             try:
                 run(name)
-            except Exception:  # noqa: BLE001 - one failing job must not stop the others
+            except Exception:
                 app.logger.exception("job %s failed", name)
 
     try:
@@ -128,3 +129,13 @@ def complete_finished():
 @transactional
 def flag_overdue():
     return reservations.flag_overdue()
+
+
+# --- statistics --------------------------------------------------------------------------
+
+
+@job("refresh-stats", 24 * 3600, "Recompute the recent and coming days' utilisation rollups and store each "
+                                 "facility's recent utilisation (pricing and the catalogue read it).")
+@transactional
+def refresh_stats():
+    return stats.refresh_recent()

@@ -13,6 +13,7 @@ from booking.database import utcnow
 from booking.extensions import db
 from booking.facilities.models import ApprovalPolicy
 from booking.reservations import services
+from booking.stats import services as stats
 from booking.stats.models import UtilisationBooker, UtilisationDay
 from booking.unit_of_work import unit_of_work
 from tests.fixtures.reservations import NOW, hours, local
@@ -42,7 +43,9 @@ def test_the_rollup_follows_a_request_its_approval_and_its_cancellation(facility
     assert (day.open_minutes, day.booked_minutes, day.pending_minutes, day.reservations) == (720, 0, 120, 0)
 
     with unit_of_work():
-        services.approve(manager, reservation, now=NOW)
+        services.approve(manager, reservation, now=NOW + timedelta(hours=3))
+    [lead] = stats.lead_times(stats.Filters(date(2030, 3, 1), date(2030, 3, 31)))
+    assert (lead.department, lead.decided, lead.automatic_share, lead.median_hours) == ("Parks", 1, 0.0, 3.0)
     day = rollup(facility)
     assert (day.booked_minutes, day.pending_minutes, day.reservations, day.booked_h10, day.booked_h11) == \
         (120, 0, 1, 60, 60)

@@ -42,7 +42,7 @@ from booking.facilities.models import Facility, FacilityStatus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 META_TABLE = "bench_meta"
-GENERATOR_VERSION = "2"  # 2: the daily utilisation rollups of the last year
+GENERATOR_VERSION = "3"  # 3: the utilisation rollups of the last year
 
 
 class QueryCounter:

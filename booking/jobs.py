@@ -5,8 +5,8 @@
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Callable
 
 from flask import current_app
 from flask_babel import force_locale
@@ -91,7 +91,7 @@ def run_scheduler(app, once: bool = False) -> None:
         with app.app_context():
             try:
                 run(name)
-            except Exception:
+            except Exception:  # noqa: BLE001 - one failing job must not stop the others
                 app.logger.exception("job %s failed", name)
 
     try:

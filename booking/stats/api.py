@@ -16,11 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from booking.api import route
 from booking.errors import Message, RuleViolation
-from booking.stats import (
-    messages,  # noqa: F401  (registers the domain's wording)
-    rollups,
-    services,
-)
+from booking.stats import messages  # noqa: F401  (registers the domain's wording)
+from booking.stats import rollups, services
 
 TAG = "statistics"
 

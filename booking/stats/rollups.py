@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Date, bindparam, cast, delete, func, insert, select, update
 
 from booking.accounts.models import Organisation
 from booking.events import Event, subscribe
@@ -29,13 +29,8 @@ from booking.pricing.models import PriceSnapshot
 from booking.pricing.subsidy import OWED
 from booking.reservations.models import Reservation, ReservationKind, ReservationStatus
 from booking.stats import rules
-from booking.stats.models import (
-    HOURS,
-    UtilisationBooker,
-    UtilisationDay,
-    booked_hour,
-    open_hour,
-)
+from booking.stats.models import (FIGURES, HOURS, UtilisationBooker, UtilisationDay, UtilisationMonth, booked_hour,
+                                  open_hour)
 
 S = ReservationStatus
 BOOKED = (S.confirmed, S.completed)          # checked-in reservations are confirmed with checked_in_dt
@@ -110,7 +105,36 @@ def _refresh_chunk(facilities, first: date, last: date) -> int:
         db.session.execute(insert(UtilisationDay), day_rows)
     if booker_rows:
         db.session.execute(insert(UtilisationBooker), booker_rows)
+    _refresh_months(ids, first, last)
     return len(day_rows)
+
+
+def period_start(column, interval: str):
+    """SQL: the first day of the week (Monday), month or year a date column falls in."""
+    if interval == "day":
+        return column
+    if db.engine.dialect.name == "postgresql":
+        return cast(func.date_trunc(interval, column), Date)
+    modifier = {"week": ("-6 days", "weekday 1"), "month": ("start of month",), "year": ("start of year",)}[interval]
+    return func.date(column, *modifier)
+
+
+def month_bounds(first: date, last: date) -> tuple[date, date]:
+    """The first day of `first`'s month and the last day of `last`'s."""
+    following = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return first.replace(day=1), following - timedelta(days=1)
+
+
+def _refresh_months(ids: list[int], first: date, last: date) -> None:
+    """Sum the day rows of the months touched into the month rows, in the database."""
+    low, high = month_bounds(first, last)
+    D, M = UtilisationDay, UtilisationMonth
+    db.session.execute(delete(M).where(M.facility_id.in_(ids), M.day >= low, M.day <= high))
+    month = period_start(D.day, "month")
+    db.session.execute(insert(M).from_select(
+        ["facility_id", "day", "weekday", *FIGURES],
+        select(D.facility_id, month, D.weekday, *[func.sum(getattr(D, name)) for name in FIGURES])
+        .where(D.facility_id.in_(ids), D.day >= low, D.day <= high).group_by(D.facility_id, month, D.weekday)))
 
 
 def _facility_days(facility_id: int, tz_name: str, first: date, last: date, opened, closures, reservations, prices):
@@ -199,8 +223,8 @@ def data_range() -> tuple[date, date]:
 def rebuild() -> int:
     """Every facility over every day with data (`flask stats rebuild`, the demo seed)."""
     first, last = data_range()
-    db.session.execute(delete(UtilisationBooker))
-    db.session.execute(delete(UtilisationDay))
+    for model in (UtilisationBooker, UtilisationMonth, UtilisationDay):
+        db.session.execute(delete(model))
     written = refresh(None, first, last)
     store_recent_utilisation(city_today())
     db.session.flush()

@@ -18,20 +18,15 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Date, cast, func, literal, select
+from sqlalchemy import Date, func, literal, select
 
 from booking.accounts.models import Department
 from booking.extensions import db
 from booking.facilities.models import Facility, FacilityStatus
 from booking.reservations.models import Reservation, ReservationKind
 from booking.stats import rollups, rules
-from booking.stats.models import (
-    HOURS,
-    UtilisationBooker,
-    UtilisationDay,
-    booked_hour,
-    open_hour,
-)
+from booking.stats.models import (HOURS, UtilisationBooker, UtilisationDay, UtilisationMonth, booked_hour,
+                                  open_hour)
 
 GROUPS = ("none", "facility", "category", "department", "district", "actor_type")
 INTERVALS = ("all", "day", "week", "month", "year")
@@ -109,10 +104,32 @@ def _facilities(stmt, filters: Filters):
     return stmt
 
 
-def _scoped(stmt, table, filters: Filters):
-    """Rollup rows of the period and of the facilities the filters and the viewer allow."""
+def _scoped(stmt, table, filters: Filters, first: date | None = None, last: date | None = None):
+    """Rollup rows from `first` to `last` (the filters' period) of the facilities the filters
+    and the viewer allow."""
+    first, last = first or filters.first, last or filters.last
     return _facilities(stmt.join(Facility, Facility.id == table.facility_id)
-                       .where(table.day >= filters.first, table.day <= filters.last), filters)
+                       .where(table.day >= first, table.day <= last), filters)
+
+
+def _parts(filters: Filters) -> list[tuple[type, date, date]]:
+    """Where to sum the period from: whole months from the month rows (84 a year per facility
+    instead of 365), the days before and after them from the day rows. Days and weeks: the
+    day rows only."""
+    first, last = filters.first, filters.last
+    if filters.interval in ("day", "week"):
+        return [(UtilisationDay, first, last)]
+    whole_first = first if first.day == 1 else rollups.month_bounds(first, first)[1] + timedelta(days=1)
+    month_end = rollups.month_bounds(last, last)[1]
+    whole_last = last if last == month_end else last.replace(day=1) - timedelta(days=1)
+    if whole_first > whole_last:
+        return [(UtilisationDay, first, last)]
+    parts = [(UtilisationMonth, whole_first, whole_last)]
+    if first < whole_first:
+        parts.append((UtilisationDay, first, whole_first - timedelta(days=1)))
+    if last > whole_last:
+        parts.append((UtilisationDay, whole_last + timedelta(days=1), last))
+    return parts
 
 
 _GROUP_COLUMNS = {"facility": Facility.id, "category": Facility.category, "department": Facility.department_id,
@@ -120,57 +137,56 @@ _GROUP_COLUMNS = {"facility": Facility.id, "category": Facility.category, "depar
 
 
 def _bucket_column(table, interval: str, first: date):
-    """SQL: the first day of the interval a rollup day falls in."""
-    column = table.day
-    if interval == "day":
-        return column
+    """SQL: the first day of the interval a rollup row falls in."""
     if interval == "all":
         return literal(first, Date)
-    if db.engine.dialect.name == "postgresql":
-        return cast(func.date_trunc(interval, column), Date)
-    modifier = {"week": ("-6 days", "weekday 1"), "month": ("start of month",), "year": ("start of year",)}[interval]
-    return func.date(column, *modifier)
+    return rollups.period_start(table.day, interval)
+
+
+def _add(row: Row, values: tuple) -> None:
+    for name, value in zip(_SUMMED, values):
+        setattr(row, name, getattr(row, name) + value)
+
+
+_SUMMED = ("open_minutes", "booked_minutes", "pending_minutes", "reservations", "completed", "no_shows",
+           "cancellations", "revenue_cents", "subsidy_cents")
 
 
 def utilisation_rows(filters: Filters) -> list[Row]:
     """The figures per interval and group, ordered by period then group label."""
     actor = filters.group_by == "actor_type"
-    day_bucket = _bucket_column(UtilisationDay, filters.interval, filters.first).label("period")
-    booker_bucket = _bucket_column(UtilisationBooker, filters.interval, filters.first).label("period")
-    day_group = _GROUP_COLUMNS.get(filters.group_by, literal("")) if not actor else literal("")
-    booker_group = UtilisationBooker.actor_type if actor else _GROUP_COLUMNS.get(filters.group_by, literal(""))
-    day_group, booker_group = day_group.label("grp"), booker_group.label("grp")
-    D, B = UtilisationDay, UtilisationBooker
-
-    days = _scoped(select(day_bucket, day_group, func.sum(D.open_minutes), func.sum(D.booked_minutes),
-                          func.sum(D.pending_minutes), func.sum(D.reservations), func.sum(D.completed),
-                          func.sum(D.no_shows), func.sum(D.cancellations), func.sum(D.revenue_cents),
-                          func.sum(D.subsidy_cents)).select_from(D), D, filters).group_by(day_bucket, day_group)
-    bookers = _scoped(select(booker_bucket, booker_group, func.count(func.distinct(B.organisation_id)),
-                             func.sum(B.booked_minutes), func.sum(B.reservations), func.sum(B.revenue_cents),
-                             func.sum(B.subsidy_cents)).select_from(B), B, filters).group_by(booker_bucket, booker_group)
-
     found: dict[tuple, Row] = {}
-    totals: dict[date | None, tuple] = {}
-    for period, group, opened, booked, pending, count, completed, no_shows, cancelled, revenue, subsidy in \
-            db.session.execute(days):
+    totals: dict[date | None, Row] = {}
+    for table, first, last in _parts(filters):
+        bucket = _bucket_column(table, filters.interval, filters.first).label("period")
+        group = (literal("") if actor else _GROUP_COLUMNS.get(filters.group_by, literal(""))).label("grp")
+        stmt = _scoped(select(bucket, group, *[func.sum(getattr(table, name)) for name in _SUMMED])
+                       .select_from(table), table, filters, first, last).group_by(bucket, group)
+        for period, key, *values in db.session.execute(stmt):
+            period = _as_date(period) if filters.interval != "all" else None
+            target = totals if actor else found
+            index = period if actor else (period, key)
+            if index not in target:
+                target[index] = Row(period, key, "")
+            _add(target[index], tuple(int(v or 0) for v in values))
+
+    B = UtilisationBooker
+    bucket = _bucket_column(B, filters.interval, filters.first).label("period")
+    group = (B.actor_type if actor else _GROUP_COLUMNS.get(filters.group_by, literal(""))).label("grp")
+    bookers = _scoped(select(bucket, group, func.count(func.distinct(B.organisation_id)), func.sum(B.booked_minutes),
+                             func.sum(B.reservations), func.sum(B.revenue_cents), func.sum(B.subsidy_cents))
+                      .select_from(B), B, filters).group_by(bucket, group)
+    for period, key, organisations, booked, count, revenue, subsidy in db.session.execute(bookers):
         period = _as_date(period) if filters.interval != "all" else None
-        values = tuple(int(v or 0) for v in (opened, booked, pending, count, completed, no_shows, cancelled,
-                                             revenue, subsidy))
         if actor:
-            totals[period] = values
-            continue
-        found[(period, group)] = Row(period, group, "", *values[:7], 0, *values[7:])
-    for period, group, organisations, booked, count, revenue, subsidy in db.session.execute(bookers):
-        period = _as_date(period) if filters.interval != "all" else None
-        if actor:
-            group = getattr(group, "value", group)
-            opened, _b, pending = totals.get(period, (0, 0, 0))[:3]
+            key = getattr(key, "value", key)
+            total = totals.get(period) or Row(period, "", "")
             # An actor type's share of the open hours of the facilities in the filter.
-            found[(period, group)] = Row(period, group, "", opened, int(booked or 0), 0, int(count or 0), None, None,
-                                         None, int(organisations or 0), int(revenue or 0), int(subsidy or 0))
-        elif (period, group) in found:
-            found[(period, group)].organisations = int(organisations or 0)
+            found[(period, key)] = Row(period, key, "", total.open_minutes, int(booked or 0), 0, int(count or 0),
+                                       None, None, None, int(organisations or 0), int(revenue or 0),
+                                       int(subsidy or 0))
+        elif (period, key) in found:
+            found[(period, key)].organisations = int(organisations or 0)
     rows = list(found.values())
     _label(rows, filters.group_by)
     return sorted(rows, key=lambda r: (r.period or date.min, str(r.label).lower()))
@@ -214,12 +230,16 @@ class Cell:
 
 def heatmap(filters: Filters) -> list[list[Cell]]:
     """Seven rows (Monday first) of 24 cells: booked / open minutes in each local hour."""
-    D = UtilisationDay
-    columns = [func.sum(getattr(D, open_hour(h))) for h in HOURS] + [func.sum(getattr(D, booked_hour(h))) for h in HOURS]
-    stmt = _scoped(select(D.weekday, *columns).select_from(D), D, filters).group_by(D.weekday)
-    sums = {row[0]: [int(v or 0) for v in row[1:]] for row in db.session.execute(stmt)}
-    return [[Cell(weekday, hour, sums.get(weekday, [0] * 48)[hour], sums.get(weekday, [0] * 48)[24 + hour])
-             for hour in HOURS] for weekday in range(7)]
+    sums = {weekday: [0] * 48 for weekday in range(7)}
+    for table, first, last in _parts(replace(filters, interval="all")):
+        columns = ([func.sum(getattr(table, open_hour(h))) for h in HOURS]
+                   + [func.sum(getattr(table, booked_hour(h))) for h in HOURS])
+        stmt = _scoped(select(table.weekday, *columns).select_from(table), table, filters, first, last) \
+            .group_by(table.weekday)
+        for weekday, *values in db.session.execute(stmt):
+            sums[weekday] = [a + int(b or 0) for a, b in zip(sums[weekday], values)]
+    return [[Cell(weekday, hour, sums[weekday][hour], sums[weekday][24 + hour]) for hour in HOURS]
+            for weekday in range(7)]
 
 
 @dataclass

@@ -23,11 +23,8 @@ from booking.accounts.models import ActorType, Department
 from booking.errors import Message
 from booking.extensions import db
 from booking.facilities.forms import CATEGORY_LABELS
-from booking.stats import (
-    messages,  # noqa: F401  (registers the domain's wording)
-    rollups,
-    services,
-)
+from booking.stats import messages  # noqa: F401  (registers the domain's wording)
+from booking.stats import rollups, services
 from booking.stats.api import CSV_FIELDS, UtilisationQuery, row_out
 from booking.stats.rules import can_view_stats, department_scope
 

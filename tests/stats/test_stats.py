@@ -68,6 +68,11 @@ def test_the_open_data_is_aggregated_in_json_and_csv_without_personal_data(clien
     assert (row["open_hours"], row["booked_hours"], row["idle_hours"], row["utilisation"]) == (12.0, 2.0, 10.0, 0.1667)
     assert (row["reservations"], row["organisations"]) == (1, 1)
 
+    # Whole months are summed from the month rows, the days around them from the day rows.
+    for query in ("from=2030-03-01&to=2030-03-31&interval=month", "from=2030-02-15&to=2030-03-31&interval=year"):
+        [month] = client.get(f"/api/v1/stats/utilisation?{query}").get_json()["items"]
+        assert (month["open_hours"], month["booked_hours"], month["reservations"]) == (12.0, 2.0, 1), query
+
     actors = client.get("/api/v1/stats/utilisation?from=2030-03-05&to=2030-03-05&group_by=actor_type&format=csv")
     assert actors.mimetype == "text/csv" and 'rel="license"' in actors.headers["Link"]
     lines = actors.get_data(as_text=True).splitlines()

@@ -4,7 +4,7 @@
     rebuild() -> int                              # every facility over every day with data
     refresh_recent(today) -> int                  # the nightly job: recent and coming days, and
                                                   # Facility.recent_utilisation
-    days_touched(reservation, before) -> ...      # what a reservation event changes
+    mark(facility_id, (first, last))              # recompute those days before the commit
 
 Open hours come from the facilities domain (its hours, special openings and closures, the
 same functions availability uses); internal blocks are reservations and taken out here.
@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Date, bindparam, cast, delete, func, insert, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from booking.accounts.models import Organisation
 from booking.events import Event, subscribe
@@ -261,34 +263,55 @@ def store_recent_utilisation(today: date) -> None:
 
 
 # --- kept current when reservations and hours change ---------------------------------------------
+# A use case may change many reservations (a series); each says so with an event. The days
+# they touch are marked on the session and recomputed once, just before the unit of work
+# commits, in the same transaction.
+
+ALL_STORED = None  # mark a facility's every stored day (its hours or closures changed)
+_SKIPPED = ("reservation.held", "reservation.hold_")  # holds count nowhere
+
 
 def _days(start: datetime, end: datetime, tz_name: str) -> tuple[date, date]:
     return rules.local_day(start, tz_name), rules.local_day(end - timedelta(microseconds=1), tz_name)
 
 
+def mark(facility_id: int, span: tuple[date, date] | None) -> None:
+    """Recompute these days of the facility before the transaction commits."""
+    marked = db.session.info.setdefault("stats_marked", {})
+    if span is None or marked.get(facility_id, ()) is ALL_STORED:
+        marked[facility_id] = ALL_STORED
+        return
+    first, last = span
+    known = marked.get(facility_id)
+    marked[facility_id] = (min(first, known[0]), max(last, known[1])) if known else (first, last)
+
+
 def on_event(event: Event) -> None:
-    """A reservation changed: recompute its facility's days (old and new times) in the same
-    transaction. Hours, special openings or closures changed: the facility's stored days."""
     subject = event.subject
-    if isinstance(subject, Reservation):
-        db.session.flush()
+    if isinstance(subject, Reservation) and not event.action.startswith(_SKIPPED):
         tz_name = subject.facility.timezone
-        first, last = _days(subject.start_dt, subject.end_dt, tz_name)
+        mark(subject.facility_id, _days(subject.start_dt, subject.end_dt, tz_name))
         before = event.before or {}
         if before.get("start") and before.get("end"):
-            old_first, old_last = _days(before["start"], before["end"], tz_name)
-            if old_last < first - timedelta(days=1) or old_first > last + timedelta(days=1):
-                refresh([subject.facility_id], old_first, old_last)
-            else:
-                first, last = min(first, old_first), max(last, old_last)
-        refresh([subject.facility_id], first, last)
+            mark(subject.facility_id, _days(before["start"], before["end"], tz_name))
     elif isinstance(subject, Facility) and event.action.startswith(
             ("facility.hours", "facility.special_opening", "facility.closure")):
-        db.session.flush()
-        low, high = db.session.execute(select(func.min(UtilisationDay.day), func.max(UtilisationDay.day))
-                                       .where(UtilisationDay.facility_id == subject.id)).one()
-        if low is not None:
-            refresh([subject.id], low, high)
+        mark(subject.id, ALL_STORED)
+
+
+def refresh_marked(session) -> None:
+    marked = session.info.pop("stats_marked", None)
+    if not marked:
+        return
+    for facility_id, span in marked.items():
+        if span is ALL_STORED:
+            span = db.session.execute(select(func.min(UtilisationDay.day), func.max(UtilisationDay.day))
+                                      .where(UtilisationDay.facility_id == facility_id)).one()
+            if span[0] is None:
+                continue
+        refresh([facility_id], *span)
 
 
 subscribe(on_event)
+sa_event.listen(Session, "before_commit", refresh_marked)
+sa_event.listen(Session, "after_rollback", lambda session: session.info.pop("stats_marked", None))

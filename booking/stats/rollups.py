@@ -103,10 +103,11 @@ def _refresh_chunk(facilities, first: date, last: date) -> int:
 
     for model in (UtilisationDay, UtilisationBooker):
         db.session.execute(delete(model).where(model.facility_id.in_(ids), model.day >= first, model.day <= last))
+    # Core inserts (many rows, no ORM objects): an executemany per table.
     if day_rows:
-        db.session.execute(insert(UtilisationDay), day_rows)
+        db.session.execute(insert(UtilisationDay.__table__), day_rows)
     if booker_rows:
-        db.session.execute(insert(UtilisationBooker), booker_rows)
+        db.session.execute(insert(UtilisationBooker.__table__), booker_rows)
     _refresh_months(ids, first, last)
     return len(day_rows)
 

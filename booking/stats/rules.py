@@ -62,16 +62,29 @@ def _per_local_hour(intervals: list[Interval], tz: ZoneInfo) -> list[int]:
     hour counts twice; on a 23-hour day the skipped hour has none)."""
     seconds = [0.0] * 24
     for start, end in intervals:
-        at = start
-        while at < end:
-            local = at.astimezone(tz)
-            # The next whole hour in UTC is the next local hour too (every zone in use is a
-            # whole number of hours from UTC, or a half, which still splits at a boundary).
-            step = (60 - local.minute) * 60 - local.second
-            following = min(end, at + timedelta(seconds=step))
-            seconds[local.hour] += (following - at).total_seconds()
+        local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+        if local_start.utcoffset() != local_end.utcoffset():
+            _split_across_change(start, end, tz, seconds)
+            continue
+        # No clock change inside: walk the wall clock without asking the zone again.
+        at, stop = local_start.replace(tzinfo=None), local_end.replace(tzinfo=None)
+        while at < stop:
+            following = min(stop, at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1))
+            seconds[at.hour] += (following - at).total_seconds()
             at = following
     return [int(s // 60) for s in seconds]
+
+
+def _split_across_change(start: datetime, end: datetime, tz: ZoneInfo, seconds: list[float]) -> None:
+    """An interval over a DST change, an hour at a time in UTC (every local hour boundary is
+    one in UTC too, for zones a whole or half hour from UTC)."""
+    at = start
+    while at < end:
+        local = at.astimezone(tz)
+        step = (60 - local.minute) * 60 - local.second
+        following = min(end, at + timedelta(seconds=step))
+        seconds[local.hour] += (following - at).total_seconds()
+        at = following
 
 
 def _by_day(intervals: list[Interval], days: list[Interval]) -> list[list[Interval]]:

@@ -25,7 +25,7 @@ from booking.extensions import db
 
 def init_app(app) -> None:
     for command in (init_db, seed_demo, create_user, create_token, jobs, scheduler, import_facilities,
-                    export_facilities):
+                    export_facilities, stats):
         app.cli.add_command(command)
 
 
@@ -193,3 +193,19 @@ def export_facilities(output, departments):
         ids = set(found.values())
     count = importing.export_facilities(output, department_ids=ids)
     click.echo(f"Exported {count} facilities.", err=True)
+
+
+@click.group("stats", cls=AppGroup)
+def stats():
+    """Utilisation statistics: the daily rollups."""
+
+
+@stats.command("rebuild")
+def rebuild_stats():
+    """Recompute every facility's daily rollups from the reservations, hours and prices."""
+    from booking.stats import rollups
+    from booking.unit_of_work import unit_of_work
+
+    with unit_of_work():
+        written = rollups.rebuild()
+    click.echo(f"Rebuilt {written} facility days.")

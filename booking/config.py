@@ -112,6 +112,8 @@ def load(instance_path: str) -> dict:
         "VAT_RATE_DEFAULT": _decimal("VAT_RATE_DEFAULT", "25.5"),
         "SUBSIDY_CEILING_CENTS": _int("SUBSIDY_CEILING_CENTS", 300_000_00),
         "INVOICE_DUE_DAYS": _int("INVOICE_DUE_DAYS", 14),
+        "OPEN_DATA_LICENCE": env("OPEN_DATA_LICENCE", "CC BY 4.0"),
+        "OPEN_DATA_LICENCE_URL": env("OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"),
         "INVOICE_FIRST_NUMBER": _int("INVOICE_FIRST_NUMBER", 1),
         "INVOICE_SELLER_NAME": env("INVOICE_SELLER_NAME", "City of Kuusilahti"),
         "INVOICE_SELLER_BUSINESS_ID": env("INVOICE_SELLER_BUSINESS_ID", "0123456-2"),

@@ -16,6 +16,7 @@ from booking.extensions import db
 from booking.notifications.jobs import deliver_pending
 from booking.agreements import services as agreements
 from booking.reservations import services as reservations
+from booking.stats import rollups as stats
 from booking.unit_of_work import transactional
 
 
@@ -144,3 +145,13 @@ def flag_overdue_agreements():
 @transactional
 def remind_reports():
     return agreements.remind_reports()
+
+
+# --- statistics --------------------------------------------------------------------------
+
+
+@job("refresh-stats", 24 * 3600, "Recompute the recent and coming days' utilisation rollups and store each "
+                                 "facility's recent utilisation (pricing and the catalogue read it).")
+@transactional
+def refresh_stats():
+    return stats.refresh_recent()

@@ -104,8 +104,14 @@ def pilots_are_on_record(client):
     assert sum(1 for c in client.get("/api/v1/challenges").json["items"] if c["open"]) == 2
 
 
+def utilisation_is_measured(client):
+    today = utcnow().date()
+    figures = client.get(f"/api/v1/stats/utilisation?from={today - timedelta(days=60)}&to={today}").json["total"]
+    assert figures["open_hours"] > 0 and 0 < figures["utilisation"] <= 1 and figures["reservations"] > 0
+
+
 CHECKS = [accounts_are_varied, facilities_are_varied, every_facility_has_a_tariff, reservations_are_varied,
-          reservations_keep_prices_and_last_month_is_invoiced, pilots_are_on_record]
+          reservations_keep_prices_and_last_month_is_invoiced, pilots_are_on_record, utilisation_is_measured]
 
 
 def _all_counts() -> dict[str, int]:

@@ -4,7 +4,7 @@
     summary(filters) -> Row                         # the whole filtered period in one row
     heatmap(filters) -> list[list[Cell]]            # weekday × local hour
     lead_times(filters) -> list[LeadTime]           # request to decision, per department
-    extra_figures(filters) -> dict                  # what higher domains register (pilots by state)
+    pilots_by_state(filters) -> [(state, count)]   # pilot agreements meeting the period
 
 Rollups are kept true by booking/stats/rollups.py. Nothing here loops over reservations,
 except the lead-time percentiles, which read the manual decisions' two instants.
@@ -12,7 +12,6 @@ except the lead-time percentiles, which read the manual decisions' two instants.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +20,7 @@ from flask import current_app
 from sqlalchemy import Date, func, literal, select
 
 from booking.accounts.models import Department
+from booking.agreements.models import AgreementStatus, PilotAgreement
 from booking.extensions import db
 from booking.facilities.models import Facility, FacilityStatus
 from booking.reservations.models import Reservation, ReservationKind
@@ -292,30 +292,20 @@ def lead_times(filters: Filters) -> list[LeadTime]:
     return sorted(result, key=lambda x: x.department.lower())
 
 
-# --- figures from domains above or beside stats (pilots by state, once agreements exist) ---------
+# --- pilots ------------------------------------------------------------------------------------
 
-FigureProvider = Callable[[Filters], list[tuple[str, int]]]
-
-
-@dataclass(frozen=True)
-class ExtraFigures:
-    key: str
-    title: object          # a lazy string
-    provider: FigureProvider
-    public: bool = False
-
-
-_extra: dict[str, ExtraFigures] = {}
-
-
-def register_figures(key: str, title, provider: FigureProvider, *, public: bool = False) -> None:
-    """A domain that stats may not import (agreements: pilots by state) adds a table of
-    (label, count) for the filtered period to the dashboard, and, if `public`, to the open data."""
-    _extra[key] = ExtraFigures(key, title, provider, public)
-
-
-def extra_figures(filters: Filters) -> list[tuple[ExtraFigures, list[tuple[str, int]]]]:
-    return [(extra, extra.provider(filters)) for extra in _extra.values() if extra.public or not filters.public]
+def pilots_by_state(filters: Filters) -> list[tuple[AgreementStatus, int]]:
+    """Pilot agreements whose period meets the filtered one, by state, in the viewer's
+    departments (the host department); drafts stay their organisation's own business."""
+    A = PilotAgreement
+    stmt = (select(A.status, func.count()).where(A.start_date <= filters.last, A.end_date >= filters.first,
+                                                 A.status != AgreementStatus.draft).group_by(A.status))
+    if filters.departments is not None:
+        stmt = stmt.where(A.host_department_id.in_(filters.departments))
+    if filters.department_id is not None:
+        stmt = stmt.where(A.host_department_id == filters.department_id)
+    counts = dict(db.session.execute(stmt).all())
+    return [(status, counts[status]) for status in AgreementStatus if status in counts]
 
 
 def validate_period(first: date, last: date, interval: str) -> str | None:

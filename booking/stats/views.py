@@ -110,7 +110,8 @@ def _figures(filters: services.Filters) -> dict:
     return {"rows": rows, "over_time": over_time, "summary": services.summary(filters),
             "heatmap": services.heatmap(filters), "least_used": services.least_used(filters),
             "actor_types": actor_types, "lead_times": services.lead_times(filters),
-            "extra": services.extra_figures(filters)}
+            "pilots": [(Message(f"agreement.status.{status.value}"), count)
+                       for status, count in services.pilots_by_state(filters)]}
 
 
 @bp.get("/stats")

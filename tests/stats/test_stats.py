@@ -126,3 +126,19 @@ def test_rebuild_recomputes_and_the_nightly_job_stores_recent_utilisation(app, r
     jobs.run("refresh-stats")
     db.session.expire_all()
     assert facility.recent_utilisation == round(120 / (28 * 720), 4)
+
+
+def test_pilots_are_counted_by_state_in_the_host_departments_period(client, auth, template, make_agreement,
+                                                                     pilot_facility):
+    make_agreement("submitted")
+    make_agreement("approved")
+    make_agreement("draft")  # an organisation's own draft is nobody's figure
+    manager = pilot_facility.department.managers[0]
+    april = stats.Filters(date(2030, 4, 1), date(2030, 4, 30), departments=frozenset({pilot_facility.department_id}))
+    assert [(s.value, n) for s, n in stats.pilots_by_state(april)] == [("submitted", 1), ("approved", 1)]
+    assert stats.pilots_by_state(stats.Filters(date(2030, 6, 1), date(2030, 6, 30))) == []
+    assert stats.pilots_by_state(stats.Filters(date(2030, 4, 1), date(2030, 4, 30), departments=frozenset())) == []
+
+    auth.login(manager)
+    page = client.get("/stats?first=2030-04-01&last=2030-04-30&group_by=facility&interval=all").get_data(as_text=True)
+    assert "Pilots by state" in page and "Submitted" in page

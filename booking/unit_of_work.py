@@ -59,7 +59,7 @@ def transactional(fn):
 
 
 # Switched on once every boundary runs its unit of work (the core issue converts them).
-GUARD = False
+GUARD = True
 
 
 @event.listens_for(Session, "before_flush")

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from booking.api import OPERATIONS, Operation, api, route
+from booking.api.types import MAX_INT
 
 _PATH_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
 REF = "#/components/schemas/{model}"
@@ -77,7 +78,7 @@ def _path(rule: str) -> tuple[str, list[dict]]:
 
     def replace(match):
         converter, name = match.group(1), match.group(2)
-        schema = {"type": "integer"} if converter == "int" else {"type": "string"}
+        schema = {"type": "integer", "minimum": 1, "maximum": MAX_INT} if converter == "int" else {"type": "string"}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
         return "{" + name + "}"
 
@@ -124,7 +125,7 @@ def _responses(op: Operation, path_params: list, refs: dict) -> dict:
     responses = {str(op.status): ok}
     problem_codes = set(op.errors)
     if op.body:
-        problem_codes.add(400)  # a body that is not JSON
+        problem_codes.update((400, 413))  # a body that is not JSON, too deep, or too large
     if op.query or op.body:
         problem_codes.add(422)
     if op.auth != "public":

@@ -72,7 +72,7 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
                         return data
                     if data is None and _all_optional(body):
                         data = {}  # an empty body is fine where nothing is required
-                    if not isinstance(data, dict):
+                    if data is None:
                         return problem(400, "Bad request", "The request body must be a JSON object.")
                     kwargs["body"] = body.model_validate(data)
             except ValidationError as exc:
@@ -128,10 +128,12 @@ def _json_body():
     max_depth = current_app.config["API_MAX_JSON_DEPTH"]
     if json_depth(raw) > max_depth:
         return problem(400, "Bad request", f"The JSON body may nest at most {max_depth} levels deep.")
+    if not request.is_json:
+        return problem(400, "Bad request", "The request body must be a JSON object.")
     try:
         return json.loads(raw)
     except (ValueError, RecursionError):
-        return problem(400, "Bad request", "The request body is not valid JSON.")
+        return problem(400, "Bad request", "The request body must be a JSON object.")
 
 
 def _all_optional(model: type[BaseModel]) -> bool:

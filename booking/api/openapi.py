@@ -10,7 +10,6 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from booking.api import OPERATIONS, Operation, api, route
-from booking.api.types import MAX_INT
 
 _PATH_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
 REF = "#/components/schemas/{model}"
@@ -78,7 +77,7 @@ def _path(rule: str) -> tuple[str, list[dict]]:
 
     def replace(match):
         converter, name = match.group(1), match.group(2)
-        schema = {"type": "integer", "minimum": 1, "maximum": MAX_INT} if converter == "int" else {"type": "string"}
+        schema = {"type": "integer"} if converter == "int" else {"type": "string"}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
         return "{" + name + "}"
 

@@ -76,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     from booking.api import api
     from booking.api import openapi  # noqa: F401  (declares /openapi.json)
 
+    app.url_map.converters["int"] = site.IdConverter  # before any route is added
     app.register_blueprint(site.bp)
     site.init_app(app)
     for module in _domain_modules("views"):

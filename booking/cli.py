@@ -21,6 +21,7 @@ from booking.accounts.models import ActorType, MembershipRole, Role
 from booking.accounts.rules import MIN_PASSWORD_LENGTH, is_strong_password
 from booking.errors import DomainError
 from booking.extensions import db
+from booking.unit_of_work import unit_of_work
 
 
 def init_app(app) -> None:
@@ -78,14 +79,13 @@ def create_user(email, password, name, role, departments, organisation, actor_ty
     # The command answers no browser: its messages are in the default language.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         try:
-            org = _organisation(organisation, actor_type) if organisation else None
-            user = accounts.create_user(
-                email, name or email.split("@")[0], password, role=role,
-                departments=[accounts.get_or_create_department(d) for d in departments],
-                organisation=org, membership_role=MembershipRole.owner)
-            db.session.commit()
+            with unit_of_work():
+                org = _organisation(organisation, actor_type) if organisation else None
+                user = accounts.create_user(
+                    email, name or email.split("@")[0], password, role=role,
+                    departments=[accounts.get_or_create_department(d) for d in departments],
+                    organisation=org, membership_role=MembershipRole.owner)
         except DomainError as exc:
-            db.session.rollback()
             raise click.ClickException("; ".join(exc.all_reasons())) from None
     click.echo(f"Created {user.role.value} {user.email} (id {user.id})")
 
@@ -110,8 +110,10 @@ def create_token(email, name):
         raise click.ClickException(f"no user with e-mail {email}")
     if not user.active:
         raise click.ClickException(f"{user.email} is deactivated; a token would not work")
+    with unit_of_work():
+        token = accounts.create_api_token(user, name)
     click.echo(f"Token for {user.email} (shown once; use as 'Authorization: Bearer <token>'):")
-    click.echo(accounts.create_api_token(user, name))
+    click.echo(token)
 
 
 @click.group("jobs", cls=AppGroup, invoke_without_command=True)
@@ -153,7 +155,6 @@ def import_facilities(file, check):
     number and nothing is imported (exit status 1).
     """
     from booking.facilities import importing
-    from booking.unit_of_work import unit_of_work
 
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         # Read and check every row first (only reads); then write them all in one unit of work.

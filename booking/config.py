@@ -104,6 +104,9 @@ def load(instance_path: str) -> dict:
         "FETCH_ALLOW_PRIVATE": _bool(env("FETCH_ALLOW_PRIVATE")),
         "UPLOAD_MAX_BYTES": _int("UPLOAD_MAX_BYTES", 8 * 1024 * 1024),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        # The largest JSON body the API reads (bytes; larger is 413) and how deeply it may nest (deeper is 400).
+        "API_MAX_BODY_BYTES": _int("API_MAX_BODY_BYTES", 1024 * 1024),
+        "API_MAX_JSON_DEPTH": _int("API_MAX_JSON_DEPTH", 32),
         "HOLD_MINUTES": _int("HOLD_MINUTES", 15),
         "SCHEDULER_ENABLED": _bool(env("SCHEDULER_ENABLED"), True),
         # Pricing and invoicing (booking/pricing): the VAT rate a new tariff starts with (percent),

@@ -30,6 +30,10 @@ def str_enum(cls, length: int = 30) -> Enum:
                 values_callable=lambda e: [m.value for m in e])
 
 
+# The largest value of an INTEGER column (PostgreSQL; ids in practice on SQLite too).
+MAX_INT = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -10,10 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import IntegerConverter
 
 from booking import navigation
 from booking.accounts import rules as account_rules
 from booking.api.errors import domain_problem, problem
+from booking.api.types import MAX_INT
 from booking.errors import DomainError
 from booking.extensions import db
 from booking.formatting import duration, local_time, money, number, time_range
@@ -55,6 +57,26 @@ def safe_next(default_endpoint: str = "site.index") -> str:
     return url_for(default_endpoint)
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: 1 to 2**31-1, what the database's ids hold. Anything else is
+    simply not found (404), never a query with a number the database cannot take."""
+
+    def __init__(self, map, fixed_digits=0, min=1, max=MAX_INT, signed=False):  # noqa: A002 - Werkzeug's names
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def _has_nul(request_) -> bool:
+    """A NUL byte anywhere in the path, the query or a form: no text field can hold one
+    (PostgreSQL refuses it), so the request is refused whole, before any view reads it."""
+    if "\x00" in request_.path:
+        return True
+    if any("\x00" in key or "\x00" in value for key, value in request_.args.items(multi=True)):
+        return True
+    if request_.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return any("\x00" in key or "\x00" in value for key, value in request_.form.items(multi=True))
+    return False
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -81,6 +103,15 @@ def init_app(app) -> None:
         # from a CLI command). The logged-in user and the language are per-request answers.
         g.pop("_login_user", None)
         g.pop("_flask_babel", None)
+
+    @app.before_request
+    def refuse_nul_bytes():
+        if _has_nul(request):
+            if _wants_json():
+                return problem(400, "Bad request", "The request contains a NUL byte (%00), which no field accepts.")
+            return render_template("site/error.html", status=400, title=ERROR_TITLES[400],
+                                   reasons=[_l("The request contains a NUL character, which no field accepts. "
+                                               "Remove it and try again.")]), 400
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):

@@ -11,6 +11,7 @@ from booking.accounts import services
 from booking.accounts.models import ApiToken
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, page_of
+from booking.api.types import Text
 
 
 class OrganisationOut(BaseModel):
@@ -34,7 +35,7 @@ class MeOut(BaseModel):
 
 class MeUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Text | None = Field(None, min_length=1, max_length=200)
     locale: Literal["en", "fi", "sv"] | None = Field(None, description="null: follow the browser")
 
 
@@ -49,7 +50,7 @@ class TokenOut(BaseModel):
 
 class NewToken(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100)
+    name: Text = Field(min_length=1, max_length=100)
 
 
 class CreatedToken(TokenOut):

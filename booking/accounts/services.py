@@ -1,14 +1,15 @@
-"""Account use cases. Each runs in the caller's transaction and commits once at the end."""
+"""Account use cases. Each adds and flushes in the caller's unit of work (booking.unit_of_work)
+and never commits or rolls back; refusals carry coded messages (booking/accounts/messages.py)."""
 from __future__ import annotations
 
 import functools
 import secrets
 from datetime import timedelta
 
+from typing import Callable
+
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,12 +17,13 @@ from werkzeug.security import check_password_hash
 
 from booking.accounts.models import (ActorType, ApiToken, Department, LoginFailure, Membership, MembershipRole,
                                      Organisation, Role, User, hash_token)
+from booking.accounts import messages  # noqa: F401 - registers the wording of this domain's codes
 from booking.accounts.rules import DECISION_DAYS_RANGE, is_valid_business_id, normalise_email
-from booking.audit.services import record, snapshot
+from booking.audit.services import snapshot
 from booking.database import utcnow
-from booking.errors import Conflict, NotFound, RuleViolation
+from booking.errors import Conflict, Message, NotFound, RuleViolation
+from booking.events import Email, Event, publish
 from booking.extensions import db
-from booking.notifications.services import queue_email
 
 SELF = "self"  # create_user(actor=SELF): the new user signs themselves up
 
@@ -35,7 +37,7 @@ def get_or_create_department(name: str) -> Department:
     if department is None:
         department = Department(name=name)
         db.session.add(department)
-        record("department.created", department, after={"name": name})
+        publish(Event("department.created", department, after={"name": name}))
     return department
 
 
@@ -45,15 +47,14 @@ def update_department(department: Department, *, description: str, contact_email
     description = (description or "").strip()
     contact_email = normalise_email(contact_email or "") or None
     low, high = DECISION_DAYS_RANGE
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Message]] = {}
     if not isinstance(decision_days, int) or not low <= decision_days <= high:
-        problems["decision_days"] = [_("Give a whole number of working days from %(low)d to %(high)d.",
-                                       low=low, high=high)]
+        problems["decision_days"] = [Message("accounts.decision_days_range", low=low, high=high)]
     if contact_email:
         try:
             validate_email(contact_email, check_deliverability=False)
         except EmailNotValidError:
-            problems["contact_email"] = [_("Not a valid e-mail address, for example parks@city.example.")]
+            problems["contact_email"] = [Message("accounts.email_invalid")]
     if problems:
         raise RuleViolation(field_errors=problems)
     fields = ("description", "contact_email", "decision_days")
@@ -63,9 +64,9 @@ def update_department(department: Department, *, description: str, contact_email
     after = snapshot(department, fields)
     if after != before:
         # department_id lets the department's managers see the change in their audit log.
-        record("department.updated", department, actor=actor, before=before, after=after,
-               department_id=department.id)
-    db.session.commit()
+        publish(Event("department.updated", department, actor=actor, before=before, after=after,
+                      department_id=department.id))
+    db.session.flush()
 
 
 def get_organisation_by_name(name: str) -> Organisation | None:
@@ -79,18 +80,18 @@ def get_or_create_organisation(name: str, actor_type: ActorType, **details) -> O
     return organisation
 
 
-def organisation_problems(name: str, business_id: str | None) -> tuple[dict[str, list[str]], bool]:
+def organisation_problems(name: str, business_id: str | None) -> tuple[dict[str, list[Message]], bool]:
     """Why an organisation with this name and business ID cannot be created, and whether any
     reason is a clash with an existing one (a Conflict rather than a broken rule)."""
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Message]] = {}
     clash = False
     if business_id and not is_valid_business_id(business_id):
-        problems["business_id"] = [_("Not a valid Finnish business ID. The format is 1234567-1.")]
+        problems["business_id"] = [Message("accounts.business_id_invalid")]
     elif business_id and db.session.scalar(select(Organisation.id).where(Organisation.business_id == business_id)):
-        problems["business_id"] = [_("An organisation with this business ID is already registered.")]
+        problems["business_id"] = [Message("accounts.business_id_taken")]
         clash = True
     if db.session.scalar(select(Organisation.id).where(func.lower(Organisation.name) == name.lower())):
-        problems["organisation_name"] = [_("An organisation with this name is already registered.")]
+        problems["organisation_name"] = [Message("accounts.organisation_name_taken")]
         clash = True
     return problems, clash
 
@@ -106,14 +107,9 @@ def create_organisation(name: str, actor_type: ActorType, *, business_id: str | 
     organisation = Organisation(name=name, actor_type=actor_type, business_id=business_id, address=address,
                                 contact_email=contact_email, contact_phone=contact_phone)
     db.session.add(organisation)
-    record("organisation.created", organisation, actor=actor,
-           after={"name": name, "actor_type": actor_type, "business_id": business_id})
+    publish(Event("organisation.created", organisation, actor=actor,
+                  after={"name": name, "actor_type": actor_type, "business_id": business_id}))
     return organisation
-
-
-def _email_taken() -> str:
-    return _("An account with this e-mail address already exists. Log in, or reset your password if you "
-             "have forgotten it.")
 
 
 def create_user(email: str, name: str, password: str, *, role: Role = Role.member,
@@ -127,13 +123,14 @@ def create_user(email: str, name: str, password: str, *, role: Role = Role.membe
     """
     email = normalise_email(email)
     if get_user_by_email(email) is not None:
-        raise Conflict(field_errors={"email": [_email_taken()]})
+        raise Conflict(field_errors={"email": [Message("accounts.email_taken")]})
     user = User(email=email, name=name.strip(), role=role, locale=locale)
     user.set_password(password)
     user.departments = list(departments)
     db.session.add(user)
-    record("user.created", user, actor=user if actor == SELF else actor,
-           after={"email": email, "name": user.name, "role": role, "departments": [d.name for d in departments]})
+    publish(Event("user.created", user, actor=user if actor == SELF else actor,
+                  after={"email": email, "name": user.name, "role": role,
+                         "departments": [d.name for d in departments]}))
     if organisation is not None:
         add_membership(user, organisation, membership_role, actor=user if actor == SELF else actor)
     return user
@@ -145,8 +142,8 @@ def add_membership(user: User, organisation: Organisation, role: MembershipRole 
     db.session.add(membership)
     if user.current_organisation is None:
         user.current_organisation = organisation
-    record("membership.created", membership, actor=actor,
-           after={"user": user.email, "organisation": organisation.name, "role": role})
+    publish(Event("membership.created", membership, actor=actor,
+                  after={"user": user.email, "organisation": organisation.name, "role": role}))
     return membership
 
 
@@ -155,29 +152,27 @@ def register(*, email: str, name: str, password: str, organisation_name: str, ac
     """Self-service sign-up: the user and their organisation, in one transaction.
 
     Every reason to refuse is collected first, so the form shows them all at once and
-    nothing is written unless everything can be.
+    nothing is written unless everything can be. A clash that slips past the checks (someone
+    registering the same address at the same moment) rolls back only this use case's
+    savepoint, so the caller's unit of work holds nothing half-written.
     """
     email = normalise_email(email)
     organisation_name = organisation_name.strip()
     business_id = (business_id or "").strip() or None
     problems, clash = organisation_problems(organisation_name, business_id)
     if get_user_by_email(email) is not None:
-        problems["email"] = [_email_taken()]
+        problems["email"] = [Message("accounts.email_taken")]
         clash = True
     if problems:
-        db.session.rollback()
         raise (Conflict if clash else RuleViolation)(field_errors=problems)
     try:
-        user = create_user(email, name, password, locale=locale, actor=SELF)
-        organisation = create_organisation(organisation_name, actor_type, business_id=business_id,
-                                           address=address, contact_email=email, actor=user)
-        add_membership(user, organisation, MembershipRole.owner, actor=user)
-        db.session.commit()
+        with db.session.begin_nested():  # a SAVEPOINT: an IntegrityError undoes only this
+            user = create_user(email, name, password, locale=locale, actor=SELF)
+            organisation = create_organisation(organisation_name, actor_type, business_id=business_id,
+                                               address=address, contact_email=email, actor=user)
+            add_membership(user, organisation, MembershipRole.owner, actor=user)
     except IntegrityError:
-        # Someone registered the same address or name a moment ago.
-        db.session.rollback()
-        raise Conflict(_("Someone registered the same e-mail address or organisation just now. "
-                         "Check the details and try again.")) from None
+        raise Conflict(Message("accounts.registered_just_now")) from None
     return user
 
 
@@ -202,23 +197,35 @@ def is_login_throttled(email: str, remote_addr: str | None) -> bool:
     return False
 
 
-def check_login(email: str, password: str, remote_addr: str | None) -> User | None:
-    """The user if the credentials are right; records a failure otherwise. Commits."""
+def authenticate(email: str, password: str) -> User | None:
+    """The active user these credentials belong to, or None. Only reads (and hashes: slow on
+    purpose), so the caller runs it before its unit of work."""
     user = get_user_by_email(email)
     if user is None:
         # Hash anyway, so an unknown address takes as long to refuse as a wrong password.
         check_password_hash(_dummy_hash(), password)
-    elif user.active and user.check_password(password):
+        return None
+    return user if user.active and user.check_password(password) else None
+
+
+def record_login(email: str, remote_addr: str | None, user: User | None) -> None:
+    """A success lifts the address's throttle; a failure counts towards it."""
+    if user is not None:
         _clear_failures(user.email)
-        db.session.commit()
-        return user
+        return
     for key in _throttle_keys(email, remote_addr):
         db.session.add(LoginFailure(key=key))
     # Old rows are of no use to the throttle; keep the table small.
     cutoff = utcnow() - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW"] * 4)
     db.session.execute(delete(LoginFailure).where(LoginFailure.created_dt < cutoff))
-    db.session.commit()
-    return None
+    db.session.flush()
+
+
+def check_login(email: str, password: str, remote_addr: str | None) -> User | None:
+    """The user if the credentials are right; records a failure otherwise."""
+    user = authenticate(email, password)
+    record_login(email, remote_addr, user)
+    return user
 
 
 def _clear_failures(email: str) -> None:
@@ -254,29 +261,30 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
-def request_password_reset(email: str) -> None:
-    """Queue a reset link if the account exists. Says nothing either way (no enumeration)."""
+def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
+    """Queue a reset link (`link_for(token)`, the page's absolute URL) if the account exists.
+    Says nothing either way (no enumeration)."""
     user = get_user_by_email(email)
     if user is not None and user.active:
-        link = current_app.config["BASE_URL"] + url_for("accounts.reset_password", token=make_reset_token(user))
-        queue_email(user.email, _l("Reset your Infrashare password"), "password_reset", locale=user.locale,
-                    topic=f"user:{user.id}", user=user, link=link,
-                    minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
-        record("user.password_reset_requested", user, actor=user)
-    db.session.commit()
+        mail = Email(user.email, Message("accounts.email.password_reset"), "password_reset", locale=user.locale,
+                     topic=f"user:{user.id}",
+                     context={"user": user, "link": link_for(make_reset_token(user)),
+                              "minutes": current_app.config["PASSWORD_RESET_MAX_AGE"] // 60})
+        publish(Event("user.password_reset_requested", user, actor=user, emails=[mail]))
+        db.session.flush()
 
 
 def set_password(user: User, password: str, *, action: str = "user.password_changed") -> None:
     user.set_password(password)
     # A new password lifts the throttle that a forgotten one may have caused.
     _clear_failures(user.email)
-    record(action, user, actor=user)
-    db.session.commit()
+    publish(Event(action, user, actor=user))
+    db.session.flush()
 
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise RuleViolation(field_errors={"current": [_("This is not your current password.")]})
+        raise RuleViolation(field_errors={"current": [Message("accounts.wrong_current_password")]})
     set_password(user, new)
 
 
@@ -284,16 +292,16 @@ def update_profile(user: User, *, name: str, locale: str | None) -> None:
     before = {"name": user.name, "locale": user.locale}
     user.name = name.strip()
     user.locale = locale or None
-    record("user.updated", user, before=before, after={"name": user.name, "locale": user.locale})
-    db.session.commit()
+    publish(Event("user.updated", user, before=before, after={"name": user.name, "locale": user.locale}))
+    db.session.flush()
 
 
 def switch_organisation(user: User, organisation_id: int) -> Organisation:
     membership = next((m for m in user.memberships if m.organisation_id == organisation_id), None)
     if membership is None:
-        raise NotFound(_("You are not a member of that organisation."))
+        raise NotFound(Message("accounts.not_a_member"))
     user.current_organisation = membership.organisation
-    db.session.commit()
+    db.session.flush()
     return membership.organisation
 
 
@@ -305,8 +313,9 @@ def issue_api_token(user: User, name: str = "API token") -> tuple[ApiToken, str]
     token = "ifs_" + secrets.token_urlsafe(32)
     api_token = ApiToken(user=user, name=name.strip() or "API token", token_hash=hash_token(token), prefix=token[:8])
     db.session.add(api_token)
-    record("api_token.created", api_token, actor=user, after={"name": api_token.name, "prefix": api_token.prefix})
-    db.session.commit()
+    publish(Event("api_token.created", api_token, actor=user,
+                  after={"name": api_token.name, "prefix": api_token.prefix}))
+    db.session.flush()
     return api_token, token
 
 
@@ -317,9 +326,9 @@ def create_api_token(user: User, name: str = "API token") -> str:
 def revoke_api_token(user: User, token_id: int) -> None:
     api_token = db.session.get(ApiToken, token_id)
     if api_token is None or api_token.user_id != user.id:
-        raise NotFound(_("There is no such token among yours."))
+        raise NotFound(Message("accounts.no_such_token"))
     if api_token.revoked_dt is None:
         api_token.revoked_dt = utcnow()
-        record("api_token.revoked", api_token, actor=user,
-               before={"revoked": False}, after={"revoked": True, "prefix": api_token.prefix})
-    db.session.commit()
+        publish(Event("api_token.revoked", api_token, actor=user,
+                      before={"revoked": False}, after={"revoked": True, "prefix": api_token.prefix}))
+        db.session.flush()

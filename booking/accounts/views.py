@@ -23,6 +23,7 @@ from booking.errors import DomainError
 from booking.extensions import db
 from booking.notifications.models import OutboxMessage, OutboxStatus
 from booking.site import flash_errors, safe_next
+from booking.unit_of_work import unit_of_work
 
 bp = Blueprint("accounts", __name__)
 
@@ -40,12 +41,13 @@ def register():
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            user = services.register(email=form.email.data, name=form.name.data, password=form.password.data,
-                                     organisation_name=form.organisation_name.data,
-                                     actor_type=ActorType(form.actor_type.data),
-                                     business_id=form.business_id.data, address=form.address.data or "",
-                                     # Only a language the person chose; otherwise keep following the browser.
-                                     locale=session.get("locale"))
+            with unit_of_work():
+                user = services.register(email=form.email.data, name=form.name.data, password=form.password.data,
+                                         organisation_name=form.organisation_name.data,
+                                         actor_type=ActorType(form.actor_type.data),
+                                         business_id=form.business_id.data, address=form.address.data or "",
+                                         # Only a language the person chose; otherwise keep following the browser.
+                                         locale=session.get("locale"))
         except DomainError as exc:
             flash_errors(exc, form)
         else:
@@ -67,7 +69,9 @@ def login():
             flash(_("Too many failed attempts. Wait a few minutes, or reset your password."), "error")
             status = 429
         else:
-            user = services.check_login(form.email.data, form.password.data, request.remote_addr)
+            user = services.authenticate(form.email.data, form.password.data)  # slow: before the write
+            with unit_of_work():
+                services.record_login(form.email.data, request.remote_addr, user)
             if user is not None:
                 login_user(user)
                 flash(_("You are logged in."), "success")
@@ -89,7 +93,10 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        base = current_app.config["BASE_URL"]
+        with unit_of_work():
+            services.request_password_reset(
+                form.email.data, link_for=lambda token: base + url_for("accounts.reset_password", token=token))
         flash(_("If an account uses that address, we have sent it a link to set a new password. "
                 "The link works once, for %(minutes)d minutes.",
                 minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60), "info")
@@ -105,7 +112,8 @@ def reset_password(token: str):
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        services.set_password(user, form.password.data, action="user.password_reset")
+        with unit_of_work():
+            services.set_password(user, form.password.data, action="user.password_reset")
         flash(_("Your password is changed. Log in with the new one."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
@@ -133,7 +141,8 @@ def update_profile():
     form = ProfileForm()
     if not form.validate_on_submit():
         return _render_profile(422, profile_form=form)
-    services.update_profile(current_user, name=form.name.data, locale=form.locale.data)
+    with unit_of_work():
+        services.update_profile(current_user, name=form.name.data, locale=form.locale.data)
     if form.locale.data:
         session["locale"] = form.locale.data
     else:
@@ -148,7 +157,8 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current.data, form.password.data)
+            with unit_of_work():
+                services.change_password(current_user, form.current.data, form.password.data)
         except DomainError as exc:
             flash_errors(exc, form)
         else:
@@ -163,7 +173,8 @@ def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
         return _render_profile(422, token_form=form)
-    token = services.create_api_token(current_user, form.name.data)
+    with unit_of_work():
+        token = services.create_api_token(current_user, form.name.data)
     return render_template("accounts/token_created.html", token=token, name=form.name.data)
 
 
@@ -171,7 +182,8 @@ def create_token():
 @login_required
 def revoke_token(token_id: int):
     EmptyForm().validate_on_submit() or abort(400)
-    services.revoke_api_token(current_user, token_id)
+    with unit_of_work():
+        services.revoke_api_token(current_user, token_id)
     flash(_("The token is revoked. Programs using it can no longer call the API."), "success")
     return redirect(url_for("accounts.profile"))
 
@@ -180,7 +192,8 @@ def revoke_token(token_id: int):
 @login_required
 def switch_organisation():
     EmptyForm().validate_on_submit() or abort(400)
-    organisation = services.switch_organisation(current_user, request.form.get("organisation_id", type=int))
+    with unit_of_work():
+        organisation = services.switch_organisation(current_user, request.form.get("organisation_id", type=int))
     flash(_("You now act for %(org)s.", org=organisation.name), "success")
     return redirect(safe_next())
 
@@ -257,9 +270,10 @@ def edit_department(department_id: int):
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            services.update_department(department, description=form.description.data or "",
-                                       contact_email=form.contact_email.data,
-                                       decision_days=form.decision_days.data, actor=current_user)
+            with unit_of_work():
+                services.update_department(department, description=form.description.data or "",
+                                           contact_email=form.contact_email.data,
+                                           decision_days=form.decision_days.data, actor=current_user)
         except DomainError as exc:
             flash_errors(exc, form)
         else:

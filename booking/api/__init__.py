@@ -5,12 +5,14 @@ blueprint is registered after they are imported (see create_app).
 """
 from __future__ import annotations
 
+import json
+import re
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Callable
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from booking.api.auth import authenticate
@@ -65,8 +67,10 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
                 if query is not None:
                     kwargs["query"] = query.model_validate(_query_args(query))
                 if body is not None:
-                    data = request.get_json(silent=True)
-                    if data is None and not request.get_data() and _all_optional(body):
+                    data = _json_body()
+                    if isinstance(data, Response):
+                        return data
+                    if data is None and _all_optional(body):
                         data = {}  # an empty body is fine where nothing is required
                     if data is None:
                         return problem(400, "Bad request", "The request body must be a JSON object.")
@@ -94,6 +98,42 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
         return view
 
     return decorator
+
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(raw: bytes) -> int:
+    """How deeply a JSON text nests, found without parsing it (the parser recurses, and a
+    body nested 100,000 deep would exhaust the stack)."""
+    depth = deepest = 0
+    for bracket in _BRACKET.findall(_STRING.sub(b"", raw)):
+        depth += 1 if bracket in (b"[", b"{") else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _json_body():
+    """The request's JSON (None when empty), or a problem response: too large (413), too
+    deep or not JSON (400). Measured before it is read or parsed."""
+    limit = current_app.config["API_MAX_BODY_BYTES"]
+    if (request.content_length or 0) > limit:
+        return problem(413, "Payload Too Large", f"The request body may be at most {limit} bytes.")
+    raw = request.get_data()  # no larger than MAX_CONTENT_LENGTH, which Werkzeug enforces
+    if len(raw) > limit:
+        return problem(413, "Payload Too Large", f"The request body may be at most {limit} bytes.")
+    if not raw.strip():
+        return None
+    max_depth = current_app.config["API_MAX_JSON_DEPTH"]
+    if json_depth(raw) > max_depth:
+        return problem(400, "Bad request", f"The JSON body may nest at most {max_depth} levels deep.")
+    if not request.is_json:
+        return problem(400, "Bad request", "The request body must be a JSON object.")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return problem(400, "Bad request", "The request body must be a JSON object.")
 
 
 def _all_optional(model: type[BaseModel]) -> bool:

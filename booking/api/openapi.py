@@ -124,7 +124,7 @@ def _responses(op: Operation, path_params: list, refs: dict) -> dict:
     responses = {str(op.status): ok}
     problem_codes = set(op.errors)
     if op.body:
-        problem_codes.add(400)  # a body that is not JSON
+        problem_codes.update((400, 413))  # a body that is not JSON, too deep, or too large
     if op.query or op.body:
         problem_codes.add(422)
     if op.auth != "public":

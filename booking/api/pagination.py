@@ -6,6 +6,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 
+from booking.api.types import MAX_INT, PageNumber
 from booking.extensions import db
 
 T = TypeVar("T")
@@ -13,7 +14,7 @@ MAX_PER_PAGE = 200
 
 
 class PageQuery(BaseModel):
-    page: int = Field(1, ge=1, description="1-based page number")
+    page: PageNumber = 1
     per_page: int = Field(50, ge=1, le=MAX_PER_PAGE, description="items per page")
 
 
@@ -25,8 +26,11 @@ class Page(BaseModel, Generic[T]):
 
 
 def paginate(stmt: Select, page: int, per_page: int) -> tuple[list, int]:
-    """One page of a select and the total row count (two queries, whatever the page size)."""
+    """One page of a select and the total row count (two queries, whatever the page size).
+    A page far beyond any row is empty, without asking the database for an offset it cannot hold."""
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    if not 1 <= page <= MAX_INT:
+        return [], total
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
     return list(items), total
 

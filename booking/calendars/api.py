@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, page_of
+from booking.api.types import Id
 from booking.calendars import links, rules, services
-from booking.calendars.forms import MAX_ID
 from booking.calendars.models import CalendarFeed
 from booking.errors import Message, NotFound, PermissionDenied
 from booking.unit_of_work import unit_of_work
@@ -22,7 +22,7 @@ TAG = "calendars"
 class FeedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["facility", "organisation", "user", "manager", "agreement"]
-    target_id: int | None = Field(None, ge=1, le=MAX_ID, description=(
+    target_id: Id | None = Field(None, description=(
         "The facility, organisation, user (default: the caller) or department (manager; null: every "
         "department the caller manages) the feed follows"))
 
@@ -58,7 +58,7 @@ def _created(feed: CalendarFeed, token: str) -> CreatedFeed:
 
 
 def _manageable(feed_id: int) -> CalendarFeed:
-    feed = services.get_feed(feed_id) if feed_id <= MAX_ID else None
+    feed = services.get_feed(feed_id)
     if feed is None or not rules.can_manage_feed(api_user(), feed):
         raise NotFound(Message("calendars.feed_not_found"))
     return feed

@@ -5,18 +5,18 @@ with the offset of the facility's time zone; a timestamp without an offset is re
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from flask import url_for
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, page_of
+from booking.api.types import Count, Id, Instant, Text
 from booking.errors import NotFound
 from booking.extensions import db
 from booking.facilities import search
@@ -27,17 +27,6 @@ from booking.facilities.schedules import availability_for, load_for_schedules
 from booking.facilities.views import photo_url
 
 MAX_WINDOW_DAYS = 62
-
-
-def _plus_restored(value):
-    """'2026-12-01T08:00:00 02:00' → '…+02:00': an unencoded '+' in a query string arrives as
-    a space, and refusing the commonest client mistake helps nobody."""
-    if isinstance(value, str):
-        return re.sub(r" (\d{2}:?\d{2})$", r"+\1", value)
-    return value
-
-
-Instant = Annotated[AwareDatetime, BeforeValidator(_plus_restored)]
 
 
 def _check_window(start: datetime | None, end: datetime | None, names: str) -> None:
@@ -53,14 +42,15 @@ def _check_window(start: datetime | None, end: datetime | None, names: str) -> N
 
 
 class FacilityQuery(PageQuery):
-    category: str | None = Field(None, description="category code, e.g. `meeting_room`")
-    department: int | None = Field(None, description="department id")
-    district: str | None = None
-    min_capacity: int | None = Field(None, ge=0, description="takes at least this many people")
-    amenity: list[str] = Field(default_factory=list, description="has every named amenity (repeatable)")
-    accessibility: list[str] = Field(default_factory=list,
+    category: Text | None = Field(None, max_length=100, description="category code, e.g. `meeting_room`")
+    department: Id | None = Field(None, description="department id")
+    district: Text | None = Field(None, max_length=100)
+    min_capacity: Count | None = Field(None, description="takes at least this many people")
+    amenity: list[Annotated[Text, Field(max_length=100)]] = Field(
+        default_factory=list, max_length=20, description="has every named amenity (repeatable)")
+    accessibility: list[Annotated[Text, Field(max_length=100)]] = Field(default_factory=list, max_length=20,
                                      description="has every accessibility feature, e.g. `step_free_access` (repeatable)")
-    q: str | None = Field(None, max_length=100, description="name contains")
+    q: Text | None = Field(None, max_length=100, description="name contains")
     free_from: Instant | None = Field(None, description="with free_to: only facilities with some free time then")
     free_to: Instant | None = None
 

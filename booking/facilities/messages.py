@@ -28,6 +28,7 @@ register({
     "facilities.name_taken": _l("This department already has a facility called '%(name)s'."),
     "facilities.category_unknown": _l("Choose one of the categories: %(list)s."),
     "facilities.capacity_invalid": _l("The capacity is a number of people, 0 or more."),
+    "facilities.capacity_too_large": _l("The capacity is at most %(n)d people."),
     "facilities.area_negative": _l("The area cannot be negative."),
     "facilities.coordinates_half": _l("Give both the latitude and the longitude, or neither."),
     "facilities.latitude_range": _l("The latitude is between -90 and 90."),

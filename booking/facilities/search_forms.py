@@ -9,6 +9,7 @@ from wtforms import Form, SelectField, StringField
 from wtforms.fields import DateField, IntegerField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from booking.database import MAX_INT
 from booking.facilities.forms import ACCESSIBILITY_LABELS, CATEGORY_LABELS, MultiCheckboxField
 from booking.facilities.models import ACCESSIBILITY_FEATURES, CATEGORIES
 from booking.facilities.search import FIRST_DATE, LAST_DATE
@@ -75,7 +76,7 @@ class CatalogueForm(SearchWhenMixin, Form):
     accessibility = CheckboxesField(_l("Accessibility"),
                                     choices=[(c, accessibility_label(c)) for c in ACCESSIBILITY_FEATURES])
     sort = SelectField(_l("Sort by"), choices=SORT_CHOICES, default="name")
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_INT)])
 
 
 class FindTimeForm(Form):
@@ -90,7 +91,7 @@ class FindTimeForm(Form):
     category = SelectField(_l("Category"), choices=_optional_choices(
         {code: category_label(code) for code in CATEGORIES}, _l("Any category")), validate_choice=False)
     district = SelectField(_l("District"), validate_choice=False)
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_INT)])
 
     def validate_date_to(self, field):
         if self.date_from.data and field.data:

@@ -37,6 +37,8 @@ from booking.facilities.models import (ACCESSIBILITY_FEATURES, CATEGORIES, Appro
                                        OpeningHours, QuestionKind, SpecialOpening)
 from booking.storage import get_storage
 
+MAX_CAPACITY = 1_000_000  # people: more than any venue holds, and far less than the column does
+
 DETAIL_FIELDS = ("name", "department_id", "category", "description", "address", "district", "latitude",
                  "longitude", "capacity", "area_m2", "house_rules", "timezone")
 EDITABLE_FIELDS = DETAIL_FIELDS + ("amenities", "accessibility")
@@ -277,6 +279,8 @@ def facility_problems(values: dict, facility: Facility | None = None) -> dict[st
     capacity = values.get("capacity")
     if not isinstance(capacity, int) or capacity < 0:
         _add(problems, "capacity", Message("facilities.capacity_invalid"))
+    elif capacity > MAX_CAPACITY:
+        _add(problems, "capacity", Message("facilities.capacity_too_large", n=MAX_CAPACITY))
     area = values.get("area_m2")
     if area is not None and area < 0:
         _add(problems, "area_m2", Message("facilities.area_negative"))

@@ -18,9 +18,9 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 from booking.accounts.models import Organisation
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, page_of
+from booking.api.types import Id, Instant, Text
 from booking.errors import NotFound, PermissionDenied
 from booking.extensions import db
-from booking.facilities.api import Instant
 from booking.facilities.models import Facility
 from booking.facilities.rules import can_view_facility
 from booking.pricing import invoicing, services
@@ -33,7 +33,6 @@ from booking.pricing.terms import (ACTOR_TYPES, FIRST_VALID_FROM, LAST_VALID_FRO
                                    ActorRule, Band, TariffTerms)
 from booking.unit_of_work import unit_of_work
 
-MAX_ID = 2**31 - 1
 Cents = Annotated[int, Field(ge=0, le=MAX_CENTS)]
 Percentage = Annotated[Decimal, Field(max_digits=6, decimal_places=3, ge=-100, le=500)]
 # A rate as the database keeps it (two decimals), whether or not it was read back yet.
@@ -44,7 +43,7 @@ HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", descri
 
 
 class BandIn(BaseModel):
-    label: str = Field(max_length=80)
+    label: Text = Field(max_length=80)
     weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(max_length=7, description="Monday = 0")
     start: HHMM
     end: HHMM
@@ -62,7 +61,7 @@ class TariffIn(BaseModel):
     """A tariff from `valid_from` on. PUT it again to change it: a tariff that has priced
     reservations is kept and the change becomes a new version with the same valid_from."""
     valid_from: date
-    name: str = Field(max_length=200)
+    name: Text = Field(max_length=200)
     unit: Unit
     base_price_cents: Cents
     prices_include_vat: bool
@@ -160,7 +159,7 @@ def tariff_out(tariff: Tariff) -> TariffOut:
 class QuoteQuery(BaseModel):
     start: Instant = Field(description="ISO 8601 with offset")
     end: Instant = Field(description=f"after start, at most {MAX_QUOTE_DAYS} days later")
-    organisation_id: int | None = Field(None, ge=1, le=MAX_ID,
+    organisation_id: Id | None = Field(None,
                                         description="your organisation: its own price (members only)")
 
     @model_validator(mode="after")
@@ -248,7 +247,7 @@ def price_out(snapshot) -> PriceOut:
 
 
 def _facility(facility_id: int) -> Facility:
-    facility = db.session.get(Facility, facility_id) if facility_id <= MAX_ID else None
+    facility = db.session.get(Facility, facility_id)
     if facility is None or not can_view_facility(api_user(), facility):
         raise NotFound("No published facility has this id.")
     return facility
@@ -364,7 +363,7 @@ def invoice_out(invoice: Invoice) -> InvoiceOut:
 
 
 class InvoiceQuery(PageQuery):
-    organisation_id: int | None = Field(None, ge=1, le=MAX_ID, description="only this organisation's")
+    organisation_id: Id | None = Field(None, description="only this organisation's")
 
 
 @route("/invoices", summary="Invoices and credit notes you may see", tag="pricing", query=InvoiceQuery,
@@ -380,7 +379,7 @@ def list_invoices(query: InvoiceQuery):
 @route("/invoices/<int:invoice_id>", summary="One invoice or credit note", tag="pricing", response=InvoiceOut,
        errors=(404,))
 def get_invoice(invoice_id: int):
-    invoice = db.session.get(Invoice, invoice_id) if invoice_id <= MAX_ID else None
+    invoice = db.session.get(Invoice, invoice_id)
     # Another organisation's invoice is not found, rather than forbidden: its number is private too.
     if invoice is None or not can_view_invoice(api_user(), invoice):
         raise NotFound("No invoice of yours has this id.")

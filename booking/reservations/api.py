@@ -7,14 +7,15 @@ the facility's time zone. Errors are problem+json: 409 lists every conflicting t
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from booking.accounts.models import Organisation
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, paginate
+from booking.api.types import Count, Id, Instant, Text
 from booking.database import utcnow
 from booking.errors import NotFound
 from booking.extensions import db
@@ -29,27 +30,28 @@ BOOKING_ERRORS = (403, 404, 409, 422)
 
 
 class ReservationIn(BaseModel):
-    facility_id: int
-    start: AwareDatetime = Field(description="Start, ISO 8601 with offset")
-    end: AwareDatetime = Field(description="End (exclusive), ISO 8601 with offset")
-    title: str = Field(max_length=200)
-    attendees: int = Field(1, ge=0, description="Expected attendees: at least 1 for a booking")
-    organisation_id: int | None = Field(None, description="The organisation booking; required unless kind is "
+    facility_id: Id
+    start: Instant = Field(description="Start, ISO 8601 with offset")
+    end: Instant = Field(description="End (exclusive), ISO 8601 with offset")
+    title: Text = Field(max_length=200)
+    attendees: Count = Field(1, description="Expected attendees: at least 1 for a booking")
+    organisation_id: Id | None = Field(None, description="The organisation booking; required unless kind is "
                                                           "internal_block")
     kind: Literal["booking", "internal_block"] = Field(
         "booking", description="internal_block: a facility manager occupies time without an organisation")
-    purpose: str = Field("", max_length=5000)
-    answers: dict[str, str | bool] = Field(default_factory=dict,
+    purpose: Text = Field("", max_length=5000)
+    answers: dict[Annotated[Text, Field(max_length=20)], Annotated[Text, Field(max_length=2000)] | bool] = Field(
+        default_factory=dict, max_length=100,
                                            description="Answers to the facility's questions, by question id")
     accept_terms: bool = Field(False, description="Accept the facility's current terms of use")
-    free_of_charge_reason: str = Field("", max_length=2000,
+    free_of_charge_reason: Text = Field("", max_length=2000,
                                        description="Ask for free use, saying why: a manager then decides the price "
                                                    "(the request always waits for a decision)")
-    recurrence: str | None = Field(None, max_length=500,
+    recurrence: Text | None = Field(None, max_length=500,
                                    description="RFC 5545 RRULE applied in the facility's local time, e.g. "
                                                "FREQ=WEEKLY;COUNT=6 or FREQ=MONTHLY;BYDAY=2TU;UNTIL=20261231")
-    skip: list[date] = Field(default_factory=list, description="Local dates of a series to leave out")
-    internal_note: str = Field("", max_length=5000, description="Internal blocks: a note for managers")
+    skip: list[date] = Field(default_factory=list, max_length=1000, description="Local dates of a series to leave out")
+    internal_note: Text = Field("", max_length=5000, description="Internal blocks: a note for managers")
 
     @model_validator(mode="after")
     def _organisation_for_bookings(self):
@@ -59,8 +61,8 @@ class ReservationIn(BaseModel):
 
 
 class PreviewIn(ReservationIn):
-    title: str = Field("", max_length=200)
-    recurrence: str = Field(max_length=500, description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;COUNT=6")
+    title: Text = Field("", max_length=200)
+    recurrence: Text = Field(max_length=500, description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;COUNT=6")
 
 
 class OccurrenceOut(BaseModel):
@@ -120,29 +122,29 @@ class SeriesPreviewOut(BaseModel):
 
 
 class ReservationQuery(PageQuery):
-    facility_id: int | None = None
-    organisation_id: int | None = None
+    facility_id: Id | None = None
+    organisation_id: Id | None = None
     status: list[ReservationStatus] = Field(default_factory=list, description="Repeat to allow several")
-    from_: AwareDatetime | None = Field(None, alias="from", description="Only those ending after this")
-    to: AwareDatetime | None = Field(None, description="Only those starting before this")
+    from_: Instant | None = Field(None, alias="from", description="Only those ending after this")
+    to: Instant | None = Field(None, description="Only those starting before this")
 
 
 class CancelIn(BaseModel):
-    reason: str = Field("", max_length=2000)
+    reason: Text = Field("", max_length=2000)
     scope: Literal["one", "following", "all"] = Field(
         "one", description="For a series: this occurrence, this and following, or all")
 
 
 class ApproveIn(BaseModel):
-    internal_note: str | None = Field(None, max_length=5000)
+    internal_note: Text | None = Field(None, max_length=5000)
     price_cents: int | None = Field(None, ge=0, le=100_000_000,
                                     description="For a request for free use: the gross price decided (0: free)")
     scope: Literal["one", "series"] = Field("one", description="series: every pending occurrence of its series")
 
 
 class RejectIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000, description="Sent to the booker")
-    internal_note: str | None = Field(None, max_length=5000, description="Seen only by managers")
+    reason: Text = Field(min_length=1, max_length=2000, description="Sent to the booker")
+    internal_note: Text | None = Field(None, max_length=5000, description="Seen only by managers")
 
 
 def _local(value: datetime | None, zone: ZoneInfo) -> datetime | None:

@@ -56,6 +56,7 @@ def test_a_bad_token_is_401(client, member, header):
 def test_a_revoked_token_is_401(client, member, token_for):
     headers = token_for(member)
     services.revoke_api_token(member, db.session.scalar(select(ApiToken.id)))
+    db.session.commit()
     _is_problem(client.get("/api/v1/me", headers=headers), 401)
 
 
@@ -111,7 +112,7 @@ def test_a_domain_error_is_a_problem_and_rolls_back(client, member, create_user,
     token_for(other)
     other_token = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == other.id))
     body = _is_problem(client.delete(f"/api/v1/tokens/{other_token}", headers=token_for(member)), 404)
-    assert body["errors"] == [{"message": "There is no such token among yours."}]
+    assert body["errors"] == [{"code": "accounts.no_such_token", "message": "There is no such token among yours."}]
 
 
 def test_updating_the_callers_profile(client, member, token_for):
@@ -149,6 +150,7 @@ def test_lists_are_paginated(client, member, token_for):
     headers = token_for(member)
     for n in range(4):
         services.create_api_token(member, f"token {n}")
+    db.session.commit()
     page = client.get("/api/v1/tokens?per_page=2&page=3", headers=headers).get_json()
     assert page["total"] == 5
     assert (page["page"], page["per_page"]) == (3, 2)

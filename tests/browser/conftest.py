@@ -39,6 +39,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from booking.extensions import db
+from booking.unit_of_work import own_boundary
 from tests.fixtures.accounts import PASSWORD
 
 HERE = Path(__file__).parent
@@ -95,7 +96,8 @@ def live_server(app):
                               daemon=True)
     thread.start()
     # Test code reads like a GET request: deferred SQLite transactions (see the module docstring).
-    with app.test_request_context("/"):
+    # The test code is its own boundary (its factories commit), not a request the app serves.
+    with app.test_request_context("/"), own_boundary():
         yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()

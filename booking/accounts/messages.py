@@ -1,0 +1,25 @@
+"""The wording of the accounts domain's coded messages (its services give codes).
+
+Imported by accounts/services.py, so the codes are registered whenever a service can raise them.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from booking.formatting import register
+
+register({
+    "accounts.decision_days_range": _l("Give a whole number of working days from %(low)d to %(high)d."),
+    "accounts.email_invalid": _l("Not a valid e-mail address, for example parks@city.example."),
+    "accounts.business_id_invalid": _l("Not a valid Finnish business ID. The format is 1234567-1."),
+    "accounts.business_id_taken": _l("An organisation with this business ID is already registered."),
+    "accounts.organisation_name_taken": _l("An organisation with this name is already registered."),
+    "accounts.email_taken": _l("An account with this e-mail address already exists. Log in, or reset your "
+                               "password if you have forgotten it."),
+    "accounts.registered_just_now": _l("Someone registered the same e-mail address or organisation just now. "
+                                       "Check the details and try again."),
+    "accounts.wrong_current_password": _l("This is not your current password."),
+    "accounts.not_a_member": _l("You are not a member of that organisation."),
+    "accounts.no_such_token": _l("There is no such token among yours."),
+    "accounts.email.password_reset": _l("Reset your Infrashare password"),
+})

@@ -7,21 +7,20 @@ from datetime import date, datetime
 from typing import Literal
 
 from flask import request
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from booking.accounts.models import Department, Organisation
 from booking.agreements import rules, services
 from booking.agreements.models import (AgreementStatus, Challenge, IPRights, Liability, PilotAgreement, Publicity)
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, page_of
+from booking.api.types import Count, Id, Instant, Text
 from booking.errors import NotFound, PermissionDenied
 from booking.extensions import db
-from booking.facilities.api import Instant
 from booking.facilities.models import Facility
 from booking.facilities.rules import can_view_facility
 
 TAG = "Pilot agreements"
-MAX_ID = 2**31 - 1
 MAX_TEXT = rules.MAX_TEXT
 Transition = Literal["submit", "review", "request_changes", "approve", "decline", "activate", "terminate",
                      "withdraw", "accept", "report", "complete"]
@@ -34,35 +33,35 @@ class OrganisationRef(BaseModel):
 
 
 class BlockIn(BaseModel):
-    facility_id: int = Field(ge=1, le=MAX_ID)
+    facility_id: Id
     start: Instant
     end: Instant
 
 
 class AgreementIn(BaseModel):
     """A draft by `organisation_id` (the caller's own), for `challenge_id` or on its own."""
-    organisation_id: int = Field(ge=1, le=MAX_ID)
-    challenge_id: int | None = Field(None, ge=1, le=MAX_ID)
-    title: str = Field(max_length=200)
-    need: str = Field("", max_length=MAX_TEXT)
-    description: str = Field("", max_length=MAX_TEXT)
+    organisation_id: Id
+    challenge_id: Id | None = None
+    title: Text = Field(max_length=200)
+    need: Text = Field("", max_length=MAX_TEXT)
+    description: Text = Field("", max_length=MAX_TEXT)
     start_date: date
     end_date: date
-    partner_ids: list[int] = Field(default_factory=list, max_length=rules.MAX_PARTNERS)
+    partner_ids: list[Id] = Field(default_factory=list, max_length=rules.MAX_PARTNERS)
     blocks: list[BlockIn] = Field(default_factory=list, max_length=rules.MAX_BLOCKS)
-    kpis: str = Field("", max_length=MAX_TEXT)
-    data_collected: str = Field("", max_length=MAX_TEXT)
-    data_legal_basis: str = Field("", max_length=2000)
-    data_users: str = Field("", max_length=2000)
-    insurer: str = Field("", max_length=200)
-    insurance_policy: str = Field("", max_length=100)
+    kpis: Text = Field("", max_length=MAX_TEXT)
+    data_collected: Text = Field("", max_length=MAX_TEXT)
+    data_legal_basis: Text = Field("", max_length=2000)
+    data_users: Text = Field("", max_length=2000)
+    insurer: Text = Field("", max_length=200)
+    insurance_policy: Text = Field("", max_length=100)
     insurance_coverage_cents: int | None = Field(None, ge=0, le=10**12)
     insurance_expiry_date: date | None = None
     liability: Literal["company", "shared"] = "company"
     ip_rights: Literal["company", "joint"] = "company"
     publicity: Literal["open", "after_completion", "by_consent"] = "open"
-    terms_addition: str = Field("", max_length=MAX_TEXT)
-    removal: str = Field("", max_length=MAX_TEXT)
+    terms_addition: Text = Field("", max_length=MAX_TEXT)
+    removal: Text = Field("", max_length=MAX_TEXT)
     pilot_fee_cents: int = Field(0, ge=0, le=10**10)
     fee_at_signing_cents: int = Field(0, ge=0, le=10**10)
     registry_consent: bool = False
@@ -72,16 +71,16 @@ class TransitionIn(BaseModel):
     """`reason` for request_changes, decline and terminate; `document_sha256` and `party`
     ("city" or an organisation id) for accept; the report's fields for report;
     `assessment` for complete (accepting the outcome report)."""
-    reason: str = Field("", max_length=5000)
-    document_sha256: str = Field("", max_length=64)
-    party: int | Literal["city"] | None = None
-    kpi_results: str = Field("", max_length=MAX_TEXT)
-    worked: str = Field("", max_length=MAX_TEXT)
-    failed: str = Field("", max_length=MAX_TEXT)
-    lessons: str = Field("", max_length=MAX_TEXT)
+    reason: Text = Field("", max_length=5000)
+    document_sha256: Text = Field("", max_length=64)
+    party: Id | Literal["city"] | None = None
+    kpi_results: Text = Field("", max_length=MAX_TEXT)
+    worked: Text = Field("", max_length=MAX_TEXT)
+    failed: Text = Field("", max_length=MAX_TEXT)
+    lessons: Text = Field("", max_length=MAX_TEXT)
     scalable: bool = False
     stays: bool = False
-    assessment: str = Field("", max_length=MAX_TEXT)
+    assessment: Text = Field("", max_length=MAX_TEXT)
 
 
 class BlockOut(BaseModel):
@@ -145,17 +144,17 @@ class AgreementQuery(PageQuery):
 
 
 class ChallengeIn(BaseModel):
-    department_id: int = Field(ge=1, le=MAX_ID)
-    title: str = Field(max_length=200)
-    need: str = Field(max_length=MAX_TEXT)
-    offer: str = Field("", max_length=MAX_TEXT)
-    facility_ids: list[int] = Field(default_factory=list, max_length=50)
+    department_id: Id
+    title: Text = Field(max_length=200)
+    need: Text = Field(max_length=MAX_TEXT)
+    offer: Text = Field("", max_length=MAX_TEXT)
+    facility_ids: list[Id] = Field(default_factory=list, max_length=50)
     period_start_date: date
     period_end_date: date
     deadline: Instant
-    criteria: list[dict[str, str | int]] = Field(max_length=20, description='[{"name": "Impact", "weight": 60}, …]')
+    criteria: list[dict[Text, Text | Count]] = Field(max_length=20, description='[{"name": "Impact", "weight": 60}, …]')
     pilot_fee_cents: int | None = Field(None, ge=0, le=10**10)
-    contact_email: str = Field("", max_length=320)
+    contact_email: Text = Field("", max_length=320)
 
 
 class ChallengeOut(BaseModel):

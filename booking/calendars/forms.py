@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+from booking.database import MAX_INT
+
 _FOLLOW = re.compile(r"^([a-z]{1,20}):(\d{0,10})$")
 
 
@@ -18,7 +19,7 @@ def parse_follow(value: str | None) -> tuple[str, int | None] | None:
     if not match:
         return None
     kind, target = match.groups()
-    if target and not 1 <= int(target) <= MAX_ID:
+    if target and not 1 <= int(target) <= MAX_INT:
         return None
     return kind, int(target) if target else None
 

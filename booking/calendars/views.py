@@ -23,7 +23,7 @@ from booking.accounts.models import Department
 from booking.api.pagination import paginate
 from booking.calendars import attachments  # noqa: F401  (subscribes the e-mail attachments to reservation events)
 from booking.calendars import feeds, kinds, links, rules, services
-from booking.calendars.forms import MAX_ID, FollowForm, parse_follow
+from booking.calendars.forms import FollowForm, parse_follow
 from booking.calendars.ics import write_calendar
 from booking.calendars.messages import ALL_DEPARTMENTS, CALENDAR_NAMES, KIND_LABELS
 from booking.calendars.models import CalendarFeed
@@ -92,7 +92,7 @@ def feed(token: str):
 @login_required
 def reservation_ics(reservation_id: int):
     """A reservation as a calendar file; for a series, every occurrence still on."""
-    reservation = db.session.get(Reservation, reservation_id) if reservation_id <= MAX_ID else None
+    reservation = db.session.get(Reservation, reservation_id)
     if reservation is None or not can_view_reservation(current_user, reservation):
         abort(404)  # its existence is not revealed
     now = utcnow()
@@ -181,7 +181,7 @@ def create_feed():
 
 def _manageable(feed_id: int) -> CalendarFeed:
     """The feed if the user may see it (owner, admin); 404 otherwise (another person's feed is not revealed)."""
-    feed = services.get_feed(feed_id) if feed_id <= MAX_ID else None
+    feed = services.get_feed(feed_id)
     if feed is None or not rules.can_manage_feed(current_user, feed):
         abort(404)
     return feed

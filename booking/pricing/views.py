@@ -81,7 +81,6 @@ panels.register("facility", "price", "pricing/_facility_price.html", _facility_p
 ACTION_LABELS = {"tariff.created": _l("Created"), "tariff.updated": _l("Changed"),
                  "tariff.versioned": _l("New version"), "tariff.deleted": _l("Removed")}
 PER_PAGE = 50
-MAX_ID = 2**31 - 1  # ids beyond what the database holds are simply not found
 
 
 @bp.record_once
@@ -95,7 +94,7 @@ def _template_globals(state):
 
 def _load(model, object_id: int, may) -> object:
     """The object (404 if missing) if `may(current_user, it)` (403 if not)."""
-    found = db.session.get(model, object_id) if object_id <= MAX_ID else None
+    found = db.session.get(model, object_id)
     if found is None:
         abort(404)
     if not may(current_user, found):

@@ -15,6 +15,7 @@ from flask import Response, current_app
 from pydantic import BaseModel, ConfigDict, Field
 
 from booking.api import route
+from booking.api.types import Id, Text
 from booking.errors import Message, RuleViolation
 from booking.stats import messages  # noqa: F401  (registers the domain's wording)
 from booking.stats import rollups, services
@@ -32,10 +33,10 @@ class UtilisationQuery(BaseModel):
     interval: Literal[services.INTERVALS] = Field("month", description="One row per day, week (from Monday), "
                                                                        "month or year, or all for the period")
     format: Literal["json", "csv"] = "json"
-    department_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    facility_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    category: str | None = Field(None, max_length=40)
-    district: str | None = Field(None, max_length=100)
+    department_id: Id | None = None
+    facility_id: Id | None = None
+    category: Text | None = Field(None, max_length=40)
+    district: Text | None = Field(None, max_length=100)
 
 
 class UtilisationRowOut(BaseModel):

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 
 from booking.database import utcnow
 from booking.extensions import db
+from booking.facilities import calendar_sync
 from booking.notifications.jobs import deliver_pending
 from booking.reservations import services as reservations
 from booking.unit_of_work import transactional
@@ -128,3 +129,12 @@ def complete_finished():
 @transactional
 def flag_overdue():
     return reservations.flag_overdue()
+
+
+# --- facilities -------------------------------------------------------------------------
+
+
+@job("refresh-closure-calendars", 6 * 3600,
+     "Refresh the closures of facilities kept in sync with a calendar address (each in its own unit of work).")
+def refresh_closure_calendars():
+    return calendar_sync.refresh_all()

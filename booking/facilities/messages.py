@@ -181,8 +181,8 @@ register({
     "facilities.calendar_sync.left_out": _l("%(n)d events could not be read; the closures they made before are "
                                             "kept."),
     "facilities.calendar_sync.failed": _l("The refresh failed: %(problem)s No closure was changed."),
-    "facilities.closure.lands_on": _l("Active reservations within the coming closures: %(n)d. They are listed "
-                                      "below, to contact or cancel."),
+    "facilities.closure.lands_on": _l("Active reservations within the coming closures: %(n)d (listed on this "
+                                      "page, to contact or cancel)."),
     # … and one event in it (the sentence above ends with one of these).
     "facilities.calendar.event.no_start": _l("it has no start (DTSTART)."),
     "facilities.calendar.event.bad_start": _l("its start (DTSTART) is not a date or time."),

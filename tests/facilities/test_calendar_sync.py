@@ -68,6 +68,7 @@ def test_a_stored_calendar_is_kept_in_sync_and_a_failed_refresh_keeps_every_clos
     assert "(failed)" in page and "SECRET" not in page
     assert ("The refresh failed: The calendar server answered 500 Internal Server Error. No closure was changed."
             in page)
+    assert "the last refresh failed" in client.get(f"/manage/{facility.id}").get_data(as_text=True)
     local_server.add("/closed.ics", b"<html>not a calendar</html>")
     refresh()
     assert closures(facility) == {"a@city": "Painting, again", "c@city": "Jun"}

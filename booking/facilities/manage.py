@@ -30,8 +30,8 @@ from booking.errors import DomainError, Message
 from booking.extensions import db
 from booking.facilities import calendar_sync, ical, importing, services
 from booking.facilities.forms import (ACCESSIBILITY_LABELS, APPROVAL_LABELS, CATEGORY_LABELS, STATUS_LABELS,
-                                      WEEKDAY_LABELS, CalendarSyncForm, ClosureForm, CsvImportForm, FacilityForm, IcalImportForm,
-                                      OpeningHoursForm, PhotoEditForm, PhotoForm, QuestionForm, RulesForm,
+                                      WEEKDAY_LABELS, CalendarSyncForm, ClosureForm, CsvImportForm, FacilityForm,
+                                      IcalImportForm, OpeningHoursForm, PhotoEditForm, PhotoForm, QuestionForm, RulesForm,
                                       SpecialOpeningForm, StatusForm, TermsForm)
 from booking.facilities.models import BookingQuestion, Closure, Facility, FacilityPhoto, FacilityStatus
 from booking.facilities.rules import can_create_facility, can_manage_facility, can_view_facility
@@ -404,10 +404,11 @@ def sync_closures(facility_id: int):
         except DomainError as exc:
             flash_errors(exc, form)
         else:
-            ok, counts = _save(calendar_sync.keep_in_sync, facility, form.url.data, reading, form=form)
+            ok, _counts = _save(calendar_sync.keep_in_sync, facility, form.url.data, reading, form=form)
             if ok:
                 flash(_("The closures are now kept in sync with the calendar."), "success")
                 _flash_outcome(facility)
+                _flash_left_out(reading.problems)
                 return redirect(url_for(".closures", facility_id=facility.id))
     return _closures_page(facility, sync_form=form, status=422)
 

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 
 from booking.database import utcnow
 from booking.extensions import db
+from booking.facilities import calendar_sync
 from booking.notifications.jobs import deliver_pending
 from booking.agreements import services as agreements
 from booking.reservations import services as reservations
@@ -155,3 +156,12 @@ def remind_reports():
 @transactional
 def refresh_stats():
     return stats.refresh_recent()
+
+
+# --- facilities -------------------------------------------------------------------------
+
+
+@job("refresh-closure-calendars", 6 * 3600,
+     "Refresh the closures of facilities kept in sync with a calendar address (each in its own unit of work).")
+def refresh_closure_calendars():
+    return calendar_sync.refresh_all()

@@ -152,6 +152,12 @@ class IcalImportForm(FlaskForm):
         return True
 
 
+class CalendarSyncForm(FlaskForm):
+    url = URLField(_l("The calendar's address (URL)"), validators=[InputRequired(), Length(max=2000)],
+                   description=_l("http or https. It is read now and then every few hours; its events replace the "
+                                  "imported closures."))
+
+
 class SpecialOpeningForm(FlaskForm):
     date = DateField(_l("Date"), validators=[InputRequired()])
     hours = StringField(_l("Opening hours that day"), validators=[InputRequired(), intervals],

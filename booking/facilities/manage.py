@@ -16,21 +16,22 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from booking import navigation
+from booking import navigation, panels
 from booking.accounts.forms import EmptyForm
 from booking.accounts.models import Department
 from booking.audit.services import events_for
 from booking.database import utcnow
 from booking.errors import DomainError, Message
 from booking.extensions import db
-from booking.facilities import ical, importing, services
+from booking.facilities import calendar_sync, ical, importing, services
 from booking.facilities.forms import (ACCESSIBILITY_LABELS, APPROVAL_LABELS, CATEGORY_LABELS, STATUS_LABELS,
-                                      WEEKDAY_LABELS, ClosureForm, CsvImportForm, FacilityForm, IcalImportForm,
-                                      OpeningHoursForm, PhotoEditForm, PhotoForm, QuestionForm, RulesForm,
+                                      WEEKDAY_LABELS, CalendarSyncForm, ClosureForm, CsvImportForm, FacilityForm,
+                                      IcalImportForm, OpeningHoursForm, PhotoEditForm, PhotoForm, QuestionForm, RulesForm,
                                       SpecialOpeningForm, StatusForm, TermsForm)
 from booking.facilities.models import BookingQuestion, Closure, Facility, FacilityPhoto, FacilityStatus
 from booking.facilities.rules import can_create_facility, can_manage_facility, can_view_facility
@@ -56,6 +57,8 @@ ACTION_LABELS = {
     "facility.closure_added": _l("Closure added"),
     "facility.closure_removed": _l("Closure removed"),
     "facility.closures_imported": _l("Closures imported"),
+    "facility.closure_calendar_set": _l("Closures kept in sync with a calendar"),
+    "facility.closure_calendar_stopped": _l("Closures no longer kept in sync"),
     "facility.rules_updated": _l("Booking rules changed"),
     "facility.terms_published": _l("New terms of use"),
     "facility.question_added": _l("Question added"),
@@ -295,12 +298,23 @@ def delete_special(facility_id: int, day: str):
 
 # --- closures ---------------------------------------------------------------------------
 
-def _closures_page(facility: Facility, form=None, ical_form=None, status=200):
+def _closures_page(facility: Facility, form=None, ical_form=None, sync_form=None, status=200):
     show_all = request.args.get("all") == "1"
     since = utcnow() - timedelta(days=30)
     closures = [c for c in facility.closures if show_all or c.end_dt > since]
     return _page("closures.html", facility, status, form=form or ClosureForm(),
-                 ical_form=ical_form or IcalImportForm(), closures=closures, show_all=show_all)
+                 ical_form=ical_form or IcalImportForm(), sync_form=sync_form or CalendarSyncForm(),
+                 sync_outcome=calendar_sync.outcome(facility), closures=closures, show_all=show_all,
+                 panels=panels.render("facility_closures", facility=facility, closure_when=closure_when))
+
+
+def _flash_affected(facility: Facility, closures: list[Closure]) -> None:
+    """Tell the manager when closures land on active reservations (listed on the closures page)."""
+    n = services.affected_reservations(facility, closures)
+    if n:
+        flash(ngettext("The closures land on %(num)d active reservation: it is listed below, to contact or cancel.",
+                       "The closures land on %(num)d active reservations: they are listed below, to contact or "
+                       "cancel.", n), "info")
 
 
 @bp.route("/<int:facility_id>/closures", methods=["GET", "POST"])
@@ -309,11 +323,12 @@ def closures(facility_id: int):
     facility = _load(facility_id)
     form = ClosureForm()
     if form.validate_on_submit():
-        ok, _result = _save(services.add_closure, facility, start_date=form.start_date.data,
-                            end_date=form.end_date.data, start_time=form.start_time.data,
-                            end_time=form.end_time.data, reason=form.reason.data, form=form,
-                            success=_("The closure is added."))
+        ok, added = _save(services.add_closure, facility, start_date=form.start_date.data,
+                          end_date=form.end_date.data, start_time=form.start_time.data,
+                          end_time=form.end_time.data, reason=form.reason.data, form=form,
+                          success=_("The closure is added."))
         if ok:
+            _flash_affected(facility, [added])
             return redirect(url_for(".closures", facility_id=facility.id))
     return _closures_page(facility, form=form, status=422 if form.errors else 200)
 
@@ -355,6 +370,11 @@ def _flash_left_out(problems: list[ical.Problem]) -> None:
 def import_closures(facility_id: int):
     facility = _load(facility_id)
     form = IcalImportForm()
+    if facility.closure_calendar_url:  # the next refresh would undo another calendar's closures
+        _button_pressed()
+        flash(_("The closures are kept in sync with a calendar: stop syncing before importing another one."),
+              "error")
+        return redirect(url_for(".closures", facility_id=facility.id))
     if form.validate_on_submit():
         try:
             reading, source = _read_calendar(form, facility)
@@ -366,8 +386,62 @@ def import_closures(facility_id: int):
                 flash(_("Calendar imported: %(added)d closures added, %(updated)d updated, %(removed)d removed, "
                         "%(unchanged)d unchanged.", **counts), "success")
                 _flash_left_out(reading.problems)
+                _flash_affected(facility, services.coming_closures(facility, imported=True))
                 return redirect(url_for(".closures", facility_id=facility.id))
     return _closures_page(facility, ical_form=form, status=422)
+
+
+@bp.post("/<int:facility_id>/closures/sync")
+@login_required
+def sync_closures(facility_id: int):
+    """Keep the closures in sync with a calendar: read it now (before the unit of work), and only
+    when it can be read store its address, so a mistyped address is told at once."""
+    facility = _load(facility_id)
+    form = CalendarSyncForm()
+    if form.validate_on_submit():
+        try:
+            reading = calendar_sync.read(form.url.data, facility.timezone)
+        except DomainError as exc:
+            flash_errors(exc, form)
+        else:
+            ok, _counts = _save(calendar_sync.keep_in_sync, facility, form.url.data, reading, form=form)
+            if ok:
+                flash(_("The closures are now kept in sync with the calendar."), "success")
+                _flash_outcome(facility)
+                _flash_left_out(reading.problems)
+                return redirect(url_for(".closures", facility_id=facility.id))
+    return _closures_page(facility, sync_form=form, status=422)
+
+
+@bp.post("/<int:facility_id>/closures/sync/refresh")
+@login_required
+def refresh_closures(facility_id: int):
+    facility = _load(facility_id)
+    _button_pressed()
+    url = facility.closure_calendar_url
+    if not url:
+        abort(404)
+    result = calendar_sync.try_read(url, facility.timezone)  # slow work, before the unit of work
+    ok, _counts = _save(calendar_sync.record_refresh, facility, url, result)
+    if ok:
+        _flash_outcome(facility)
+    return redirect(url_for(".closures", facility_id=facility.id))
+
+
+@bp.post("/<int:facility_id>/closures/sync/stop")
+@login_required
+def stop_closure_sync(facility_id: int):
+    facility = _load(facility_id)
+    _button_pressed()
+    _save(calendar_sync.stop_sync, facility,
+          success=_("The closures are no longer kept in sync. The closures the calendar brought are kept."))
+    return redirect(url_for(".closures", facility_id=facility.id))
+
+
+def _flash_outcome(facility: Facility) -> None:
+    category = "success" if facility.closure_calendar_ok else "error"
+    for message in calendar_sync.outcome(facility):
+        flash(str(message), "info" if getattr(message, "code", "") == "facilities.closure.lands_on" else category)
 
 
 # --- booking rules, terms, questions -----------------------------------------------------

@@ -176,6 +176,14 @@ register({
     "facilities.calendar.too_slow": _l("Reading the calendar took too long; nothing was imported."),
     "facilities.calendar.left_out": _l("Left out the event '%(summary)s' (%(uid)s): %(problem)s"),
     "facilities.calendar.more_left_out": _l("%(n)d more events were left out."),
+    # A calendar kept in sync (a stored address), and closures that land on reservations.
+    "facilities.calendar_sync.refreshed": _l("Refreshed: %(added)d closures added, %(updated)d updated, "
+                                             "%(removed)d removed, %(unchanged)d unchanged."),
+    "facilities.calendar_sync.left_out": _l("%(n)d events could not be read; the closures they made before are "
+                                            "kept."),
+    "facilities.calendar_sync.failed": _l("The refresh failed: %(problem)s No closure was changed."),
+    "facilities.closure.lands_on": _l("Active reservations within the coming closures: %(n)d (listed on this "
+                                      "page, to contact or cancel)."),
     # … and one event in it (the sentence above ends with one of these).
     "facilities.calendar.event.no_start": _l("it has no start (DTSTART)."),
     "facilities.calendar.event.bad_start": _l("its start (DTSTART) is not a date or time."),

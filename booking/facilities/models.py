@@ -75,6 +75,13 @@ class Facility(db.Model):
     # Share of bookable hours booked over the last 28 days (0..1), stored nightly by the
     # stats job; pricing and "least used" sorting read it and never call stats.
     recent_utilisation: Mapped[float | None] = mapped_column(Float)
+    # A calendar the facility's closures are kept in sync with (the refresh job reads it every few
+    # hours); the last attempt's time, whether it worked, and its outcome as a coded message
+    # ({"code", "params"}, see booking.facilities.calendar_sync), shown on the closures page.
+    closure_calendar_url: Mapped[str | None] = mapped_column(String(2000))
+    closure_calendar_refreshed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closure_calendar_ok: Mapped[bool | None] = mapped_column(Boolean)
+    closure_calendar_outcome: Mapped[dict | None] = mapped_column(JSON)
 
     department: Mapped[Department] = relationship()
     amenities: Mapped[list[FacilityAmenity]] = relationship(back_populates="facility", cascade="all, delete-orphan",

@@ -555,6 +555,28 @@ def remove_closure(facility: Facility, closure: Closure, *, actor=None) -> None:
                     "external_uid": closure.external_uid})
 
 
+# Reservations sit above facilities: they tell, through this hook, how many of their active
+# bookings a closure lands on (so a manager can be told after adding or importing closures).
+_affected_counters: list = []
+
+
+def count_affected_with(counter) -> None:
+    """Register `counter(facility, closures) -> int` (the reservations domain does, at import)."""
+    if counter not in _affected_counters:
+        _affected_counters.append(counter)
+
+
+def affected_reservations(facility: Facility, closures: list[Closure]) -> int:
+    """How many active reservations the closures land on (0 when nothing above has registered)."""
+    return sum(counter(facility, closures) for counter in _affected_counters) if closures else 0
+
+
+def coming_closures(facility: Facility, *, imported: bool = False) -> list[Closure]:
+    """The facility's closures that have not ended yet (only the imported ones if `imported`)."""
+    now = utcnow()
+    return [c for c in facility.closures if c.end_dt > now and (c.external_uid or not imported)]
+
+
 def sync_imported_closures(facility: Facility, events: list[tuple[str, datetime, datetime, str]], *,
                            source: str, keep: set[str] = frozenset(), actor=None) -> dict[str, int]:
     """Make the facility's imported closures equal `events` [(uid, start, end, reason)]:

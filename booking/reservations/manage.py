@@ -21,6 +21,7 @@ from booking.database import utcnow
 from booking.errors import DomainError
 from booking.extensions import db
 from booking.facilities.availability import local_day_bounds, local_instant
+from booking.facilities import services as facility_services
 from booking.facilities.models import Facility
 from booking.facilities.search import week_start
 from booking.formatting import time_range
@@ -36,6 +37,13 @@ from booking.unit_of_work import unit_of_work
 S = ReservationStatus
 INBOX_PAGE = 100
 CALENDAR_STATUSES = (S.held, S.pending, S.confirmed, S.completed, S.no_show)
+
+
+# --- closures that land on bookings (a panel of the facility's closures page) ----------------
+
+panels.register("facility_closures", "affected", "reservations/_closure_conflicts.html",
+                lambda facility, **page: {"conflicts": services.reservations_in_closures(facility)})
+facility_services.count_affected_with(services.count_in_closures)
 
 
 # --- the manager's inbox and decisions -------------------------------------------------------

@@ -91,3 +91,30 @@ def test_a_bad_csv_is_reported_line_by_line(page, screenshot, log_in, create_use
     expect(report.get_by_role("row", name="3 Bad Room")).to_contain_text("category: Choose one of the categories")
     expect(report.get_by_role("row", name="4 Elsewhere")).to_contain_text("there is no department called")
     screenshot(page, "manage-import-report")
+
+
+def test_manager_keeps_closures_in_sync_and_cancels_a_booking_a_closure_lands_on(
+        page, screenshot, log_in, manager, facility, booker, reserve, local_server, allow_private):
+    from tests.fixtures.reservations import hours, local
+
+    reserve(booker, facility, *hours(local(2030, 3, 6, 10), 2), title="Board meeting")
+    url = local_server.add("/closed.ics", (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\nUID:pipe@city\r\n"
+        "DTSTAMP:20300101T000000Z\r\nDTSTART;VALUE=DATE:20300306\r\nSUMMARY:Burst pipe\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n").encode())
+    log_in(page, manager)
+    page.goto(f"/manage/{facility.id}/closures")
+    page.get_by_label("The calendar's address (URL)").fill(url)
+    page.get_by_role("button", name="Keep in sync").click(timeout=60_000)  # the first calendar starts the reader process
+    expect(page.get_by_role("status").first).to_contain_text("The closures are now kept in sync with the calendar.")
+    affected = page.locator("#affected")
+    expect(affected).to_contain_text("Burst pipe")
+    expect(affected).to_contain_text("Board meeting")
+    expect(page.locator("#sync-outcome")).to_contain_text("Refreshed: 1 closures added")
+    screenshot(page, "manage-closures-sync")
+
+    affected.get_by_role("link", name="Cancel with a reason").click()
+    page.get_by_label("Reason (optional)").fill("The hall is closed that day: a pipe burst. Sorry!")
+    page.get_by_role("button", name="Cancel the reservation").click()
+    expect(page.get_by_role("status").first).to_contain_text("The reservation is cancelled")
+    expect(page.locator("#affected")).to_contain_text("No active reservation falls within a coming closure.")

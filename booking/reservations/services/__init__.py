@@ -20,6 +20,8 @@ Queries (queries.py, read only)
     check_booking(user, facility, organisation, start, end, *, attendees=1, now=None) -> BookingCheck
     cancellation_info(user, reservation, *, now=None) -> ActionInfo   # may it be cancelled, and why not
     change_info(user, reservation, *, now=None) -> ActionInfo         # may its time be changed
+    reservations_in_closures(facility, closure_ids=None, *, now=None) -> [(Closure, [Reservation])]
+    count_in_closures(facility, closures) -> int                      # bookings the closures land on
 
 Booking (booking.py)
     hold(user, facility, organisation, start, end, *, title="", attendees=1, now=None) -> Reservation
@@ -72,7 +74,8 @@ from booking.reservations.services.prices import quote_occurrences
 from booking.reservations.services.queries import (ActionInfo, BookingCheck, bookable_start_times,
                                                    cancellation_info, change_info, check_booking, count_overdue_for,
                                                    count_pending_for, get_reservation, get_series, manager_inbox,
-                                                   organisation_active_count, visible_reservations)
+                                                   organisation_active_count, reservations_in_closures,
+                                                   visible_reservations, count_in_closures)
 from booking.reservations.services.series import (SCOPES, OccurrencePreview, SeriesPreview, approve_series,
                                                   cancel_occurrences, change_occurrences, create_series,
                                                   preview_series)
@@ -82,8 +85,8 @@ __all__ = [
     "ActionInfo", "BookingCheck", "OccurrencePreview", "SCOPES", "SeriesPreview", "approve", "approve_series",
     "bookable_start_times", "busy_intervals", "cancel", "cancel_occurrences", "cancellation_info",
     "change_info", "change_occurrences", "change_time", "check_booking", "check_in", "complete",
-    "complete_finished", "count_overdue_for", "count_pending_for", "create_internal_block", "create_reservation",
+    "complete_finished", "count_in_closures", "count_overdue_for", "count_pending_for", "create_internal_block", "create_reservation",
     "create_series", "expire_holds", "flag_overdue", "get_reservation", "get_series", "hold", "is_overlap_error",
     "manager_inbox", "mark_no_show", "organisation_active_count", "preview_series", "quote_occurrences", "reject", "release_hold",
-    "return_to_handling", "submit", "visible_reservations",
+    "reservations_in_closures", "return_to_handling", "submit", "visible_reservations",
 ]

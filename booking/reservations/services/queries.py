@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from booking.accounts.models import Organisation, Role, User
@@ -15,12 +15,12 @@ from booking.database import utcnow
 from booking.errors import Message
 from booking.extensions import db
 from booking.facilities.availability import Interval, local_instant, start_times
-from booking.facilities.models import Facility
+from booking.facilities.models import Closure, Facility
 from booking.facilities.ruleset import RuleSet
 from booking.facilities.schedules import availability_for
 from booking.reservations import rules
 from booking.reservations.messages import CONFLICT_CODES, contact_message, status_message
-from booking.reservations.models import Reservation, ReservationStatus, Series
+from booking.reservations.models import Reservation, ReservationKind, ReservationStatus, Series
 from booking.reservations.services.checks import Candidate, evaluate, violation_message
 from booking.reservations.services.checks import organisation_active_count as _active_count
 
@@ -230,3 +230,30 @@ def change_info(user: User, reservation: Reservation, *, now: datetime | None = 
     return ActionInfo(False, Message("reservation.change_deadline_passed", deadline=deadline,
                                      tz=reservation.facility.timezone,
                                      contact=contact_message(reservation.facility.department)), deadline=deadline)
+
+
+def reservations_in_closures(facility: Facility, closure_ids=None, *, now: datetime | None = None
+                             ) -> list[tuple[Closure, list[Reservation]]]:
+    """The bookings a closure lands on: pending or confirmed, not yet ended, overlapping a closure of
+    the facility that has not ended (or of those `closure_ids`), by closure start. A manager's own
+    blocks are left out: nobody needs telling about them."""
+    now = now_or(now)
+    stmt = (select(Closure, Reservation)
+            .join(Reservation, and_(Reservation.facility_id == Closure.facility_id,
+                                    Reservation.start_dt < Closure.end_dt, Reservation.end_dt > Closure.start_dt))
+            .where(Closure.facility_id == facility.id, Closure.end_dt > now, Reservation.end_dt > now,
+                   Reservation.status.in_((S.pending, S.confirmed)), Reservation.kind == ReservationKind.booking)
+            .options(selectinload(Reservation.organisation), selectinload(Reservation.user))
+            .order_by(Closure.start_dt, Closure.id, Reservation.start_dt, Reservation.id))
+    if closure_ids is not None:
+        stmt = stmt.where(Closure.id.in_(list(closure_ids)))
+    found: dict[int, tuple[Closure, list[Reservation]]] = {}
+    for closure, reservation in db.session.execute(stmt):
+        found.setdefault(closure.id, (closure, []))[1].append(reservation)
+    return list(found.values())
+
+
+def count_in_closures(facility: Facility, closures) -> int:
+    """How many bookings the closures land on (each counted once)."""
+    ids = [c.id for c in closures if c.id is not None]
+    return len({r.id for _closure, found in reservations_in_closures(facility, ids) for r in found}) if ids else 0

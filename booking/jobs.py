@@ -151,6 +151,12 @@ def remind_reports():
 # --- statistics --------------------------------------------------------------------------
 
 
+@job("refresh-stale-stats", 60, "Recompute the utilisation of the days that changes since the last run touched.")
+@transactional
+def refresh_stale_stats():
+    return stats.refresh_stale()
+
+
 @job("refresh-stats", 24 * 3600, "Recompute the recent and coming days' utilisation rollups and store each "
                                  "facility's recent utilisation (pricing and the catalogue read it).")
 @transactional

@@ -19,6 +19,7 @@ from booking.api.types import Id, Text
 from booking.errors import Message, RuleViolation
 from booking.stats import messages  # noqa: F401  (registers the domain's wording)
 from booking.stats import rollups, services
+from booking.unit_of_work import unit_of_work
 
 TAG = "statistics"
 
@@ -87,6 +88,14 @@ def _ratio(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+def catch_up() -> None:
+    """Statistics are read after the days that changes made stale are recomputed (usually
+    none: the scheduler does it every minute)."""
+    if rollups.is_stale():
+        with unit_of_work():
+            rollups.refresh_stale()
+
+
 def row_out(row: services.Row) -> UtilisationRowOut:
     return UtilisationRowOut(
         period=row.period, group=row.key if row.key != "" else None, label=str(row.label),
@@ -131,6 +140,7 @@ def utilisation(query: UtilisationQuery):
     Published facilities only. `format=csv` gives the rows as CSV (the licence is in the
     `Link` header). Periods: at most three years, or one year with interval=day."""
     filters = filters_from(query, public=True)
+    catch_up()
     rows = [row_out(r) for r in services.utilisation_rows(filters)]
     config = current_app.config
     if query.format == "csv":

@@ -116,3 +116,19 @@ class UtilisationBooker(db.Model):
     reservations: Mapped[int] = mapped_column(default=0)
     revenue_cents: Mapped[int] = mapped_column(default=0)
     subsidy_cents: Mapped[int] = mapped_column(default=0)
+
+
+class UtilisationStale(db.Model):
+    """Days whose rollups a change made stale: written in the changing transaction (one small
+    insert), recomputed by `rollups.refresh_stale` before statistics are read and by the
+    scheduler every minute, so a booking never waits for the statistics. No day span
+    (NULL) means every stored day of the facility (its hours or closures changed)."""
+
+    __tablename__ = "utilisation_stale"
+    __table_args__ = (CheckConstraint("(first_day IS NULL) = (last_day IS NULL) AND "
+                                      "(first_day IS NULL OR first_day <= last_day)", name="valid_span"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date | None] = mapped_column(Date)
+    last_day: Mapped[date | None] = mapped_column(Date)

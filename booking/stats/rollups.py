@@ -31,8 +31,8 @@ from booking.pricing.models import PriceSnapshot
 from booking.pricing.subsidy import OWED
 from booking.reservations.models import Reservation, ReservationKind, ReservationStatus
 from booking.stats import rules
-from booking.stats.models import (FIGURES, HOURS, UtilisationBooker, UtilisationDay, UtilisationMonth, booked_hour,
-                                  open_hour)
+from booking.stats.models import (FIGURES, HOURS, UtilisationBooker, UtilisationDay, UtilisationMonth,
+                                  UtilisationStale, booked_hour, open_hour)
 
 S = ReservationStatus
 BOOKED = (S.confirmed, S.completed)          # checked-in reservations are confirmed with checked_in_dt
@@ -226,7 +226,7 @@ def data_range() -> tuple[date, date]:
 def rebuild() -> int:
     """Every facility over every day with data (`flask stats rebuild`, the demo seed)."""
     first, last = data_range()
-    for model in (UtilisationBooker, UtilisationMonth, UtilisationDay):
+    for model in (UtilisationStale, UtilisationBooker, UtilisationMonth, UtilisationDay):
         db.session.execute(delete(model))
     written = refresh(None, first, last)
     store_recent_utilisation(city_today())
@@ -265,8 +265,10 @@ def store_recent_utilisation(today: date) -> None:
 
 # --- kept current when reservations and hours change ---------------------------------------------
 # A use case may change many reservations (a series); each says so with an event. The days
-# they touch are marked on the session and recomputed once, just before the unit of work
-# commits, in the same transaction.
+# they touch are marked on the session and written, just before the unit of work commits, as
+# a few rows of `utilisation_stale` in the same transaction: the booking stays fast and the
+# mark commits or rolls back with it. `refresh_stale` recomputes them: before statistics are
+# read (`catch_up`) and by the scheduler every minute.
 
 ALL_STORED = None  # mark a facility's every stored day (its hours or closures changed)
 _SKIPPED = ("reservation.held", "reservation.hold_")  # holds count nowhere
@@ -277,7 +279,7 @@ def _days(start: datetime, end: datetime, tz_name: str) -> tuple[date, date]:
 
 
 def mark(facility_id: int, span: tuple[date, date] | None) -> None:
-    """Recompute these days of the facility before the transaction commits."""
+    """Mark these days of the facility stale when the transaction commits."""
     marked = db.session.info.setdefault("stats_marked", {})
     if span is None or marked.get(facility_id, ()) is ALL_STORED:
         marked[facility_id] = ALL_STORED
@@ -300,19 +302,43 @@ def on_event(event: Event) -> None:
         mark(subject.id, ALL_STORED)
 
 
-def refresh_marked(session) -> None:
+def write_marked(session) -> None:
     marked = session.info.pop("stats_marked", None)
-    if not marked:
-        return
-    for facility_id, span in marked.items():
-        if span is ALL_STORED:
+    if marked:
+        session.execute(insert(UtilisationStale), [
+            {"facility_id": facility_id, "first_day": span[0] if span else None, "last_day": span[1] if span else None}
+            for facility_id, span in marked.items()])
+
+
+def refresh_stale() -> int:
+    """Recompute the days marked stale, and forget the marks read (not ones added meanwhile).
+    In the caller's unit of work; returns how many facilities were refreshed."""
+    rows = db.session.execute(select(UtilisationStale.id, UtilisationStale.facility_id, UtilisationStale.first_day,
+                                     UtilisationStale.last_day)).all()
+    if not rows:
+        return 0
+    spans: dict[int, tuple[date, date] | None] = {}
+    for _id, facility_id, first, last in rows:
+        known = spans.get(facility_id, ())
+        if first is None or known is None:
+            spans[facility_id] = None
+        else:
+            spans[facility_id] = (min(first, known[0]), max(last, known[1])) if known else (first, last)
+    for facility_id, span in spans.items():
+        if span is None:
             span = db.session.execute(select(func.min(UtilisationDay.day), func.max(UtilisationDay.day))
                                       .where(UtilisationDay.facility_id == facility_id)).one()
             if span[0] is None:
                 continue
         refresh([facility_id], *span)
+    db.session.execute(delete(UtilisationStale).where(UtilisationStale.id.in_([r.id for r in rows])))
+    return len(spans)
+
+
+def is_stale() -> bool:
+    return db.session.scalar(select(UtilisationStale.id).limit(1)) is not None
 
 
 subscribe(on_event)
-sa_event.listen(Session, "before_commit", refresh_marked)
+sa_event.listen(Session, "before_commit", write_marked)
 sa_event.listen(Session, "after_rollback", lambda session: session.info.pop("stats_marked", None))

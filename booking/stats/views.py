@@ -25,7 +25,7 @@ from booking.extensions import db
 from booking.facilities.forms import CATEGORY_LABELS
 from booking.stats import messages  # noqa: F401  (registers the domain's wording)
 from booking.stats import rollups, services
-from booking.stats.api import CSV_FIELDS, UtilisationQuery, row_out
+from booking.stats.api import CSV_FIELDS, UtilisationQuery, catch_up, row_out
 from booking.stats.rules import can_view_stats, department_scope
 
 bp = Blueprint("stats", __name__)
@@ -99,6 +99,7 @@ def _label(row: services.Row, group_by: str) -> str:
 
 
 def _figures(filters: services.Filters) -> dict:
+    catch_up()
     rows = services.utilisation_rows(filters)
     for row in rows:
         row.label = _label(row, filters.group_by)
@@ -154,6 +155,7 @@ def download(table: str):
     _unused, filters = _form()
     if filters is None:
         abort(400)
+    catch_up()
     name = f"{table}-{filters.first}-{filters.last}"
     if table in ("rows", "least_used", "actor_types"):
         if table == "rows":

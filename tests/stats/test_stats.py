@@ -13,8 +13,8 @@ from booking.database import utcnow
 from booking.extensions import db
 from booking.facilities.models import ApprovalPolicy
 from booking.reservations import services
-from booking.stats import services as stats
-from booking.stats.models import UtilisationBooker, UtilisationDay
+from booking.stats import rollups, services as stats
+from booking.stats.models import UtilisationBooker, UtilisationDay, UtilisationStale
 from booking.unit_of_work import unit_of_work
 from tests.fixtures.reservations import NOW, hours, local
 
@@ -23,6 +23,9 @@ PERIOD = "first=2030-03-01&last=2030-03-31&group_by=facility&interval=all"
 
 
 def rollup(facility, day=DAY) -> UtilisationDay:
+    """The facility's day once the days changes made stale are recomputed (as before any read)."""
+    with unit_of_work():
+        rollups.refresh_stale()
     db.session.expire_all()
     return db.session.scalar(select(UtilisationDay).where(UtilisationDay.facility_id == facility.id,
                                                           UtilisationDay.day == day))
@@ -39,8 +42,11 @@ def test_the_rollup_follows_a_request_its_approval_and_its_cancellation(facility
     facility.rules.cancellation_deadline_hours = 0
     db.session.commit()
     reservation = reserve(booker, facility, *hours(local(2030, 3, 5, 10), 2))
+    # The booking only marked its day stale (in its own transaction); reading recomputes it.
+    assert db.session.scalars(select(UtilisationStale.first_day)).all() == [DAY]
     day = rollup(facility)
     assert (day.open_minutes, day.booked_minutes, day.pending_minutes, day.reservations) == (720, 0, 120, 0)
+    assert db.session.scalar(select(UtilisationStale.id)) is None
 
     with unit_of_work():
         services.approve(manager, reservation, now=NOW + timedelta(hours=3))

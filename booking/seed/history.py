@@ -39,11 +39,11 @@ from booking.unit_of_work import unit_of_work
 MARKER = "reservation.demo_history_seeded"
 DAYS = 730
 # Expected reservations a day at a typical facility of the category, before season and trend.
-BASE = {"sports": 0.55, "meeting_room": 0.4, "recreational": 0.35, "venue": 0.25, "workshop": 0.2, "lab": 0.15,
-        "outdoor_area": 0.35, "public_space": 0.1}
+BASE = {"sports": 0.8, "meeting_room": 0.3, "recreational": 0.3, "venue": 0.2, "workshop": 0.15, "lab": 0.12,
+        "outdoor_area": 0.5, "public_space": 0.1}
 # By month, January first.
-WINTER = (1.5, 1.5, 1.35, 1.0, 0.6, 0.35, 0.2, 0.35, 1.0, 1.3, 1.45, 1.2)
-SUMMER = (0.1, 0.1, 0.2, 0.45, 1.1, 1.7, 1.9, 1.7, 0.9, 0.35, 0.15, 0.1)
+WINTER = (2.2, 2.2, 1.9, 1.2, 0.5, 0.2, 0.1, 0.2, 1.0, 1.7, 2.0, 1.5)
+SUMMER = (0.05, 0.05, 0.1, 0.35, 1.3, 2.2, 2.6, 2.2, 0.9, 0.3, 0.1, 0.05)
 INDOORS = (1.1, 1.15, 1.1, 1.0, 0.9, 0.7, 0.35, 0.7, 1.15, 1.15, 1.1, 0.8)
 SUMMER_SPORTS = ("beach", "turf", "pier", "campfire", "lawn", "garden")
 WEEKDAY = (1.0, 1.0, 1.1, 1.0, 0.85, 0.7, 0.5)

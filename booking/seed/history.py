@@ -25,20 +25,14 @@ from booking.audit.models import AuditEvent
 from booking.audit.services import record
 from booking.database import utcnow
 from booking.extensions import db
-from booking.facilities.availability import (
-    Interval,
-    local_day_bounds,
-    opened_by_hours,
-    subtract,
-)
+from booking.facilities.availability import Interval, local_day_bounds, opened_by_hours, subtract
 from booking.facilities.models import Facility, FacilityStatus
 from booking.facilities.ruleset import RuleSet
 from booking.facilities.schedules import closures_in, special_openings, weekly_hours
 from booking.pricing.models import BillingStatus, ChargeKind, PriceSnapshot, Tariff
 from booking.pricing.quote import quote
 from booking.pricing.terms import terms_of
-from booking.reservations.models import Reservation, ReservationKind
-from booking.reservations.models import ReservationStatus as S
+from booking.reservations.models import Reservation, ReservationKind, ReservationStatus as S
 from booking.seed.reservations import TITLES, _Seeder
 from booking.unit_of_work import unit_of_work
 

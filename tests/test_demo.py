@@ -110,8 +110,27 @@ def utilisation_is_measured(client):
     assert figures["open_hours"] > 0 and 0 < figures["utilisation"] <= 1 and figures["reservations"] > 0
 
 
+def two_years_show_seasons_and_a_trend(client):
+    today = utcnow().date()
+    query = f"/api/v1/stats/utilisation?from={today - timedelta(days=730)}&to={today}&interval=month&per_page=100"
+    months = client.get(query).json["items"]
+    assert sum(1 for m in months if m["booked_hours"] > 0 and m["revenue_cents"] > 0) >= 20
+    assert any(m["subsidy_cents"] > 0 for m in months) and any(m["no_show_rate"] for m in months)
+
+    def hours(category, in_months):
+        rows = client.get(f"{query}&category={category}").json["items"]
+        return sum(m["booked_hours"] for m in rows if int(m["period"][5:7]) in in_months)
+
+    summer, winter = (6, 7, 8), (12, 1, 2)
+    assert hours("outdoor_area", summer) > 3 * hours("outdoor_area", winter)
+    assert hours("sports", winter) > hours("sports", summer)
+    year_before, last_year = months[:12], months[-13:-1]
+    assert sum(m["booked_hours"] for m in last_year) > 1.2 * sum(m["booked_hours"] for m in year_before)
+
+
 CHECKS = [accounts_are_varied, facilities_are_varied, every_facility_has_a_tariff, reservations_are_varied,
-          reservations_keep_prices_and_last_month_is_invoiced, pilots_are_on_record, utilisation_is_measured]
+          reservations_keep_prices_and_last_month_is_invoiced, pilots_are_on_record, utilisation_is_measured,
+          two_years_show_seasons_and_a_trend]
 
 
 def _all_counts() -> dict[str, int]:
@@ -124,7 +143,7 @@ def test_the_demo_city_loads_whole_and_loading_again_changes_nothing(runner, cli
     assert first.exit_code == 0, first.output
     assert "Demo data loaded." in first.output
     assert "pricing: 49 new tariffs" in first.output and "past reservations" in first.output
-    assert "invoices for" in first.output
+    assert "invoices for" in first.output and "completed past reservations" in first.output.split("history:")[1]
     for check in CHECKS:
         check(client)
     counts = _all_counts()
@@ -133,7 +152,7 @@ def test_the_demo_city_loads_whole_and_loading_again_changes_nothing(runner, cli
     assert again.exit_code == 0, again.output
     assert "0 new facilities, 0 updated" in again.output and "0 extras added" in again.output
     assert "pricing: 0 new tariffs" in again.output and "reservations: already seeded" in again.output
-    assert "invoices: already invoiced" in again.output
+    assert "invoices: already invoiced" in again.output and "history: already seeded" in again.output
     db.session.expire_all()
     assert _all_counts() == counts
 

@@ -9,7 +9,7 @@ import importlib
 from pathlib import Path
 
 DEMO_DIR = Path(__file__).resolve().parent.parent.parent / "assets" / "demo"
-PARTS = ["accounts", "facilities", "pricing", "reservations", "invoices", "agreements", "stats"]
+PARTS = ["accounts", "facilities", "pricing", "reservations", "invoices", "history", "agreements", "stats"]
 
 
 def load_all(demo_dir: Path = DEMO_DIR, echo=print) -> None:

@@ -265,9 +265,8 @@ def store_recent_utilisation(today: date) -> None:
 
 # --- kept current when reservations and hours change ---------------------------------------------
 # A use case may change many reservations (a series); each says so with an event. The days
-# they touch are marked on the session and written, just before the unit of work commits, as
-# a few rows of `utilisation_stale` in the same transaction: the booking stays fast and the
-# mark commits or rolls back with it. `refresh_stale` recomputes them: before statistics are
+# they touch are marked as a row of `utilisation_stale` per facility in the same transaction:
+# the booking stays fast and the mark commits or rolls back with it. `refresh_stale` recomputes them: before statistics are
 # read (`catch_up`) and by the scheduler every minute.
 
 ALL_STORED = None  # mark a facility's every stored day (its hours or closures changed)
@@ -279,14 +278,16 @@ def _days(start: datetime, end: datetime, tz_name: str) -> tuple[date, date]:
 
 
 def mark(facility_id: int, span: tuple[date, date] | None) -> None:
-    """Mark these days of the facility stale when the transaction commits."""
+    """Mark these days of the facility stale: one row per facility and transaction, widened
+    as more of its days change, written by the transaction's own flush."""
     marked = db.session.info.setdefault("stats_marked", {})
-    if span is None or marked.get(facility_id, ()) is ALL_STORED:
-        marked[facility_id] = ALL_STORED
-        return
-    first, last = span
-    known = marked.get(facility_id)
-    marked[facility_id] = (min(first, known[0]), max(last, known[1])) if known else (first, last)
+    row = marked.get(facility_id)
+    if row is None:
+        row = marked[facility_id] = UtilisationStale(facility_id=facility_id)
+        row.first_day, row.last_day = span if span else (None, None)
+        db.session.add(row)
+    elif row.first_day is not None:  # None already means every stored day
+        row.first_day, row.last_day = (min(span[0], row.first_day), max(span[1], row.last_day)) if span else (None, None)
 
 
 def on_event(event: Event) -> None:
@@ -300,14 +301,6 @@ def on_event(event: Event) -> None:
     elif isinstance(subject, Facility) and event.action.startswith(
             ("facility.hours", "facility.special_opening", "facility.closure")):
         mark(subject.id, ALL_STORED)
-
-
-def write_marked(session) -> None:
-    marked = session.info.pop("stats_marked", None)
-    if marked:
-        session.execute(insert(UtilisationStale), [
-            {"facility_id": facility_id, "first_day": span[0] if span else None, "last_day": span[1] if span else None}
-            for facility_id, span in marked.items()])
 
 
 def refresh_stale() -> int:
@@ -340,5 +333,5 @@ def is_stale() -> bool:
 
 
 subscribe(on_event)
-sa_event.listen(Session, "before_commit", write_marked)
-sa_event.listen(Session, "after_rollback", lambda session: session.info.pop("stats_marked", None))
+for _end in ("after_commit", "after_rollback"):  # a new transaction marks afresh
+    sa_event.listen(Session, _end, lambda session: session.info.pop("stats_marked", None))

@@ -15,6 +15,7 @@
     add_comment(user, agreement, body)
     save_template(user, name, body, clauses=None) -> AgreementTemplate   # always a new version
     create_challenge(user, department, data, *, now=None) -> Challenge
+    portfolio() -> counts by status / decision_lead_time() -> LeadTime   # the admins' portfolio
     registry(now=None) -> Select                           # completed pilots (and consented active ones)
     flag_overdue(now=None) -> int / send_reminders(now=None) -> dict      # the scheduler's jobs
         # reminders, once each: report due, insurance expiring, pilot ending, site to restore
@@ -713,6 +714,21 @@ def portfolio() -> dict[AgreementStatus, int]:
     from sqlalchemy import func
     rows = db.session.execute(select(PilotAgreement.status, func.count()).group_by(PilotAgreement.status))
     return {status: count for status, count in rows}
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    decided: int                     # agreements approved or declined after a submission
+    median_minutes: int | None       # first submission → decision
+
+
+def decision_lead_time() -> LeadTime:
+    """The portfolio's decision lead time: the median of the stored hours from first submission
+    to approval or decline (a request for changes does not stop the clock)."""
+    from statistics import median
+    hours = db.session.scalars(select(PilotAgreement.lead_time_hours)
+                               .where(PilotAgreement.lead_time_hours.is_not(None))).all()
+    return LeadTime(len(hours), int(median(hours) * 60) if hours else None)
 
 
 # --- jobs ------------------------------------------------------------------------------------------

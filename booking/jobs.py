@@ -142,10 +142,12 @@ def flag_overdue_agreements():
     return agreements.flag_overdue()
 
 
-@job("remind-reports", 3600 * 6, "Remind lead organisations of outcome reports due within a week (once each).")
+@job("remind-agreements", 3600 * 6,
+     "Remind pilot parties, once each: outcome report due within a week, insurance expiring within 14 days "
+     "or before the pilot ends, pilot ending within a week, site to be removed and restored after its last day.")
 @transactional
-def remind_reports():
-    return agreements.remind_reports()
+def remind_agreements():
+    return agreements.send_reminders()
 
 
 # --- statistics --------------------------------------------------------------------------

@@ -82,6 +82,9 @@ register({
     "agreement.email.to_sign": _l("Pilot agreement ready to accept: %(title)s"),
     "agreement.email.signed": _l("Pilot agreement signed: %(title)s"),
     "agreement.email.report_due": _l("Outcome report due: %(title)s"),
+    "agreement.email.insurance_expiring": _l("Insurance expiring during the pilot: %(title)s"),
+    "agreement.email.ending": _l("Pilot ending soon: %(title)s"),
+    "agreement.email.restore_site": _l("Pilot ended, site to be removed and restored: %(title)s"),
     "agreement.email.overdue": _l("Pilot proposal awaiting a decision past its deadline: %(title)s"),
 })
 

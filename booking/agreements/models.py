@@ -182,6 +182,10 @@ class PilotAgreement(db.Model):
     lead_time_hours: Mapped[int | None]    # first submission → decision, for the portfolio
     signed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When each scheduled reminder went out (sent once): insurance expiring, pilot ending, site to restore.
+    insurance_reminded_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ending_reminded_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    restore_reminded_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     challenge: Mapped[Challenge | None] = relationship(back_populates="proposals")
     lead_organisation: Mapped[Organisation] = relationship()

@@ -15,8 +15,10 @@
     add_comment(user, agreement, body)
     save_template(user, name, body, clauses=None) -> AgreementTemplate   # always a new version
     create_challenge(user, department, data, *, now=None) -> Challenge
+    portfolio() -> counts by status / decision_lead_time() -> LeadTime   # the admins' portfolio
     registry(now=None) -> Select                           # completed pilots (and consented active ones)
-    flag_overdue(now=None) -> int / remind_reports(now=None) -> int       # the scheduler's jobs
+    flag_overdue(now=None) -> int / send_reminders(now=None) -> dict      # the scheduler's jobs
+        # reminders, once each: report due, insurance expiring, pilot ending, site to restore
 """
 from __future__ import annotations
 
@@ -120,10 +122,11 @@ def _tell(action: str, agreement: PilotAgreement, actor, *, before=None, after=N
 
 # --- e-mails -------------------------------------------------------------------------------------
 
-def _organisation_recipients(agreement: PilotAgreement) -> dict[str, str | None]:
-    """The parties' members (their language), else each organisation's contact address."""
+def _organisation_recipients(agreement: PilotAgreement, organisations=None) -> dict[str, str | None]:
+    """The parties' (or the given organisations') members in their language, else each
+    organisation's contact address."""
     found: dict[str, str | None] = {}
-    for organisation in agreement.organisations:
+    for organisation in agreement.organisations if organisations is None else organisations:
         members = [m.user for m in organisation.memberships if m.user.active]
         for user in members:
             found.setdefault(user.email, user.locale)
@@ -713,6 +716,21 @@ def portfolio() -> dict[AgreementStatus, int]:
     return {status: count for status, count in rows}
 
 
+@dataclass(frozen=True)
+class LeadTime:
+    decided: int                     # agreements approved or declined after a submission
+    median_minutes: int | None       # first submission → decision
+
+
+def decision_lead_time() -> LeadTime:
+    """The portfolio's decision lead time: the median of the stored hours from first submission
+    to approval or decline (a request for changes does not stop the clock)."""
+    from statistics import median
+    hours = db.session.scalars(select(PilotAgreement.lead_time_hours)
+                               .where(PilotAgreement.lead_time_hours.is_not(None))).all()
+    return LeadTime(len(hours), int(median(hours) * 60) if hours else None)
+
+
 # --- jobs ------------------------------------------------------------------------------------------
 
 def flag_overdue(now: datetime | None = None) -> int:
@@ -749,6 +767,51 @@ def remind_reports(now: datetime | None = None) -> int:
         _tell("report_due", agreement, None, emails=_emails(_organisation_recipients(agreement), "report_due", agreement))
         count += 1
     return count
+
+
+def _lead_and_manager(agreement: PilotAgreement) -> dict[str, str | None]:
+    found = _organisation_recipients(agreement, [agreement.lead_organisation])
+    if agreement.pilot_manager is not None:
+        found.setdefault(agreement.pilot_manager.email, agreement.pilot_manager.locale)
+    return found or _city_recipients(agreement)
+
+
+def _remind_once(kind: str, column, where, recipients, now: datetime) -> int:
+    """One reminder per agreement: those matching `where` not yet reminded are marked and told."""
+    stmt = select(PilotAgreement).where(column.is_(None), *where).with_for_update()
+    count = 0
+    for agreement in db.session.scalars(stmt):
+        setattr(agreement, column.key, now)
+        _tell(kind, agreement, None, emails=_emails(recipients(agreement), kind, agreement))
+        count += 1
+    return count
+
+
+def send_reminders(now: datetime | None = None) -> dict[str, int]:
+    """The scheduled reminders of pilot agreements, each sent once per agreement:
+    - report_due: active, ending within 7 days, no outcome report (to the parties);
+    - insurance_expiring: signed or active, the insurance expires within 14 days or before the
+      pilot's last day (to the lead organisation and the pilot manager);
+    - ending: active, ending within 7 days (to the parties and the city);
+    - restore_site: active or completed, past its last day: the site is to be removed and
+      restored as agreed (to the lead organisation and the pilot manager)."""
+    now = now_or(now)
+    today = now.date()
+    P = PilotAgreement
+    return {
+        "report_due": remind_reports(now),
+        "insurance_expiring": _remind_once(
+            "insurance_expiring", P.insurance_reminded_dt,
+            [P.status.in_([A.signed, A.active]), P.insurance_expiry_date.is_not(None),
+             or_(P.insurance_expiry_date <= today + timedelta(days=14), P.insurance_expiry_date < P.end_date)],
+            _lead_and_manager, now),
+        "ending": _remind_once(
+            "ending", P.ending_reminded_dt, [P.status == A.active, P.end_date <= today + timedelta(days=7)],
+            lambda a: _organisation_recipients(a) | _city_recipients(a), now),
+        "restore_site": _remind_once(
+            "restore_site", P.restore_reminded_dt, [P.status.in_([A.active, A.completed]), P.end_date < today],
+            _lead_and_manager, now),
+    }
 
 
 def get_agreement(agreement_id: int) -> PilotAgreement | None:

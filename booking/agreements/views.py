@@ -168,9 +168,11 @@ def index():
     items, total = paginate(services.visible_agreements(current_user), 1, 200)
     queue = list(db.session.scalars(services.review_queue(current_user))) \
         if current_user.role in (Role.admin, Role.facility_manager) else []
-    portfolio = services.portfolio() if current_user.role == Role.admin else None
+    admin = current_user.role == Role.admin
+    portfolio = services.portfolio() if admin else None
     return render_template("agreements/index.html", agreements=items, total=total, queue=queue,
-                           portfolio=portfolio, now=utcnow())
+                           portfolio=portfolio, lead_time=services.decision_lead_time() if admin else None,
+                           now=utcnow())
 
 
 def _fill_choices(form: AgreementForm, challenge: Challenge | None, lead_id: int) -> list[Facility]:

@@ -104,3 +104,18 @@ def test_a_manager_publishes_a_challenge_and_the_public_reads_it(client, token_f
     assert client.get("/api/v1/challenges").json["items"][0]["open"] is True
     page = client.get(f"/challenges/{response.json['id']}").get_data(as_text=True)
     assert "Cleaner air at the harbour" in page and "Impact (60 %)" in page
+
+
+def test_admins_see_the_portfolio_with_the_decision_lead_time(client, auth, make_agreement, manager, admin, template):
+    from booking.agreements import services
+    from booking.unit_of_work import unit_of_work
+    from tests.fixtures.reservations import NOW
+    make_agreement("approved")                                   # decided a day after submission
+    declined = make_agreement("submitted", title="Noise sensors")
+    make_agreement("submitted", title="Still waiting")           # not decided: not counted
+    with unit_of_work():
+        services.transition(manager, declined, "decline", reason="Not this year.", now=NOW + timedelta(days=3))
+    assert services.decision_lead_time() == services.LeadTime(decided=2, median_minutes=48 * 60)
+    auth.login(admin)
+    page = client.get("/agreements").get_data(as_text=True)
+    assert "Decision lead time: median 2 days from submission to decision (2 decided proposals)." in page

@@ -170,3 +170,35 @@ def test_blocks_are_at_the_host_department_s_facilities(lead, create_facility, m
     with pytest.raises(RuleViolation) as refused:
         run(services.create_agreement, lead, lead.organisations[0], data, now=NOW)
     assert refused.value.codes == ["agreement.block_other_department"]
+
+
+def test_each_reminder_is_sent_once_and_only_while_it_applies(make_agreement, lead, partner, manager, template):
+    from datetime import date
+    running = make_agreement("approved")
+    accept_all(running, lead, partner, manager)
+    waiting = make_agreement("submitted", title="Noise sensors")    # same dates, never signed: never reminded
+    none = {"report_due": 0, "insurance_expiring": 0, "ending": 0, "restore_site": 0}
+    assert run(services.send_reminders, LATER) == none
+
+    # The insurance now ends before the pilot does (set directly: a signed agreement is not edited).
+    running.insurance_expiry_date = date(2030, 4, 20)
+    waiting.insurance_expiry_date = date(2030, 4, 20)
+    db.session.commit()
+    assert run(services.send_reminders, LATER) == none | {"insurance_expiring": 1}
+    assert run(services.send_reminders, LATER) == none
+
+    run(services.transition, manager, running, "activate", now=BLOCK_START)
+    near_end = BLOCK_START + timedelta(days=25)
+    assert run(services.send_reminders, near_end) == none | {"report_due": 1, "ending": 1}
+    assert run(services.send_reminders, near_end) == none
+    after_end = BLOCK_START + timedelta(days=31)
+    assert run(services.send_reminders, after_end) == none | {"restore_site": 1}
+    assert run(services.send_reminders, after_end + timedelta(days=5)) == none
+
+    assert (waiting.insurance_reminded_dt, waiting.ending_reminded_dt, waiting.restore_reminded_dt) == (None,) * 3
+    sent = db.session.execute(select(OutboxMessage.to, OutboxMessage.subject)).all()
+    restore = {to for to, subject in sent if subject.startswith("Pilot ended, site to be removed")}
+    assert restore == {lead.email, manager.email}
+    assert any(s.startswith("Insurance expiring") for _, s in sent) and any(s.startswith("Pilot ending") for _, s in sent)
+    body = db.session.scalar(select(OutboxMessage.text_body).where(OutboxMessage.subject.startswith("Pilot ended")))
+    assert "mounts restored" in body

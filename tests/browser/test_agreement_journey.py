@@ -1,7 +1,8 @@
 """A pilot in Chromium: an SME proposes it with a partner and a four-week block; the department
 requests changes; it is resubmitted and approved; a change after the first signature voids it;
 every party accepts, which books the block; the pilot runs, reports, and appears in the public
-registry. Every page passes axe."""
+registry. A second journey answers a city challenge with two partners and is approved after the
+challenge's deadline. Every page passes axe."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -15,13 +16,46 @@ FIRST = date.today() + timedelta(days=14)
 LAST = FIRST + timedelta(weeks=4)
 
 
+def fill_proposal(page, title, partners, facility="Harbour Testbed", fill_dates=True):
+    """The proposal form, complete, with a four-week block from FIRST to LAST (not yet saved)."""
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Description").fill("Twelve sensors measuring particulates.")
+    if fill_dates:
+        page.get_by_label("First day of the pilot").fill(FIRST.isoformat())
+        page.get_by_label("Last day of the pilot").fill(LAST.isoformat())
+    page.get_by_label("Partner organisations").select_option(label=[p.organisations[0].name for p in partners])
+    page.get_by_label("Success criteria (KPIs)").fill("Data availability over 95 %")
+    page.locator("#facility").select_option(label=facility)
+    page.get_by_label("Facility time from (date)").fill(FIRST.isoformat())
+    page.get_by_label("from (time)").fill("10:00")
+    page.get_by_label("until (date)").fill(LAST.isoformat())
+    page.get_by_label("until (time)").fill("10:00")
+    page.get_by_label("Insurer").fill("Vakuutus Oy")
+    page.get_by_label("Policy number").fill("P-123")
+    page.get_by_label("Insurance valid until").fill((LAST + timedelta(days=90)).isoformat())
+    page.get_by_label("Removal and restoration of the site").fill("Removed within a week.")
+
+
+def decide(city, detail, name, reason="", expected="Done", role="status"):
+    city.goto(detail)
+    if reason:
+        city.locator(f"#reason-{name}").fill(reason)
+    city.get_by_role("button", name={"approve": "Approve", "request_changes": "Request changes"}[name],
+                     exact=True).click()
+    expect(city.get_by_role(role)).to_contain_text(expected)
+
+
+def harbour(create_facility, manager):
+    return create_facility("Harbour Testbed", department=manager.departments[0], category="public_space",
+                           rules={"allow_multi_day": True, "max_duration_minutes": None})
+
+
 def test_a_pilot_from_proposal_to_the_public_registry(page, log_in, create_user, manager, create_facility, screenshot,
                                                       new_context, live_server):
     from booking.agreements import services
     from booking.unit_of_work import unit_of_work
 
-    facility = create_facility("Harbour Testbed", department=manager.departments[0], category="public_space",
-                               rules={"allow_multi_day": True, "max_duration_minutes": None})
+    harbour(create_facility, manager)
     with unit_of_work():
         services.save_template(None, "Pilot agreement", TEMPLATE_BODY, CLAUSES)
     lead = create_user(name="Sanna SME", actor_type=ActorType.sme)
@@ -39,30 +73,8 @@ def test_a_pilot_from_proposal_to_the_public_registry(page, log_in, create_user,
         tab.get_by_role("button", name="Accept the agreement").click()
         expect(tab.get_by_role("status")).to_contain_text("Accepted.")
 
-    def decide(name, reason=""):
-        city.goto(detail)
-        if reason:
-            city.locator(f"#reason-{name}").fill(reason)
-        city.get_by_role("button", name={"approve": "Approve", "request_changes": "Request changes"}[name],
-                         exact=True).click()
-        expect(city.get_by_role("status")).to_contain_text("Done")
-
     page.goto("/agreements/new")
-    page.get_by_label("Title").fill("Street-level air sensors")
-    page.get_by_label("Description").fill("Twelve sensors measuring particulates.")
-    page.get_by_label("First day of the pilot").fill(FIRST.isoformat())
-    page.get_by_label("Last day of the pilot").fill(LAST.isoformat())
-    page.get_by_label("Partner organisations").select_option(label=partner.organisations[0].name)
-    page.get_by_label("Success criteria (KPIs)").fill("Data availability over 95 %")
-    page.locator("#facility").select_option(label="Harbour Testbed")
-    page.get_by_label("Facility time from (date)").fill(FIRST.isoformat())
-    page.get_by_label("from (time)").fill("10:00")
-    page.get_by_label("until (date)").fill(LAST.isoformat())
-    page.get_by_label("until (time)").fill("10:00")
-    page.get_by_label("Insurer").fill("Vakuutus Oy")
-    page.get_by_label("Policy number").fill("P-123")
-    page.get_by_label("Insurance valid until").fill((LAST + timedelta(days=90)).isoformat())
-    page.get_by_label("Removal and restoration of the site").fill("Removed within a week.")
+    fill_proposal(page, "Street-level air sensors", [partner])
     screenshot(page, "agreement-form")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("The draft is saved.")
@@ -70,7 +82,7 @@ def test_a_pilot_from_proposal_to_the_public_registry(page, log_in, create_user,
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_role("status")).to_contain_text("submitted")
 
-    decide("request_changes", "Add the noise KPI.")
+    decide(city, detail, "request_changes", "Add the noise KPI.")
     page.goto(detail)
     expect(page.get_by_role("note")).to_contain_text("Add the noise KPI.")
     page.get_by_role("button", name="Change the agreement…").click()
@@ -79,7 +91,7 @@ def test_a_pilot_from_proposal_to_the_public_registry(page, log_in, create_user,
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_role("status")).to_contain_text("submitted")
 
-    decide("approve")
+    decide(city, detail, "approve")
     accept_as(page)
     # A change after a signature voids it: the agreement goes back to review.
     page.goto(detail)
@@ -88,7 +100,7 @@ def test_a_pilot_from_proposal_to_the_public_registry(page, log_in, create_user,
     page.get_by_label("Description").fill("Twelve sensors measuring particulates and noise.")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("The signatures given so far are void")
-    decide("approve")
+    decide(city, detail, "approve")
     accept_as(page)
     accept_as(research)
     city.goto(detail)
@@ -116,3 +128,55 @@ def test_a_pilot_from_proposal_to_the_public_registry(page, log_in, create_user,
     expect(pilot).to_contain_text("Mount the sensors higher.")
     expect(pilot).not_to_contain_text("Sanna SME")   # organisations, never people
     screenshot(page, "pilot-registry")
+
+
+def test_an_sme_answers_a_challenge_with_two_partners_approved_after_the_deadline(
+        page, log_in, create_user, manager, create_facility, screenshot, new_context, live_server):
+    from sqlalchemy import update
+
+    from booking.agreements import services
+    from booking.agreements.models import Challenge
+    from booking.database import utcnow
+    from booking.extensions import db
+    from booking.unit_of_work import unit_of_work
+
+    facility = harbour(create_facility, manager)
+    with unit_of_work():
+        services.save_template(None, "Pilot agreement", TEMPLATE_BODY, CLAUSES)
+        challenge = services.create_challenge(manager, manager.departments[0], services.ChallengeInput(
+            title="Cleaner harbour air", need="Measure particulates at the ferry terminal.",
+            period_start_date=FIRST, period_end_date=LAST, deadline_dt=utcnow() + timedelta(days=7),
+            criteria=[{"name": "Impact on air quality", "weight": 60}, {"name": "Cost", "weight": 40}],
+            facilities=[facility]))
+    lead = create_user(name="Sanna SME", actor_type=ActorType.sme)
+    partners = [create_user(name="Rami Research", actor_type=ActorType.research),
+                create_user(name="Tiina Third Sector", actor_type=ActorType.third_sector)]
+    city = new_context(base_url=live_server).new_page()
+    log_in(page, lead)
+    log_in(city, manager)
+
+    page.goto(f"/challenges/{challenge.id}")
+    page.get_by_role("button", name="Answer with a proposal").click()   # a link styled as a button
+    expect(page.get_by_text("Answers the challenge “Cleaner harbour air”.")).to_be_visible()
+    fill_proposal(page, "Ferry terminal air sensors", partners, fill_dates=False)   # the challenge's period
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("The draft is saved.")
+    detail = page.url
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_role("status")).to_contain_text("submitted")
+    for partner in partners:
+        expect(page.get_by_text(partner.organisations[0].name).first).to_be_visible()
+
+    decide(city, detail, "approve", expected="Proposals are selected after the challenge's deadline.", role="alert")
+    # Time passes in the test by a direct database update: the challenge's deadline moves into
+    # the past after the proposal was submitted, so the department may now select it.
+    db.session.execute(update(Challenge).where(Challenge.id == challenge.id)
+                       .values(deadline_dt=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    decide(city, detail, "approve")
+
+    city.goto(f"/challenges/{challenge.id}")
+    expect(city.get_by_text("Closed", exact=True)).to_be_visible()
+    row = city.get_by_role("row", name="Ferry terminal air sensors")
+    expect(row).to_contain_text("approved")
+    screenshot(city, "challenge-decided")

@@ -1,7 +1,7 @@
 """agreement reminders: when each scheduled reminder of a pilot agreement went out
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-01 05:00:00
 
 """
@@ -13,7 +13,7 @@ import booking.database
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -152,7 +152,7 @@ def test_the_demo_city_loads_whole_and_loading_again_changes_nothing(runner, cli
     assert again.exit_code == 0, again.output
     assert "0 new facilities, 0 updated" in again.output and "0 extras added" in again.output
     assert "pricing: 0 new tariffs" in again.output and "reservations: already seeded" in again.output
-    assert "invoices: already invoiced" in again.output and "history: already seeded" in again.output
+    assert "invoices: already invoiced" in again.output and "stats: already computed" in again.output and "history: already seeded" in again.output
     db.session.expire_all()
     assert _all_counts() == counts
 

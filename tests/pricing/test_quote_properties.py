@@ -18,7 +18,7 @@ UTC = timezone.utc
 FIRST = datetime(2030, 1, 1, tzinfo=ZONE)
 
 # For these tests only (a profile loaded here would change every later hypothesis test in the run).
-properties = settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+properties = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 percents = st.decimals(min_value=Decimal("0.01"), max_value=Decimal(100), places=2)
 

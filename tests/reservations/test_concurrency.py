@@ -19,7 +19,7 @@ from tests.fixtures.reservations import NOW, OVERLAPPING_ACTIVE_PAIRS, local
 from tests.reservations.racing import CONFLICT, WON, raw_insert, race
 
 WORKERS = 8
-ROUNDS_PER_KIND = 4
+ROUNDS_PER_KIND = 3
 
 def racers(count: int) -> list[User]:
     """Users of different organisations (made directly: password hashing would only slow this down)."""

@@ -90,7 +90,8 @@ class BlockOut(BaseModel):
     end: datetime
     price_cents: int | None = Field(description="what the lead organisation pays (pricing); null without a tariff")
     subsidy_cents: int = Field(description="list value minus price: what the city gives")
-    reservation_id: int | None
+    reservation_id: int | None = Field(description="held (pending) for the agreement from approval, confirmed at signing")
+    reservation_status: str | None = Field(description="the reservation's status: pending while held, then confirmed")
 
 
 class AcceptanceOut(BaseModel):
@@ -210,7 +211,9 @@ def agreement_out(agreement: PilotAgreement, user) -> AgreementOut:
         partners=[_org(p) for p in agreement.partners], host_department_id=agreement.host_department_id,
         blocks=[BlockOut(facility_id=p.block.facility_id, facility=p.block.facility.name, start=p.block.start_dt,
                          end=p.block.end_dt, price_cents=p.gross_cents, subsidy_cents=p.subsidy_cents,
-                         reservation_id=p.block.reservation_id) for p in services.block_prices(agreement)],
+                         reservation_id=p.block.reservation_id,
+                         reservation_status=p.block.reservation.status.value if p.block.reservation else None)
+                for p in services.block_prices(agreement)],
         kpis=agreement.kpis, data_collected=agreement.data_collected, data_legal_basis=agreement.data_legal_basis,
         data_users=agreement.data_users, insurer=agreement.insurer, insurance_policy=agreement.insurance_policy,
         insurance_coverage_cents=agreement.insurance_coverage_cents,

@@ -8,7 +8,7 @@
     transition(user, agreement, name, *, reason="", now=None) -> PilotAgreement
     document(agreement) -> (text, sha256)                  # the exact text each party accepts
     accept(user, agreement, party_id, *, document_sha256, remote_addr="", now=None) -> Acceptance
-        # the last party's acceptance signs it and books its blocks, all or nothing
+        # the last party's acceptance signs it and confirms its blocks (held since approval)
     block_prices(agreement) -> list[BlockPrice]            # through pricing; the booked snapshot once signed
     file_report(user, agreement, data, *, now=None) / accept_report(user, agreement, assessment, *, now=None)
     assign_reviewer(user, agreement, reviewer) / recommend(user, agreement, recommendation, scores, comment)
@@ -42,6 +42,7 @@ from booking.pricing import services as pricing
 from booking.reservations.models import Reservation, ReservationStatus
 from booking.reservations.services.booking import book
 from booking.reservations.services.checks import Candidate, lock
+from booking.reservations.services.decisions import decided
 from booking.reservations.services.notify import tell
 from booking.reservations.services.prices import settle
 
@@ -234,7 +235,14 @@ def update_agreement(user: User, agreement: PilotAgreement, data: AgreementInput
     _check_input(data, agreement.lead_organisation, now)
     _check_blocks_hosted(data, agreement.host_department)
     before = _values(agreement)
+    held = {(b.facility_id, b.start_dt, b.end_dt): b.reservation for b in agreement.blocks if b.reservation}
+    for block in agreement.blocks:  # the reservations move to the new blocks (or are released)
+        block.reservation = None
+    db.session.flush()
     _fill(agreement, data)
+    for block in agreement.blocks:
+        block.reservation = held.pop((block.facility.id, block.start_dt, block.end_dt), None)
+    _release(user, agreement, held.values(), now)
     after = _values(agreement)
     if after == before:
         return agreement
@@ -310,6 +318,7 @@ def transition(user: User, agreement: PilotAgreement, name: str, *, reason: str 
             _refuse("no_template")
         agreement.template = template
         agreement.pilot_manager = agreement.pilot_manager or user
+        hold_blocks(user, agreement, now)
     if name in ("request_changes", "approve", "decline"):
         agreement.decided_dt, agreement.decided_by, agreement.decision_reason = now, user, reason
         if agreement.submitted_dt is not None and agreement.lead_time_hours is None and name != "request_changes":
@@ -323,7 +332,8 @@ def transition(user: User, agreement: PilotAgreement, name: str, *, reason: str 
     if name in ("terminate", "withdraw"):
         agreement.ended_dt = now
         agreement.decision_reason = reason or agreement.decision_reason
-        _release_blocks(user, agreement, now)
+    if name in ("terminate", "withdraw", "decline"):
+        _release(user, agreement, [b.reservation for b in agreement.blocks if b.reservation], now)
     before = agreement.status
     agreement.status = target
     _tell(name, agreement, user, before={"status": before}, after={"reason": reason} if reason else None,
@@ -331,18 +341,23 @@ def transition(user: User, agreement: PilotAgreement, name: str, *, reason: str 
     return agreement
 
 
-def _release_blocks(user: User, agreement: PilotAgreement, now: datetime) -> None:
-    """Terminated or withdrawn: the pilot's reservations not yet started are cancelled (their
-    price void); time already used stays as it was."""
+def _held_for(agreement: PilotAgreement) -> str:
+    return f"agreement:{agreement.id}"
+
+
+def _release(user: User, agreement: PilotAgreement, reservations, now: datetime) -> None:
+    """Declined, withdrawn or terminated, or a block changed: the time held for the agreement,
+    and confirmed time not yet started, is cancelled (its price void); time used stays."""
     released = []
-    for block in agreement.blocks:
-        reservation = block.reservation
-        if reservation is None or not reservation.is_active or reservation.start_dt <= now:
+    for reservation in reservations:
+        held = reservation.held_for == _held_for(agreement)
+        if not reservation.is_active or (reservation.start_dt <= now and not held):
             continue
         lock(reservation)
         before = reservation.set_status(ReservationStatus.cancelled)
         reservation.cancelled_dt = now
-        reservation.cancel_reason = f"agreement:{agreement.id}"
+        reservation.cancel_reason = _held_for(agreement)
+        reservation.held_for = None
         settle(reservation)
         released.append((reservation, before))
     for reservation, before in released:
@@ -442,9 +457,21 @@ def accept(user: User, agreement: PilotAgreement, party_id: int | None, *, docum
 
 
 def _sign(user: User, agreement: PilotAgreement, now: datetime) -> None:
+    """Signed: the held blocks are confirmed (a block whose hold was lost is booked again now)."""
     booker = next((a.user for a in agreement.valid_acceptances
                    if a.organisation_id == agreement.lead_organisation_id and a.user is not None), user)
-    book_blocks(booker, agreement, now)
+    confirmed = []
+    for block in agreement.blocks:
+        reservation = block.reservation
+        if reservation is not None and reservation.held_for == _held_for(agreement) and reservation.is_active:
+            lock(reservation)
+            decided(reservation, ReservationStatus.confirmed, user, now, None)
+            reservation.held_for = None
+            confirmed.append(reservation)
+    if confirmed:
+        tell("approved", confirmed, user, now=now, before={"status": ReservationStatus.pending},
+             after={"agreement_id": agreement.id})
+    book_blocks(booker, agreement, now, ReservationStatus.confirmed)
     before = agreement.status
     agreement.status = rules.next_status("sign", before)
     agreement.signed_dt = now
@@ -453,13 +480,25 @@ def _sign(user: User, agreement: PilotAgreement, now: datetime) -> None:
           emails=_emails(_organisation_recipients(agreement) | _city_recipients(agreement), "signed", agreement))
 
 
-def book_blocks(booker: User, agreement: PilotAgreement, now: datetime) -> list[Reservation]:
-    """Each block becomes a confirmed reservation of the lead organisation, checked by the
-    reservations domain (rules, closures, conflicts, the database's no-overlap guarantee) and
-    priced by pricing. One refusal refuses all: the caller's unit of work rolls back."""
+def hold_blocks(user: User, agreement: PilotAgreement, now: datetime) -> list[Reservation]:
+    """Approved: each block's time is held for the agreement (pending, decided with it) in the
+    name of the member of the lead organisation who wrote it."""
+    creator = db.session.get(User, agreement.created_by_id) if agreement.created_by_id else None
+    booker = creator if creator is not None and rules.can_act_for(creator, agreement.lead_organisation_id) else user
+    return book_blocks(booker, agreement, now, ReservationStatus.pending)
+
+
+def book_blocks(booker: User, agreement: PilotAgreement, now: datetime,
+                status: ReservationStatus) -> list[Reservation]:
+    """Each block without active time becomes a reservation of the lead organisation (pending:
+    held for the agreement; or confirmed), checked by the reservations domain (rules, closures,
+    conflicts, the database's no-overlap guarantee) and priced by pricing. One refusal refuses
+    all: the caller's unit of work rolls back."""
     made = []
     organisation = agreement.lead_organisation
     for block in agreement.blocks:
+        if block.reservation is not None and block.reservation.is_active:
+            continue
         facility = block.facility
         terms = facility.current_terms
         values = {"title": f"{agreement.title}"[:200], "purpose": agreement.description[:2000], "attendees": 1,
@@ -468,12 +507,14 @@ def book_blocks(booker: User, agreement: PilotAgreement, now: datetime) -> list[
             values.update(accepted_terms_id=terms.id, accepted_terms_dt=now)
         try:
             [reservation] = book(booker, facility, organisation, [Candidate(block.start_dt, block.end_dt)], now=now,
-                                 values=values, status=ReservationStatus.confirmed)
+                                 values=values, status=status)
         except DomainError as exc:
             reasons = exc.messages + [m for msgs in exc.field_messages.values() for m in msgs]
             raise type(exc)(*[Message("agreement.block_unavailable", facility=facility.name, start=block.start_dt,
                                       tz=facility.timezone, reason=r) for r in reasons],
                             extra=exc.extra) from None
+        if status == ReservationStatus.pending:
+            reservation.held_for, reservation.decision_deadline_dt = _held_for(agreement), None
         block.reservation = reservation
         made.append(reservation)
     db.session.flush()

@@ -74,6 +74,9 @@ REFUSALS = {
     "not_your_hold_release": _l("Only the person who chose this time can release it."),
     "hold_expired": _l("Your hold on this time expired and the time was released. Choose the time again."),
     "hold_done": _l("This booking was already completed or cancelled."),
+    "held_for_agreement": _l("This time is held for a pilot agreement: it is confirmed when the agreement is "
+                             "signed and released if the agreement ends, so it cannot be decided, changed or "
+                             "cancelled on its own."),
     "nothing_to_cancel": _l("It is %(status)s, so there is nothing to cancel."),
     "ended": _l("It has already ended."),
     "started": _l("It has already started."),

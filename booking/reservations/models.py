@@ -159,6 +159,9 @@ class Reservation(db.Model):
     checked_in_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set once when a pending request passes its decision deadline and is escalated.
     escalated_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Pending because something larger holds it (e.g. "agreement:12", a pilot agreement not yet
+    # signed): decided with that, never on its own, and left out of the managers' inbox.
+    held_for: Mapped[str | None] = mapped_column(String(40))
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # The price it keeps (booking/pricing): quoted when booked, never changed by a later tariff.
     price_snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("price_snapshot.id", ondelete="RESTRICT"),

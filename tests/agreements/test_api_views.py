@@ -88,7 +88,6 @@ def test_pages_show_the_agreement_and_the_registry(client, auth, make_agreement,
 
 
 def test_a_manager_publishes_a_challenge_and_the_public_reads_it(client, token_for, manager, pilot_facility):
-    from tests.fixtures.reservations import NOW
     response = client.post("/api/v1/challenges", headers=token_for(manager), json={
         "department_id": manager.departments[0].id, "title": "Cleaner air at the harbour", "need": "Measure dust.",
         "facility_ids": [pilot_facility.id], "period_start_date": "2031-04-01", "period_end_date": "2031-06-30",

@@ -13,7 +13,7 @@ from booking.extensions import db
 from booking.notifications.models import OutboxMessage
 from booking.reservations.models import Reservation, ReservationStatus
 from booking.unit_of_work import unit_of_work
-from tests.fixtures.agreements import BLOCK_START, agreement_input
+from tests.fixtures.agreements import BLOCK_END, BLOCK_START, agreement_input
 from tests.fixtures.reservations import NOW, OVERLAPPING_ACTIVE_PAIRS
 
 LATER = NOW + timedelta(days=2)
@@ -93,20 +93,73 @@ def test_an_outdated_document_is_not_accepted(make_agreement, lead, template):
     assert refused.value.codes == ["agreement.document_changed"]
 
 
-def test_if_the_block_cannot_be_booked_nothing_is_written(make_agreement, lead, partner, manager, template,
-                                                          create_user, reserve, pilot_facility):
-    agreement = make_agreement("approved")
+def test_if_the_block_cannot_be_held_the_approval_writes_nothing(make_agreement, manager, template,
+                                                                   create_user, reserve, pilot_facility):
+    agreement = make_agreement("submitted")
     someone = create_user(name="Other Booker")
     reserve(someone, pilot_facility, BLOCK_START + timedelta(days=10), BLOCK_START + timedelta(days=10, hours=2))
-    accept_all(agreement, lead, partner)
     with pytest.raises(Conflict) as refused:
-        accept_all(agreement, manager)
+        run(services.transition, manager, agreement, "approve", now=LATER)
     assert refused.value.codes == ["agreement.block_unavailable"]
     db.session.expire_all()
-    assert agreement.status == A.approved
-    assert services.pending_parties(agreement) == [None]          # the city's acceptance was not kept
+    assert agreement.status == A.submitted and agreement.template is None
     assert db.session.scalar(select(func.count(Reservation.id))) == 1
     assert agreement.blocks[0].reservation is None
+    assert db.session.execute(OVERLAPPING_ACTIVE_PAIRS).scalar() == 0
+
+
+def test_approval_holds_the_time_and_signing_confirms_the_same_reservation(
+        make_agreement, lead, partner, manager, template, create_user, reserve, pilot_facility):
+    from booking.reservations import services as reservations
+    agreement = make_agreement("approved")
+    held = agreement.blocks[0].reservation
+    assert held.status == ReservationStatus.pending and held.held_for == f"agreement:{agreement.id}"
+    assert held.decision_deadline_dt is None and held.organisation == lead.organisations[0]
+    assert held not in db.session.scalars(reservations.manager_inbox(manager)).all()   # decided with the agreement
+    for attempt in (lambda: reservations.approve(manager, held, now=LATER),
+                    lambda: reservations.cancel(lead, held, now=LATER)):
+        with pytest.raises(RuleViolation) as refused:
+            with unit_of_work():
+                attempt()
+        assert refused.value.codes == ["reservation.held_for_agreement"]
+    assert not reservations.change_info(lead, held, now=LATER).allowed
+    someone = create_user(name="Other Booker")
+    with pytest.raises(Conflict):   # nobody else takes the held time
+        reserve(someone, pilot_facility, BLOCK_START + timedelta(days=3), BLOCK_START + timedelta(days=3, hours=1),
+                now=LATER)
+    accept_all(agreement, lead, partner, manager)
+    assert agreement.status == A.signed and agreement.blocks[0].reservation is held
+    assert held.status == ReservationStatus.confirmed and held.held_for is None and held.decided_by == manager
+    assert db.session.scalar(select(func.count(Reservation.id))) == 1
+
+
+@pytest.mark.parametrize("ending", ["withdraw", "decline"])
+def test_ending_unsigned_releases_the_held_time(make_agreement, lead, manager, template, ending):
+    agreement = make_agreement("approved")
+    held = agreement.blocks[0].reservation
+    if ending == "decline":   # a change after approval sends it back to review; the host declines it
+        run(services.update_agreement, lead, agreement, agreement_input(
+            agreement.blocks[0].facility, partners=agreement.partners, title="Air sensors v2"), now=LATER)
+        assert agreement.blocks[0].reservation is held and held.status == ReservationStatus.pending
+    actor = lead if ending == "withdraw" else manager
+    run(services.transition, actor, agreement, ending, reason="No longer needed.", now=LATER)
+    assert held.status == ReservationStatus.cancelled and held.held_for is None
+    assert held.price is None or held.price.billing_status.value == "void"
+
+
+def test_a_changed_block_releases_its_hold_and_the_new_one_is_held_at_approval(
+        make_agreement, lead, partner, manager, template, pilot_facility):
+    agreement = make_agreement("approved")
+    old = agreement.blocks[0].reservation
+    later_start = BLOCK_START + timedelta(days=7)
+    run(services.update_agreement, lead, agreement, agreement_input(
+        pilot_facility, partners=agreement.partners, start=later_start, end=BLOCK_END), now=LATER)
+    assert old.status == ReservationStatus.cancelled and agreement.blocks[0].reservation is None
+    run(services.transition, manager, agreement, "approve", now=LATER)
+    new = agreement.blocks[0].reservation
+    assert new.start_dt == later_start and new.held_for == f"agreement:{agreement.id}"
+    accept_all(agreement, lead, partner, manager)
+    assert new.status == ReservationStatus.confirmed
     assert db.session.execute(OVERLAPPING_ACTIVE_PAIRS).scalar() == 0
 
 

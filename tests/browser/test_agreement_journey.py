@@ -92,6 +92,8 @@ def test_a_pilot_from_proposal_to_the_public_registry(page, log_in, create_user,
     expect(page.get_by_role("status")).to_contain_text("submitted")
 
     decide(city, detail, "approve")
+    # Approval holds the four weeks for the pilot until every party has signed.
+    expect(city.get_by_role("link", name="held for this agreement until it is signed")).to_be_visible()
     accept_as(page)
     # A change after a signature voids it: the agreement goes back to review.
     page.goto(detail)

@@ -34,6 +34,8 @@ def decided(reservation: Reservation, status: ReservationStatus, user: User, now
 def check_decidable(user: User, reservation: Reservation, now: datetime, allowed: tuple[ReservationStatus, ...],
                     wrong_status: str) -> None:
     require(rules.can_decide_reservation(user, reservation), "only_managers_decide")
+    if reservation.held_for:
+        refuse("held_for_agreement")
     if reservation.status not in allowed:
         refuse(wrong_status, status=status_message(reservation.status))
     if reservation.end_dt <= now:

@@ -77,7 +77,8 @@ def visible_reservations(user: User, *, facility_id: int | None = None, statuses
 
 def manager_inbox(user: User) -> Select:
     """Pending requests the user may decide, the nearest decision deadline first."""
-    stmt = (select(Reservation).join(Reservation.facility).where(Reservation.status == S.pending)
+    stmt = (select(Reservation).join(Reservation.facility)
+            .where(Reservation.status == S.pending, Reservation.held_for.is_(None))
             .options(selectinload(Reservation.facility), selectinload(Reservation.organisation),
                      selectinload(Reservation.series))
             .order_by(Reservation.decision_deadline_dt, Reservation.start_dt, Reservation.id))
@@ -197,6 +198,8 @@ def cancellation_info(user: User, reservation: Reservation, *, now: datetime | N
     now = now_or(now)
     if not rules.can_cancel_reservation(user, reservation):
         return ActionInfo(False, Message("reservation.only_members_cancel"))
+    if reservation.held_for:
+        return ActionInfo(False, Message("reservation.held_for_agreement"))
     if not reservation.is_active:
         return ActionInfo(False, Message("reservation.nothing_to_cancel", status=status_message(reservation.status)))
     if reservation.end_dt <= now:
@@ -218,6 +221,8 @@ def change_info(user: User, reservation: Reservation, *, now: datetime | None = 
     now = now_or(now)
     if not rules.can_change_reservation(user, reservation):
         return ActionInfo(False, Message("reservation.only_members_change"))
+    if reservation.held_for:
+        return ActionInfo(False, Message("reservation.held_for_agreement"))
     if reservation.status not in (S.pending, S.confirmed):
         return ActionInfo(False, Message("reservation.not_changeable", status=status_message(reservation.status)))
     if reservation.start_dt <= now:

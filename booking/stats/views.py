@@ -2,7 +2,6 @@
 downloads, the public "Open data" page, and a facility's utilisation in words."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import replace
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from booking import navigation, panels
+from booking import csvfiles, navigation, panels
 from booking.accounts.forms import ACTOR_TYPE_LABELS
 from booking.accounts.models import ActorType, Department
 from booking.errors import Message
@@ -136,7 +135,7 @@ def dashboard():
 
 def _csv(header: list[str], rows: list[list], name: str) -> Response:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvfiles.writer(out)
     writer.writerow(header)
     writer.writerows([["" if v is None else v for v in row] for row in rows])
     response = Response(out.getvalue(), mimetype="text/csv")

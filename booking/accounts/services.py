@@ -11,17 +11,17 @@ from typing import Callable
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
 from booking.accounts.models import (ActorType, ApiToken, Department, LoginFailure, Membership, MembershipRole,
-                                     Organisation, Role, User, hash_token)
+                                     Organisation, Role, User, UserSession, hash_token)
 from booking.accounts import messages  # noqa: F401 - registers the wording of this domain's codes
 from booking.accounts.rules import DECISION_DAYS_RANGE, is_valid_business_id, normalise_email
 from booking.audit.services import snapshot
 from booking.database import utcnow
-from booking.errors import Conflict, Message, NotFound, RuleViolation
+from booking.errors import Conflict, Message, NotFound, PermissionDenied, RuleViolation
 from booking.events import Email, Event, publish
 from booking.extensions import db
 
@@ -274,18 +274,80 @@ def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
         db.session.flush()
 
 
-def set_password(user: User, password: str, *, action: str = "user.password_changed") -> None:
+def set_password(user: User, password: str, *, action: str = "user.password_changed",
+                 keep_session: str | None = None) -> None:
+    """A new password ends every session of the user but `keep_session` (the browser that
+    changed it), and lifts the throttle that a forgotten one may have caused."""
     user.set_password(password)
-    # A new password lifts the throttle that a forgotten one may have caused.
     _clear_failures(user.email)
-    publish(Event(action, user, actor=user))
+    ended = end_sessions(user, keep=keep_session)
+    publish(Event(action, user, actor=user, after={"sessions_ended": ended}))
     db.session.flush()
 
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise RuleViolation(field_errors={"current": [Message("accounts.wrong_current_password")]})
-    set_password(user, new)
+    set_password(user, new, keep_session=user.session_token)
+
+
+# --- sessions ----------------------------------------------------------------------
+
+def start_session(user: User, *, user_agent: str = "", remote_addr: str = "") -> str:
+    """A new logged-in browser: returns the token its cookie carries (kept here only hashed)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=hash_token(token), created_dt=utcnow(),
+                               user_agent=(user_agent or "")[:200], remote_addr=(remote_addr or "")[:64]))
+    db.session.flush()
+    user.session_token = token
+    return token
+
+
+def end_session(user: User) -> None:
+    """Log out this browser: its cookie, even copied, opens nothing any more."""
+    if user.session_token:
+        db.session.execute(update(UserSession).where(
+            UserSession.user_id == user.id, UserSession.token_hash == hash_token(user.session_token),
+            UserSession.ended_dt.is_(None)).values(ended_dt=utcnow()))
+        db.session.flush()
+
+
+def end_sessions(user: User, *, keep: str | None = None) -> int:
+    """End every open session of the user but `keep` (a token); returns how many ended."""
+    stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_dt.is_(None))
+    if keep:
+        stmt = stmt.where(UserSession.token_hash != hash_token(keep))
+    ended = db.session.execute(stmt.values(ended_dt=utcnow())).rowcount
+    db.session.flush()
+    return ended
+
+
+def log_out_everywhere(user: User) -> int:
+    ended = end_sessions(user)
+    publish(Event("user.logged_out_everywhere", user, actor=user, after={"sessions_ended": ended}))
+    db.session.flush()
+    return ended
+
+
+def open_sessions(user: User) -> list[UserSession]:
+    return list(db.session.scalars(select(UserSession).where(UserSession.user_id == user.id,
+                                                             UserSession.ended_dt.is_(None))
+                                   .order_by(UserSession.created_dt.desc())))
+
+
+def set_active(admin: User, user: User, active: bool) -> None:
+    """An admin deactivates (every session ends, API tokens stop working) or reactivates a user."""
+    if not admin.is_admin:
+        raise PermissionDenied(Message("accounts.admins_only"))
+    if user.id == admin.id and not active:
+        raise RuleViolation(Message("accounts.cannot_deactivate_self"))
+    if user.active == active:
+        return
+    user.active = active
+    ended = 0 if active else end_sessions(user)
+    publish(Event("user.activated" if active else "user.deactivated", user, actor=admin,
+                  before={"active": not active}, after={"active": active, "sessions_ended": ended}))
+    db.session.flush()
 
 
 def update_profile(user: User, *, name: str, locale: str | None) -> None:

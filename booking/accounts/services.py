@@ -3,15 +3,16 @@ and never commits or rolls back; refusals carry coded messages (booking/accounts
 from __future__ import annotations
 
 import functools
+import math
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from typing import Callable
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select, update
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
@@ -178,23 +179,82 @@ def register(*, email: str, name: str, password: str, organisation_name: str, ac
 
 # --- logging in ----------------------------------------------------------------------
 
-def _throttle_keys(email: str, remote_addr: str | None) -> list[str]:
-    keys = [f"email:{normalise_email(email)}"]
+# Throttling never becomes a lock-out weapon: failures count per (account, client), and a
+# client that has logged in to the account before (a signed "known device" cookie) is held
+# back only by its own failures. Unknown clients also count towards the account's and the
+# network address's limits. Past a limit every further failure doubles the wait.
+DEVICE_COOKIE = "infrashare_device"
+ACCOUNT_FACTOR, ADDRESS_FACTOR = 4, 10     # × LOGIN_MAX_FAILURES
+FIRST_WAIT_SECONDS, LONGEST_WAIT_SECONDS = 30, 900
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="known-device")
+
+
+def _account_tag(email: str) -> str:
+    return hash_token(normalise_email(email))[:16]
+
+
+def device_cookie(email: str, current: str | None = None) -> str:
+    """The cookie a browser keeps after logging in: it knows this account (and any it knew)."""
+    known = _known_accounts(current)
+    tag = _account_tag(email)
+    return _device_serializer().dumps({"d": known.get("d") or secrets.token_hex(8),
+                                       "a": [tag] + [a for a in known.get("a", []) if a != tag][:9]})
+
+
+def _known_accounts(cookie: str | None) -> dict:
+    try:
+        value = _device_serializer().loads(cookie) if cookie else {}
+    except BadSignature:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def known_device(cookie: str | None, email: str) -> str | None:
+    """The device id if this browser has logged in to the account before, else None."""
+    known = _known_accounts(cookie)
+    return known.get("d") if _account_tag(email) in known.get("a", []) else None
+
+
+def _throttle_keys(email: str, remote_addr: str | None, device: str | None) -> list[tuple[str, int]]:
+    email, limit = normalise_email(email), current_app.config["LOGIN_MAX_FAILURES"]
+    if device:
+        return [(f"pair:{email}|device:{device}", limit)]
+    keys = [(f"pair:{email}|ip:{remote_addr or '-'}", limit), (f"account:{email}", limit * ACCOUNT_FACTOR)]
     if remote_addr:
-        keys.append(f"ip:{remote_addr}")
+        keys.append((f"ip:{remote_addr}", limit * ADDRESS_FACTOR))
     return keys
 
 
-def is_login_throttled(email: str, remote_addr: str | None) -> bool:
-    cfg = current_app.config
-    since = utcnow() - timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW"])
-    for key in _throttle_keys(email, remote_addr):
-        limit = cfg["LOGIN_MAX_FAILURES"] * (4 if key.startswith("ip:") else 1)
-        count = db.session.scalar(select(func.count(LoginFailure.id))
-                                  .where(LoginFailure.key == key, LoginFailure.created_dt >= since))
+def login_wait(email: str, remote_addr: str | None, device: str | None = None) -> int:
+    """Seconds this client must wait before trying this account again (0: it may try now)."""
+    now = utcnow()
+    since = now - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW"])
+    wait = 0
+    for key, limit in _throttle_keys(email, remote_addr, device):
+        count, last = db.session.execute(select(func.count(LoginFailure.id), func.max(LoginFailure.created_dt))
+                                         .where(LoginFailure.key == key, LoginFailure.created_dt >= since)).one()
         if count >= limit:
-            return True
-    return False
+            delay = min(FIRST_WAIT_SECONDS * 2 ** min(count - limit, 10), LONGEST_WAIT_SECONDS)
+            last = last if last.tzinfo else last.replace(tzinfo=now.tzinfo)
+            wait = max(wait, math.ceil((last + timedelta(seconds=delay) - now).total_seconds()))
+    return wait
+
+
+def is_login_throttled(email: str, remote_addr: str | None, device: str | None = None) -> bool:
+    return login_wait(email, remote_addr, device) > 0
+
+
+def recent_login_failures(limit: int = 10) -> list[tuple[str, int, datetime]]:
+    """For admins: the accounts and network addresses with the most failed logins in the window."""
+    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW"])
+    stmt = (select(LoginFailure.key, func.count(LoginFailure.id), func.max(LoginFailure.created_dt))
+            .where(LoginFailure.created_dt >= since,
+                   or_(LoginFailure.key.startswith("account:"), LoginFailure.key.startswith("ip:")))
+            .group_by(LoginFailure.key).order_by(func.count(LoginFailure.id).desc(), LoginFailure.key).limit(limit))
+    return [tuple(row) for row in db.session.execute(stmt)]
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -208,28 +268,37 @@ def authenticate(email: str, password: str) -> User | None:
     return user if user.active and user.check_password(password) else None
 
 
-def record_login(email: str, remote_addr: str | None, user: User | None) -> None:
-    """A success lifts the address's throttle; a failure counts towards it."""
+def record_login(email: str, remote_addr: str | None, user: User | None, device: str | None = None) -> None:
+    """A success lifts the account's throttles; a failure counts towards each that applies
+    (and is logged when it reaches a limit, so admins see an attack)."""
     if user is not None:
         _clear_failures(user.email)
         return
-    for key in _throttle_keys(email, remote_addr):
+    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW"])
+    for key, limit in _throttle_keys(email, remote_addr, device):
         db.session.add(LoginFailure(key=key))
+        db.session.flush()
+        count = db.session.scalar(select(func.count(LoginFailure.id))
+                                  .where(LoginFailure.key == key, LoginFailure.created_dt >= since))
+        if count == limit:
+            current_app.logger.warning("Login throttled after %d failures: %s", count, key)
     # Old rows are of no use to the throttle; keep the table small.
     cutoff = utcnow() - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW"] * 4)
     db.session.execute(delete(LoginFailure).where(LoginFailure.created_dt < cutoff))
     db.session.flush()
 
 
-def check_login(email: str, password: str, remote_addr: str | None) -> User | None:
+def check_login(email: str, password: str, remote_addr: str | None, device: str | None = None) -> User | None:
     """The user if the credentials are right; records a failure otherwise."""
     user = authenticate(email, password)
-    record_login(email, remote_addr, user)
+    record_login(email, remote_addr, user, device)
     return user
 
 
 def _clear_failures(email: str) -> None:
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == _throttle_keys(email, None)[0]))
+    email = normalise_email(email)
+    db.session.execute(delete(LoginFailure).where(or_(LoginFailure.key == f"account:{email}",
+                                                      LoginFailure.key.startswith(f"pair:{email}|", autoescape=True))))
 
 
 @functools.cache

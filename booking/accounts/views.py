@@ -67,17 +67,23 @@ def login():
     form = LoginForm()
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        if services.is_login_throttled(form.email.data, request.remote_addr):
+        cookie = request.cookies.get(services.DEVICE_COOKIE)
+        device = services.known_device(cookie, form.email.data)  # this browser has logged in here before
+        if services.is_login_throttled(form.email.data, request.remote_addr, device):
             flash(_("Too many failed attempts. Wait a few minutes, or reset your password."), "error")
             status = 429
         else:
             user = services.authenticate(form.email.data, form.password.data)  # slow: before the write
             with unit_of_work():
-                services.record_login(form.email.data, request.remote_addr, user)
+                services.record_login(form.email.data, request.remote_addr, user, device)
             if user is not None:
                 _log_in(user)
                 flash(_("You are logged in."), "success")
-                return redirect(safe_next())
+                response = redirect(safe_next())
+                response.set_cookie(services.DEVICE_COOKIE, services.device_cookie(user.email, cookie),
+                                    max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                                    secure=current_app.config["SESSION_COOKIE_SECURE"])
+                return response
             flash(_("The e-mail address or password is wrong."), "error")
             status = 401
     return render_template("accounts/login.html", form=form), status
@@ -323,7 +329,8 @@ def users():
     page = max(request.args.get("page", 1, type=int), 1)
     found, total = paginate(stmt, page, 50)
     return render_template("accounts/users.html", users=found, total=total, page=page, per_page=50, q=q,
-                           action_form=EmptyForm())
+                           action_form=EmptyForm(), failures=services.recent_login_failures(),
+                           window_minutes=current_app.config["LOGIN_FAILURE_WINDOW"] // 60)
 
 
 @bp.post("/admin/users/<int:user_id>/active")

@@ -18,6 +18,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 UTC = timezone.utc
+_DAY = timedelta(days=1)
 
 
 class Interval(tuple):
@@ -186,8 +187,17 @@ def free_intervals(opened, busy, buffer_before: timedelta = timedelta(0),
     """Open time in which a new reservation may lie, given the busy intervals and the new
     reservation's own buffers (a start must leave `buffer_before` after the previous busy
     end, an end must leave `buffer_after` before the next busy start)."""
-    widened = [_span(start - buffer_after, end + buffer_before) for start, end in busy]
-    return subtract(opened, widened)
+    return subtract(opened, avoided(busy, buffer_before, buffer_after))
+
+
+def avoided(busy, buffer_before: timedelta = timedelta(0), buffer_after: timedelta = timedelta(0)) -> list[Interval]:
+    """The busy intervals widened by a new reservation's own buffers: the time its
+    [start, end) must not overlap."""
+    return [_span(start - buffer_after, end + buffer_before) for start, end in busy]
+
+
+def overlaps_any(start: datetime, end: datetime, intervals) -> bool:
+    return any(s < end and start < e for s, e in intervals)
 
 
 def availability(schedule: Schedule, busy, window: Interval, buffer_before: timedelta = timedelta(0),
@@ -233,22 +243,30 @@ def _grid(iv: Interval, slot: timedelta, zone: ZoneInfo):
     on a DST day too; wall-clock times skipped by the spring jump are not starts, and in
     the repeated autumn hour only the first occurrence is."""
     wall = iv.start.astimezone(zone).replace(tzinfo=None)
-    day = wall.date()
-    midnight = datetime.combine(day, time(0))
+    midnight = datetime.combine(wall.date(), time(0))
     step = -(-(wall - midnight) // slot)  # ceiling division on timedeltas
     while True:
-        candidate = midnight + step * slot
-        if candidate.date() != day:
-            day += timedelta(days=1)
-            midnight = datetime.combine(day, time(0))
-            step = 0
-            continue
-        instant = candidate.replace(tzinfo=zone).astimezone(UTC)
-        if instant >= iv.end:
-            return
-        if instant >= iv.start and instant.astimezone(zone).replace(tzinfo=None) == candidate:
-            yield instant
-        step += 1
+        # A day whose two midnights have the same UTC offset has no DST change: its wall
+        # clock is that offset from UTC, and each start is one addition (a week of starts
+        # for a page of results is thousands of them).
+        offset = midnight.replace(tzinfo=zone).utcoffset()
+        next_midnight = midnight + _DAY
+        regular = next_midnight.replace(tzinfo=zone).utcoffset() == offset
+        midnight_utc = (midnight - offset).replace(tzinfo=UTC)
+        after = step * slot
+        while after < _DAY:
+            if regular:
+                instant, exists = midnight_utc + after, True
+            else:
+                candidate = midnight + after
+                instant = candidate.replace(tzinfo=zone).astimezone(UTC)
+                exists = instant.astimezone(zone).replace(tzinfo=None) == candidate
+            if instant >= iv.end:
+                return
+            if exists and instant >= iv.start:
+                yield instant
+            after += slot
+        midnight, step = next_midnight, 0
 
 
 def iter_start_times(free, duration: timedelta, slot: timedelta, tz: str, *, earliest: datetime | None = None,

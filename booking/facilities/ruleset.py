@@ -43,20 +43,19 @@ class RuleSet:
         own = {"timezone": facility.timezone, "capacity": facility.capacity or 0}
         if stored is None:
             return cls(**own)
-
-        def minutes(value):
-            return None if value is None else timedelta(minutes=value)
-
         return cls(
-            **own, slot=minutes(stored.slot_minutes), min_duration=minutes(stored.min_duration_minutes),
-            max_duration=minutes(stored.max_duration_minutes), min_notice=minutes(stored.min_notice_minutes),
-            max_advance=timedelta(days=stored.max_advance_days), buffer_before=minutes(stored.buffer_before_minutes),
-            buffer_after=minutes(stored.buffer_after_minutes), allow_multi_day=stored.allow_multi_day,
-            max_active_per_organisation=stored.max_active_per_organisation,
+            **own, **_timing(stored), max_active_per_organisation=stored.max_active_per_organisation,
             approval_policy=getattr(stored.approval_policy, "value", stored.approval_policy),
-            manual_actor_types=tuple(stored.manual_actor_types or ()), manual_above=minutes(stored.manual_above_minutes),
+            manual_actor_types=tuple(stored.manual_actor_types or ()),
+            manual_above=_minutes(stored.manual_above_minutes),
             cancellation_deadline=timedelta(hours=stored.cancellation_deadline_hours),
             late_cancellation=getattr(stored.late_cancellation, "value", stored.late_cancellation))
+
+    @classmethod
+    def timing_of(cls, timezone: str, stored) -> RuleSet:
+        """Only the rules that decide when a booking may lie (TIMING_COLUMNS of a BookingRules
+        row, or None), the others at their defaults: all a search over many facilities needs."""
+        return cls(timezone=timezone) if stored is None else cls(timezone=timezone, **_timing(stored))
 
     # --- lengths ---------------------------------------------------------------------------
 
@@ -98,6 +97,22 @@ class RuleSet:
 
 
 DEFAULTS = RuleSet()
+
+# The BookingRules columns that decide when and how long a booking may lie.
+TIMING_COLUMNS = ("slot_minutes", "min_duration_minutes", "max_duration_minutes", "min_notice_minutes",
+                  "max_advance_days", "buffer_before_minutes", "buffer_after_minutes", "allow_multi_day")
+
+
+def _minutes(value: int | None) -> timedelta | None:
+    return None if value is None else timedelta(minutes=value)
+
+
+def _timing(stored) -> dict:
+    return dict(slot=_minutes(stored.slot_minutes), min_duration=_minutes(stored.min_duration_minutes),
+                max_duration=_minutes(stored.max_duration_minutes), min_notice=_minutes(stored.min_notice_minutes),
+                max_advance=timedelta(days=stored.max_advance_days),
+                buffer_before=_minutes(stored.buffer_before_minutes),
+                buffer_after=_minutes(stored.buffer_after_minutes), allow_multi_day=stored.allow_multi_day)
 
 
 def default_minutes(value: timedelta | None) -> int | None:

@@ -13,7 +13,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, Select, String, Time, and_, bindparam, case, exists, false, func, or_, select, true
+from sqlalchemy import (Date, Integer, Select, String, Time, and_, bindparam, case, cast, exists, false, func, or_,
+                        select, true)
 from sqlalchemy.orm import aliased, joinedload
 
 from booking.extensions import db
@@ -81,16 +82,48 @@ def load_for_schedules(facility_ids: Iterable[int] | Select) -> list[Facility]:
                                    .options(joinedload(Facility.rules))))
 
 
-def weekly_hours(facility_ids) -> dict[int, tuple[WeeklyHours, ...]]:
-    rows = db.session.execute(select(OpeningHours.facility_id, OpeningHours.valid_from, OpeningHours.weekday,
-                                     OpeningHours.start_time, OpeningHours.end_time)
-                              .where(_id_filter(OpeningHours.facility_id, facility_ids))
-                              .order_by(OpeningHours.facility_id, OpeningHours.valid_from, OpeningHours.weekday,
-                                        OpeningHours.start_time))
-    result: dict[int, list[WeeklyHours]] = defaultdict(list)
-    for facility_id, valid_from, weekday, start, end in rows:
-        result[facility_id].append(WeeklyHours(valid_from, weekday, start, end))
-    return {facility_id: tuple(hours) for facility_id, hours in result.items()}
+def weekly_hours(facility_ids, window: Interval | None = None) -> dict[int, tuple[WeeklyHours, ...]]:
+    """Each facility's weekly hours, sorted: every version, or with a `window` only those in
+    force on some day around it. Facilities with the same hours share one tuple: a version
+    comes from the database as one string, and a city's thousands of rows are a few hundred
+    distinct schedules, each parsed once."""
+    spans = (cast(OpeningHours.weekday, String) + " " + cast(OpeningHours.start_time, String) + " "
+             + cast(OpeningHours.end_time, String))
+    rows = db.session.execute(
+        select(OpeningHours.facility_id, OpeningHours.valid_from, func.aggregate_strings(spans, ","))
+        .where(_id_filter(OpeningHours.facility_id, facility_ids))
+        .group_by(OpeningHours.facility_id, OpeningHours.valid_from))
+    versions: dict[int, list[tuple[date, str]]] = defaultdict(list)
+    for facility_id, valid_from, text in rows:
+        versions[facility_id].append((valid_from, ",".join(sorted(text.split(",")))))
+    shared: dict[tuple, tuple[WeeklyHours, ...]] = {}
+    result = {}
+    for facility_id, own in versions.items():
+        key = tuple(sorted(own))
+        if window is not None:
+            key = _in_force(key, window)
+        hours = shared.get(key)
+        if hours is None:
+            hours = shared[key] = tuple(sorted(_weekly(valid_from, span) for valid_from, text in key
+                                               for span in text.split(",")))
+        result[facility_id] = hours
+    return result
+
+
+def _in_force(versions: tuple, window: Interval) -> tuple:
+    """The versions (sorted by valid_from) that apply on some local day the window touches, in
+    any time zone, or the day before it (its night may run into the window)."""
+    first, last = window.start.date() - timedelta(days=2), window.end.date() + timedelta(days=1)
+    if len(versions) == 1 and versions[0][0] <= first:
+        return versions
+    current = [n for n, (valid_from, _) in enumerate(versions) if valid_from <= first]
+    start = current[-1] if current else 0
+    return tuple(v for v in versions[start:] if v[0] <= last)
+
+
+def _weekly(valid_from: date, span: str) -> WeeklyHours:
+    weekday, start, end = span.split(" ")
+    return WeeklyHours(valid_from, int(weekday), time.fromisoformat(start), time.fromisoformat(end))
 
 
 def special_openings(facility_ids, window: Interval) -> dict[int, dict]:
@@ -152,40 +185,55 @@ def availability_for(facilities: list[Facility], window: Interval) -> dict[int, 
     return availability_of(items, window)
 
 
-def availability_of(items: list[Schedulable], window: Interval, ids: Select | None = None) -> dict[int, Availability]:
-    """`availability_for` from plain values. `ids` (a select of the same facilities' ids)
-    keeps thousands of ids out of the queries. Facilities with the same hours share the
-    work: opening times are computed once per distinct schedule."""
+class Parts(NamedTuple):
+    """What decides a facility's availability in a window, before any arithmetic between them."""
+    opened: list[Interval]    # by its hours and special openings alone: shared by every facility with the same
+    closures: list[Interval]
+    busy: list[Interval]      # existing bookings with their own buffers, unmerged
+
+
+def schedule_parts(items: list[Schedulable], window: Interval, ids: Select | None = None) -> dict[int, Parts]:
+    """Each facility's Parts in the window, in a number of queries that does not grow with the
+    number of facilities (hours, special openings, closures, one per busy provider). `ids` (a
+    select of the same facilities' ids) keeps thousands of ids out of the queries. Opening
+    times are computed once per distinct schedule, and facilities that share it share the list."""
     if not items:
         return {}
     ids = ids if ids is not None else [item.id for item in items]
     # Busy time just outside the window still matters when a new booking's buffers reach it.
     margin = max(max(x.buffer_before, x.buffer_after) for x in items)
-    hours = weekly_hours(ids)
+    hours = weekly_hours(ids, window)
     special = special_openings(ids, window)
     closures = closures_in(ids, window)
     busy = busy_intervals(ids, Interval(window.start - margin, window.end + margin))
     opened_cache: dict[tuple, list[Interval]] = {}
-    clean_cache: dict[tuple, Availability] = {}
     result = {}
     for item in items:
-        own_special = special.get(item.id)
-        key = (item.timezone, hours.get(item.id, ()), tuple(sorted(own_special.items())) if own_special else ())
-        own_busy, own_closures = busy.get(item.id), closures.get(item.id)
-        if not own_busy and not own_closures and key in clean_cache:
-            result[item.id] = clean_cache[key]
-            continue
+        own_hours, own_special = hours.get(item.id, ()), special.get(item.id)
+        # weekly_hours shares one tuple among facilities with the same hours: its id is the key.
+        key = (item.timezone, id(own_hours), tuple(sorted(own_special.items())) if own_special else ())
         opened = opened_cache.get(key)
         if opened is None:
-            opened = opened_cache[key] = opened_by_hours(item.timezone, key[1], dict(key[2]), window)
-        if own_closures:
-            opened = subtract(opened, own_closures)
-        if not own_busy:
-            found = Availability(item.timezone, opened, [], opened)
-            if not own_closures:
-                clean_cache[key] = found
+            opened = opened_cache[key] = opened_by_hours(item.timezone, own_hours, own_special or {}, window)
+        result[item.id] = Parts(opened, closures.get(item.id, []), busy.get(item.id, []))
+    return result
+
+
+def availability_of(items: list[Schedulable], window: Interval, ids: Select | None = None) -> dict[int, Availability]:
+    """`availability_for` from plain values (`ids`: see schedule_parts). Facilities with the same
+    hours and nothing booked or closed share one Availability."""
+    parts = schedule_parts(items, window, ids)
+    clean: dict[int, Availability] = {}
+    result = {}
+    for item in items:
+        opened, closures, busy = parts[item.id]
+        if not busy and not closures:
+            found = clean.get(id(opened))
+            if found is None:
+                found = clean[id(opened)] = Availability(item.timezone, opened, [], opened)
         else:
-            merged = merge(own_busy)
+            opened = subtract(opened, closures) if closures else opened
+            merged = merge(busy)
             found = Availability(item.timezone, opened, clip(merged, window),
                                  free_intervals(opened, merged, item.buffer_before, item.buffer_after))
         result[item.id] = found

@@ -19,14 +19,15 @@ from sqlalchemy.orm import selectinload
 
 from booking.accounts.models import Department
 from booking.extensions import db
-from booking.facilities.availability import (CELL_CLOSED, CELL_FREE, CELL_PARTLY_FREE, Availability, FreeState, Interval, cell_state, clip, day_load,
-                                             day_windows, first_fit, free_state, intersect, iter_start_times,
-                                             local_day_bounds, local_instant)
+from booking.facilities.availability import (CELL_CLOSED, CELL_FREE, CELL_PARTLY_FREE, Availability, FreeState,
+                                             Interval, avoided, cell_state, clip, day_load, day_windows, first_fit,
+                                             free_state, intersect, iter_start_times, local_day_bounds, local_instant,
+                                             overlaps_any, subtract)
 from booking.facilities.models import BookingRules, Facility, FacilityAccessibility, FacilityAmenity, FacilityStatus
-from booking.facilities.ruleset import DAY, RuleSet
+from booking.facilities.ruleset import DAY, TIMING_COLUMNS, RuleSet
 from booking.facilities.schedules import (FREE, CHECK, Schedulable, availability_for, availability_of,
                                           free_time_state, load_for_schedules, ruleset_for, schedulable,
-                                          schedulable_columns)
+                                          schedulable_columns, schedule_parts)
 
 # How many days ahead a result card looks for free time.
 CARD_DAYS = 7
@@ -130,10 +131,8 @@ def filter_options() -> dict:
 
 
 def cards(ids: list[int]) -> dict[int, Facility]:
-    """Facilities with what a result card shows, in one query per relation."""
-    stmt = select(Facility).where(Facility.id.in_(ids)).options(
-        selectinload(Facility.department), selectinload(Facility.photos), selectinload(Facility.accessibility),
-        selectinload(Facility.amenities))
+    """Facilities with what a find-a-time result shows (their facts), in two queries."""
+    stmt = select(Facility).where(Facility.id.in_(ids)).options(selectinload(Facility.department))
     return {f.id: f for f in db.session.scalars(stmt)}
 
 
@@ -258,39 +257,40 @@ class Match:
     """A facility that can take the request, and where in its free time a booking may lie."""
     facility: FacilityRow
     first_start: datetime
-    fit: list[Interval]
+    open_fit: list[Interval]  # the request's hours of the days, where the facility is open (shared)
+    taken: list[Interval]     # its closures, and its bookings widened by its buffers
     earliest: datetime
     latest: datetime
     slot: timedelta
+
+    @property
+    def fit(self) -> list[Interval]:
+        """Where a booking may lie: computed only for the matches a page shows."""
+        return subtract(self.open_fit, self.taken) if self.taken else self.open_fit
 
     def start_times(self, duration: timedelta) -> list[datetime]:
         return list(iter_start_times(self.fit, duration, self.slot, self.facility.timezone,
                                      earliest=self.earliest, latest=self.latest))
 
 
-_RULE_COLUMNS = ("slot_minutes", "min_duration_minutes", "max_duration_minutes", "min_notice_minutes",
-                 "max_advance_days", "buffer_before_minutes", "buffer_after_minutes", "allow_multi_day",
-                 "max_active_per_organisation", "approval_policy", "manual_actor_types", "manual_above_minutes",
-                 "cancellation_deadline_hours", "late_cancellation")
-
-
 def rulesets(ids: Select) -> list[tuple[FacilityRow, RuleSet]]:
-    """The facilities of a select of ids as rows with their RuleSet, in one query and without
-    ORM objects; facilities with the same rules share one RuleSet."""
+    """The facilities of a select of ids as rows with the rules that decide when a booking may
+    lie (RuleSet.timing_of), in one query and without ORM objects; facilities with the same
+    such rules share one RuleSet."""
     rows = db.session.execute(
-        select(Facility.id, Facility.name, Facility.slug, Facility.timezone, Facility.capacity,
-               BookingRules.id, *[getattr(BookingRules, c) for c in _RULE_COLUMNS])
+        select(Facility.id, Facility.name, Facility.slug, Facility.timezone, BookingRules.id,
+               *[getattr(BookingRules, c) for c in TIMING_COLUMNS])
         .outerjoin(BookingRules, BookingRules.facility_id == Facility.id)
         .where(Facility.id.in_(ids.scalar_subquery())))
     cache: dict[tuple, RuleSet] = {}
     result = []
-    for row in rows:
-        key = (row[3], row[4], row[5] is not None, *(tuple(v) if isinstance(v, list) else v for v in row[6:]))
+    for facility_id, name, slug, tz, rules_id, *timing in rows:
+        key = (tz, rules_id is None, *timing)
         limits = cache.get(key)
         if limits is None:
-            stored = SimpleNamespace(**dict(zip(_RULE_COLUMNS, row[6:]))) if row[5] is not None else None
-            limits = cache[key] = RuleSet.of(SimpleNamespace(timezone=row[3], capacity=row[4], rules=stored))
-        result.append((FacilityRow(*row[:4]), limits))
+            stored = None if rules_id is None else SimpleNamespace(**dict(zip(TIMING_COLUMNS, timing)))
+            limits = cache[key] = RuleSet.timing_of(tz, stored)
+        result.append((FacilityRow(facility_id, name, slug, tz), limits))
     return result
 
 
@@ -310,36 +310,52 @@ def find_time(request: TimeRequest, now: datetime) -> list[Match]:
     zones = {row.timezone for row, _ in candidates}
     bounds = [local_day_bounds(day, ZoneInfo(tz)) for tz in zones for day in (request.first_day, request.last_day)]
     window = Interval(min(b.start for b in bounds), max(b.end for b in bounds))
-    found = availability_of([Schedulable(row.id, row.timezone, limits.buffer_before, limits.buffer_after)
-                             for row, limits in candidates], window, ids=ids if len(candidates) > 200 else None)
+    parts = schedule_parts([Schedulable(row.id, row.timezone, limits.buffer_before, limits.buffer_after)
+                            for row, limits in candidates], window, ids=ids if len(candidates) > 200 else None)
     windows = {tz: request.windows(tz) for tz in zones}
-    # Facilities with the same hours and nothing booked share one Availability, and with the
-    # same grid and notice the same answer: computed once.
-    answers: dict[tuple, tuple] = {}
+    # Each facility's first start is the one its hours alone give (computed once for all
+    # facilities with the same hours, grid and notice), unless a closure or booking covers it;
+    # only then is its own free time worked out. Bookings only take time away, so that start
+    # is the first of the free time too.
+    open_fits: dict[int, list[Interval]] = {}
+    firsts: dict[tuple, datetime | None] = {}
     matches = []
     for row, limits in candidates:
-        own = found[row.id]
-        key = (id(own), row.timezone, limits.slot, limits.min_notice, limits.max_advance)
-        if key not in answers:
-            earliest, latest = limits.start_bounds(now)
-            fit = intersect(own.free, windows[row.timezone])
-            first = first_fit(fit, request.duration, limits.slot, row.timezone, earliest=earliest, latest=latest)
-            answers[key] = (fit, first, earliest, latest)
-        fit, first, earliest, latest = answers[key]
+        opened, closures, busy = parts[row.id]
+        open_fit = open_fits.get(id(opened))
+        if open_fit is None:
+            open_fit = open_fits[id(opened)] = intersect(opened, windows[row.timezone])
+        earliest, latest = limits.start_bounds(now)
+        key = (id(open_fit), limits.slot, earliest, latest)
+        if key in firsts:
+            first = firsts[key]
+        else:
+            first = firsts[key] = first_fit(open_fit, request.duration, limits.slot, row.timezone,
+                                             earliest=earliest, latest=latest)
+        if first is None:
+            continue
+        taken = closures + avoided(busy, limits.buffer_before, limits.buffer_after) if busy else closures
+        if taken and overlaps_any(first, first + request.duration, taken):
+            first = first_fit(subtract(open_fit, taken), request.duration, limits.slot, row.timezone,
+                              earliest=earliest, latest=latest)
         if first is not None:
-            matches.append(Match(row, first, fit, earliest, latest, limits.slot))
+            matches.append(Match(row, first, open_fit, taken, earliest, latest, limits.slot))
     matches.sort(key=lambda m: (m.first_start, m.facility.name.lower(), m.facility.id))
     return matches
 
 
-def group_runs(starts: list[datetime], slot: timedelta) -> list[tuple[datetime, datetime]]:
-    """Consecutive starts one slot apart as (first, last) runs: '08:00 to 17:00'."""
-    runs: list[tuple[datetime, datetime]] = []
-    for start in starts:
-        if runs and start - runs[-1][1] == slot:
-            runs[-1] = (runs[-1][0], start)
+def group_runs(starts: list, slot: timedelta, key=None) -> list[tuple]:
+    """Consecutive starts one slot apart as (first, last) runs: '08:00 to 17:00'. `key` gives
+    the instant of each item (the items themselves by default)."""
+    runs: list[tuple] = []
+    previous = None
+    for item in starts:
+        at = key(item) if key else item
+        if runs and at - previous == slot:
+            runs[-1] = (runs[-1][0], item)
         else:
-            runs.append((start, start))
+            runs.append((item, item))
+        previous = at
     return runs
 
 

@@ -1,14 +1,14 @@
 """Public facility pages: the catalogue, find a time, the facility page and its calendars."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import groupby
+from operator import attrgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -125,17 +125,16 @@ def find():
     shown = matches[(page - 1) * PER_PAGE:page * PER_PAGE]
     cards = search.cards([m.facility.id for m in shown])  # only the page's facilities become objects
     when = search.SearchTime(duration=duration, size=form.size.data)
-    results = []
+    results, names = [], {}
     for match in shown:
         match.facility = cards[match.facility.id]
         links = StartLinks(match.facility, when)
-        results.append((match, links(match.first_start), _days(match.start_times(duration), match.slot, links)))
+        results.append((match, links(match.first_start), _days(match.start_times(duration), match.slot, links, names)))
     return _render("facilities/find.html", form=form, searched=True, results=results, total=len(matches),
                    page=page, per_page=PER_PAGE)
 
 
-@dataclass(frozen=True)
-class StartLink:
+class StartLink(NamedTuple):
     start: datetime
     label: str  # the local time, "14:00"
     url: str
@@ -152,18 +151,42 @@ class StartLinks:
         self.tail = "".join(f"&{k}={v}" for k, v in rest.items()) + "#booking"
 
     def __call__(self, start: datetime) -> StartLink:
-        local = start.astimezone(self.zone)
-        label = local.strftime("%H:%M")
-        return StartLink(start, label, f"{self.base}?date={local.date().isoformat()}&time={label}{self.tail}")
+        return self.by_day([start])[start.astimezone(self.zone).date()][0]
+
+    def by_day(self, starts: list[datetime]) -> dict[date, list[StartLink]]:
+        """The links of many starts (in order), by local day, in one loop: a page has thousands."""
+        days: dict[date, list[StartLink]] = {}
+        zone, tail = self.zone, self.tail
+        day = links = prefix = None
+        for start in starts:
+            local = start.astimezone(zone)
+            if local.date() != day:
+                day = local.date()
+                prefix = f"{self.base}?date={day.isoformat()}&time="
+                links = days.setdefault(day, [])
+            label = f"{local.hour:02d}:{local.minute:02d}"
+            links.append(StartLink(start, label, prefix + label + tail))
+        return days
 
 
-def _days(starts: list[datetime], slot: timedelta, links: StartLinks) -> list[tuple[date, list, list]]:
-    """Start times by local day: (day, runs of consecutive starts as (first, last), every start)."""
+_start = attrgetter("start")
+
+
+class StartDay(NamedTuple):
+    day: date
+    label: str  # "Fri 11 Dec"
+    name: str   # "Friday 11 December", said to screen readers with each start
+    runs: list[tuple[StartLink, StartLink]]  # consecutive starts as (first, last)
+    starts: list[StartLink]
+
+
+def _days(starts: list[datetime], slot: timedelta, links: StartLinks, names: dict) -> list[StartDay]:
+    """Start times by local day. `names` caches each date's label and name across results."""
     days = []
-    for day, group in groupby(starts, key=lambda s: s.astimezone(links.zone).date()):
-        by_start = {s: links(s) for s in group}
-        runs = [(by_start[first], by_start[last]) for first, last in search.group_runs(list(by_start), slot)]
-        days.append((day, runs, list(by_start.values())))
+    for day, day_links in links.by_day(starts).items():
+        if day not in names:
+            names[day] = (format_date(day, "EEE d MMM"), format_date(day, "EEEE d MMMM"))
+        days.append(StartDay(day, *names[day], search.group_runs(day_links, slot, key=_start), day_links))
     return days
 
 

@@ -7,6 +7,7 @@ facility (any object with `timezone`, `capacity` and an optional `rules` row) in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -103,16 +104,17 @@ TIMING_COLUMNS = ("slot_minutes", "min_duration_minutes", "max_duration_minutes"
                   "max_advance_days", "buffer_before_minutes", "buffer_after_minutes", "allow_multi_day")
 
 
+@lru_cache(maxsize=4096)  # a search reads the rules of thousands of facilities: few distinct values
 def _minutes(value: int | None) -> timedelta | None:
     return None if value is None else timedelta(minutes=value)
 
 
 def _timing(stored) -> dict:
-    return dict(slot=_minutes(stored.slot_minutes), min_duration=_minutes(stored.min_duration_minutes),
-                max_duration=_minutes(stored.max_duration_minutes), min_notice=_minutes(stored.min_notice_minutes),
-                max_advance=timedelta(days=stored.max_advance_days),
-                buffer_before=_minutes(stored.buffer_before_minutes),
-                buffer_after=_minutes(stored.buffer_after_minutes), allow_multi_day=stored.allow_multi_day)
+    return {"slot": _minutes(stored.slot_minutes), "min_duration": _minutes(stored.min_duration_minutes),
+            "max_duration": _minutes(stored.max_duration_minutes), "min_notice": _minutes(stored.min_notice_minutes),
+            "max_advance": timedelta(days=stored.max_advance_days),
+            "buffer_before": _minutes(stored.buffer_before_minutes),
+            "buffer_after": _minutes(stored.buffer_after_minutes), "allow_multi_day": stored.allow_multi_day}
 
 
 def default_minutes(value: timedelta | None) -> int | None:

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -61,7 +62,7 @@ def short_when(value: datetime, tz: str) -> str:
 
 def _render(template: str, status: int = 200, **context):
     """Render with the helpers every discovery page uses."""
-    return render_template(template, photo_url=photo_url, format_duration=format_duration, short_when=short_when,
+    return render_template(template, start_items=start_items, photo_url=photo_url, format_duration=format_duration, short_when=short_when,
                            category_label=category_label, accessibility_label=accessibility_label,
                            default_timezone=current_app.config["DEFAULT_TIMEZONE"], **context), status
 
@@ -178,6 +179,14 @@ class StartDay(NamedTuple):
     name: str   # "Friday 11 December", said to screen readers with each start
     runs: list[tuple[StartLink, StartLink]]  # consecutive starts as (first, last)
     starts: list[StartLink]
+
+
+def start_items(starts: list[StartLink], day_name: str) -> Markup:
+    """<li><a href="{url}">{label}<span class="visually-hidden">, {day_name}</span></a></li>
+    for each start: joined here, not looped in the template, as a page has thousands."""
+    name = escape(day_name)
+    return Markup("".join(f'<li><a href="{escape(link.url)}">{link.label}<span class="visually-hidden">, '
+                          f'{name}</span></a></li>' for link in starts))
 
 
 def _days(starts: list[datetime], slot: timedelta, links: StartLinks, names: dict) -> list[StartDay]:

@@ -279,6 +279,35 @@ def test_a_grid_that_does_not_divide_a_day_restarts_at_midnight():
     assert wall(start_times(free, H, 90 * M, HELSINKI)) == ["21:00", "22:30", "00:00", "01:30"]
 
 
+def wall_clock_grid(iv: Interval, slot: timedelta, tz: str) -> list[datetime]:
+    """The grid by its definition, one local wall-clock time at a time: every whole number of
+    slots after each local midnight that exists (its first occurrence if repeated) in `iv`."""
+    zone, starts = ZoneInfo(tz), []
+    day = iv.start.astimezone(zone).date() - timedelta(days=1)
+    while datetime.combine(day, time(0), zone) < iv.end:
+        after = timedelta(0)
+        while after < timedelta(days=1):
+            wall_time = datetime.combine(day, time(0)) + after
+            instant = wall_time.replace(tzinfo=zone).astimezone(UTC)
+            if instant.astimezone(zone).replace(tzinfo=None) == wall_time and iv.start <= instant < iv.end:
+                starts.append(instant)
+            after += slot
+        day += timedelta(days=1)
+    return sorted(starts)
+
+
+@pytest.mark.parametrize("tz", [HELSINKI, NEW_YORK, "Australia/Lord_Howe", "America/Santiago", "UTC"])
+def test_the_slot_grid_is_the_wall_clock_grid_on_every_kind_of_day(tz):
+    # Lord Howe moves its clocks by half an hour; Santiago's spring jump skips midnight.
+    for first in (date(2026, 3, 27), date(2026, 4, 3), date(2026, 9, 4), date(2026, 10, 23), date(2026, 11, 1),
+                  date(2026, 12, 1)):
+        for slot in (15 * M, 45 * M, 2 * H, 7 * H):
+            start = local(tz, first.year, first.month, first.day, 5, 10)
+            iv = Interval(start, start + timedelta(days=4, hours=3))
+            assert start_times([iv], slot, slot, tz) == \
+                [s for s in wall_clock_grid(iv, slot, tz) if s + slot <= iv.end], (tz, first, slot)
+
+
 def test_day_windows_limit_each_day_to_the_asked_time_of_day():
     windows = day_windows(date(2026, 11, 30), date(2026, 12, 2), HELSINKI, time(9), time(15))
     assert windows[0] == Interval(local(HELSINKI, 2026, 11, 30, 9), local(HELSINKI, 2026, 11, 30, 15))

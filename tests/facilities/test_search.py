@@ -2,17 +2,22 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from booking.extensions import db
-from booking.facilities import schedules, search
-from booking.facilities.availability import CLOSED, FREE_FROM, FREE_NOW, NO_FREE_TIME, Interval
-from booking.facilities.models import FacilityStatus, OpeningHours
+from booking.facilities import schedules, search, views
+from booking.facilities.availability import (CLOSED, FREE_FROM, FREE_NOW, NO_FREE_TIME, Interval, availability,
+                                             intersect, local_day_bounds, start_times)
+from booking.facilities.models import Facility, FacilityStatus, OpeningHours
+from booking.facilities.ruleset import RuleSet
 from booking.facilities.schedules import availability_for
 from booking.reservations.models import Reservation, ReservationKind, ReservationStatus
-from tests.facilities.helpers import add_closure, add_special, busy, local  # noqa: F401  (busy is a fixture)
+from tests.facilities.helpers import add_closure, add_special, busy, local, next_monday  # noqa: F401  (busy is a fixture)
 
 H = timedelta(hours=1)
 # A fixed Tuesday noon: the functions take `now`, so these tests never depend on the clock.
@@ -249,6 +254,131 @@ def test_runs_group_consecutive_starts():
     starts = [local(2026, 12, 7, 8), local(2026, 12, 7, 8, 30), local(2026, 12, 7, 9), local(2026, 12, 7, 13)]
     assert search.group_runs(starts, timedelta(minutes=30)) == [
         (local(2026, 12, 7, 8), local(2026, 12, 7, 9)), (local(2026, 12, 7, 13), local(2026, 12, 7, 13))]
+
+
+# --- find a time equals the full computation, one facility at a time -------------------------
+
+def test_weekly_hours_are_read_whole_and_shared_by_facilities_with_the_same_hours(create_facility):
+    hours = {0: [(time(8), time(12)), (time(13), time(17))], 5: [(time(22), time(2))]}
+    one, two = create_facility("One", hours=hours), create_facility("Two", hours=hours)
+    other = create_facility("Other", hours={0: [(time(8), time(12))]})
+    db.session.add(OpeningHours(facility=other, valid_from=date(2026, 12, 9), weekday=1, start_time=time(9, 15),
+                                end_time=time(0)))
+    db.session.commit()
+
+    found = schedules.weekly_hours([one.id, two.id, other.id])
+
+    assert found[one.id] is found[two.id]
+    assert [(h.weekday, h.start, h.end) for h in found[one.id]] == \
+        [(0, time(8), time(12)), (0, time(13), time(17)), (5, time(22), time(2))]
+    assert [(h.valid_from, h.weekday, h.start, h.end) for h in found[other.id]] == \
+        [(date(2000, 1, 1), 0, time(8), time(12)), (date(2026, 12, 9), 1, time(9, 15), time(0))]
+    # Around a window, only the versions in force then.
+    before = Interval(local(2026, 12, 1), local(2026, 12, 3))
+    assert [h.valid_from for h in schedules.weekly_hours([other.id], before)[other.id]] == [date(2000, 1, 1)]
+    after = Interval(local(2026, 12, 20), local(2026, 12, 21))
+    assert [h.valid_from for h in schedules.weekly_hours([other.id], after)[other.id]] == [date(2026, 12, 9)]
+
+
+def full_find_time(request: search.TimeRequest, now: datetime) -> list[tuple[int, list[datetime]]]:
+    """What find_time must give, the slow way: each published facility on its own, its hours
+    read through the ORM (every version, every special opening), all its starts, soonest first."""
+    found = []
+    for facility in db.session.scalars(select(Facility).where(Facility.status == FacilityStatus.published)):
+        limits = RuleSet.of(facility)
+        if (request.size and facility.capacity < request.size) or not limits.allows_duration(request.duration):
+            continue
+        zone = ZoneInfo(facility.timezone)
+        window = Interval(local_day_bounds(request.first_day, zone).start,
+                          local_day_bounds(request.last_day, zone).end)
+        margin = max(limits.buffer_before, limits.buffer_after)
+        busy = schedules.busy_intervals([facility.id], Interval(window.start - margin, window.end + margin))
+        schedule = schedules.schedule_for(facility, schedules.closures_in([facility.id], window)[facility.id])
+        own = availability(schedule, busy[facility.id], window, limits.buffer_before, limits.buffer_after)
+        earliest, latest = limits.start_bounds(now)
+        starts = start_times(intersect(own.free, request.windows(facility.timezone)), request.duration, limits.slot,
+                             facility.timezone, earliest=earliest, latest=latest)
+        if starts:
+            found.append(((starts[0], facility.name.lower(), facility.id), starts))
+    return [(key[2], starts) for key, starts in sorted(found)]
+
+
+def find_city(rng: random.Random, create_facility, first_day: date, count: int = 30) -> None:
+    """Facilities in two zones with varied hours (night spans, a version superseded before the
+    days searched, a new one from within them), special openings, closures, busy time
+    (reservations), and varied grids, lengths, notice, horizons and buffers."""
+    spans = [(time(8), time(20)), (time(22), time(2)), (time(0), time(0)), (time(9, 15), time(11, 45)),
+             (time(13), time(17)), (time(6), time(9)), (time(17), time(23, 30))]
+    for n in range(count):
+        tz = rng.choice(ZONES)
+        hours = {day: rng.sample(spans, rng.randint(1, 2)) for day in rng.sample(range(7), rng.randint(1, 7))}
+        facility = create_facility(
+            f"Place {n:02d}", timezone=tz, capacity=rng.choice([5, 20, 60]), hours=hours, hours_from=date(2020, 1, 1),
+            rules={"slot_minutes": rng.choice([15, 30, 60, 90]), "min_duration_minutes": rng.choice([30, 60]),
+                   "max_duration_minutes": rng.choice([120, 240, None]), "allow_multi_day": rng.random() < 0.3,
+                   "min_notice_minutes": rng.choice([0, 60, 24 * 60, 4 * 24 * 60]),
+                   "max_advance_days": rng.choice([4, 6, 365]), "buffer_before_minutes": rng.choice([0, 15, 60]),
+                   "buffer_after_minutes": rng.choice([0, 30])})
+        for since in [date(2025, 1, 1)] * (rng.random() < 0.3) + \
+                [first_day + timedelta(days=rng.randint(-1, 3))] * (rng.random() < 0.4):
+            for day in rng.sample(range(7), 4):
+                db.session.add(OpeningHours(facility=facility, valid_from=since, weekday=day,
+                                            start_time=rng.choice(spans)[0], end_time=rng.choice(spans)[1]))
+        for _ in range(rng.randint(0, 2)):
+            add_special(facility, first_day + timedelta(days=rng.randint(-1, 7)), *rng.choice(spans))
+        day_start = datetime.combine(first_day, time(0), ZoneInfo(tz)).astimezone(timezone.utc)
+        for _ in range(rng.randint(0, 1)):
+            start = day_start + timedelta(minutes=30 * rng.randint(-10, 300))
+            add_closure(facility, start, start + timedelta(minutes=30 * rng.randint(1, 40)))
+        end = day_start - timedelta(hours=5)
+        for _ in range(rng.randint(0, 6)):  # one after another: active reservations never overlap
+            start = end + timedelta(minutes=15 * rng.randint(0, 120))
+            end = start + timedelta(minutes=15 * rng.randint(1, 16))
+            db.session.add(Reservation(kind=ReservationKind.internal_block, facility=facility, start_dt=start,
+                                       end_dt=end, blocked_start_dt=start, blocked_end_dt=end, title="Busy",
+                                       status=rng.choice([ReservationStatus.confirmed, ReservationStatus.cancelled])))
+            db.session.flush()
+        db.session.commit()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_find_a_time_equals_the_full_computation(seed, create_facility):
+    rng = random.Random(seed)
+    first_day = rng.choice(AROUND).date() - timedelta(days=rng.randint(0, 3))  # weeks with a DST change, and not
+    find_city(rng, create_facility, first_day)
+    now = datetime.combine(first_day, time(9, 10), timezone.utc) - timedelta(days=rng.randint(0, 3))
+    for _ in range(6):
+        earliest = rng.choice([None, time(7), time(9, 30)])
+        request = search.TimeRequest(
+            first_day=first_day, last_day=first_day + timedelta(days=rng.choice([0, 2, 6])),
+            duration=rng.choice([timedelta(minutes=30), H, 2 * H, 3 * H, timedelta(days=2)]),
+            size=rng.choice([None, 10, 50]), earliest=earliest,
+            latest=rng.choice([None, time(18)] if earliest else [None, time(12), time(18)]))
+        matches = search.find_time(request, now)
+        assert [(m.facility.id, m.first_start, m.start_times(request.duration)) for m in matches] == \
+            [(facility_id, starts[0], starts) for facility_id, starts in full_find_time(request, now)], (seed, request)
+
+
+def test_the_find_a_time_page_shows_the_full_computations_results_in_order(client, create_facility, monkeypatch):
+    monday = next_monday(weeks=2)
+    find_city(random.Random(7), create_facility, monday, count=45)
+    now = datetime.combine(monday, time(9, 10), timezone.utc) - timedelta(days=3)
+    monkeypatch.setattr(views, "utcnow", lambda: now)
+    request = search.TimeRequest(first_day=monday, last_day=monday + timedelta(days=4), duration=2 * H, size=10)
+    expected = full_find_time(request, now)
+    assert len(expected) > views.PER_PAGE  # two pages
+
+    shown = []
+    for page in (1, 2):
+        html = client.get(f"/facilities/find?date_from={monday}&date_to={request.last_day}&duration=120&size=10"
+                          f"&page={page}").get_data(as_text=True)
+        assert f"{len(expected)} facilities can take it" in html
+        # Each result's heading links to its first start: /facilities/<slug>?date=…&time=…
+        shown += re.findall(r'<h3><a href="/facilities/([\w-]+)\?date=([\d-]+)&amp;time=([\d:]+)&amp;', html)
+    slugs = {f.id: f.slug for f in db.session.scalars(select(Facility))}
+    zones = {f.id: ZoneInfo(f.timezone) for f in db.session.scalars(select(Facility))}
+    assert shown == [(slugs[facility_id], str(starts[0].astimezone(zones[facility_id]).date()),
+                      starts[0].astimezone(zones[facility_id]).strftime("%H:%M")) for facility_id, starts in expected]
 
 
 # --- the free-room search decided in SQL equals the exact answer ------------------------------

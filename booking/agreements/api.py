@@ -8,17 +8,20 @@ from typing import Literal
 
 from flask import request
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import selectinload
 
 from booking.accounts.models import Department, Organisation
 from booking.agreements import rules, services
-from booking.agreements.models import (AgreementStatus, Challenge, IPRights, Liability, PilotAgreement, Publicity)
+from booking.agreements.models import (AgreementBlock, AgreementStatus, Challenge, IPRights, Liability, PilotAgreement,
+                                       Publicity)
 from booking.api import api_user, route
-from booking.api.pagination import Page, PageQuery, page_of
+from booking.api.pagination import Page, PageQuery, page_of, paginate
 from booking.api.types import Count, Id, Instant, Text
 from booking.errors import NotFound, PermissionDenied
 from booking.extensions import db
 from booking.facilities.models import Facility
 from booking.facilities.rules import can_view_facility
+from booking.pricing import services as pricing
 
 TAG = "Pilot agreements"
 MAX_TEXT = rules.MAX_TEXT
@@ -211,8 +214,10 @@ def _party(value):
     return "city" if value is None else value
 
 
-def agreement_out(agreement: PilotAgreement, user) -> AgreementOut:
-    _text, digest = services.document(agreement)
+def agreement_out(agreement: PilotAgreement, user, tariffs=None) -> AgreementOut:
+    """`tariffs`: a pricing.tariff_finder for its blocks' facilities (lists read them once)."""
+    prices = services.block_prices(agreement, tariffs)
+    _text, digest = services.document(agreement, prices)
     return AgreementOut(
         id=agreement.id, title=agreement.title, status=agreement.status.value, challenge_id=agreement.challenge_id,
         need=agreement.need, description=agreement.description, start_date=agreement.start_date,
@@ -222,7 +227,7 @@ def agreement_out(agreement: PilotAgreement, user) -> AgreementOut:
                          end=p.block.end_dt, price_cents=p.gross_cents, subsidy_cents=p.subsidy_cents,
                          reservation_id=p.block.reservation_id,
                          reservation_status=p.block.reservation.status.value if p.block.reservation else None)
-                for p in services.block_prices(agreement)],
+                for p in prices],
         kpis=agreement.kpis, data_collected=agreement.data_collected, data_legal_basis=agreement.data_legal_basis,
         data_users=agreement.data_users, insurer=agreement.insurer, insurance_policy=agreement.insurance_policy,
         insurance_coverage_cents=agreement.insurance_coverage_cents,
@@ -272,10 +277,13 @@ def agreement_list(query: AgreementQuery):
     """Members see their organisations' agreements (drafts included), managers their
     departments' submitted ones, reviewers those they review, admins every submitted one."""
     user = api_user()
-    stmt = services.visible_agreements(user)
+    stmt = services.visible_agreements(user).options(*services.AGREEMENT_IN_FULL)
     if query.status:
         stmt = stmt.where(PilotAgreement.status.in_([AgreementStatus(s) for s in query.status]))
-    return page_of(stmt, query, lambda a: agreement_out(a, user))
+    items, total = paginate(stmt, query.page, query.per_page)
+    tariffs = pricing.tariff_finder({b.facility for a in items for b in a.blocks}, *pricing.TARIFF_TERMS)
+    return Page(items=[agreement_out(a, user, tariffs) for a in items], total=total, page=query.page,
+                per_page=query.per_page)
 
 
 @route("/agreements", "POST", summary="Propose a pilot (a draft)", tag=TAG, body=AgreementIn,
@@ -336,7 +344,8 @@ def challenge_out(c: Challenge) -> ChallengeOut:
 @route("/challenges", summary="The city's challenges (open calls), open and closed", tag=TAG, auth="public",
        query=PageQuery, response=Page[ChallengeOut])
 def challenge_list(query: PageQuery):
-    return page_of(services.public_challenges(), query, challenge_out)
+    return page_of(services.public_challenges().options(selectinload(Challenge.department),
+                                                        selectinload(Challenge.facilities)), query, challenge_out)
 
 
 @route("/challenges", "POST", summary="Publish a challenge (the department's managers)", tag=TAG,
@@ -370,4 +379,8 @@ def pilot_out(a: PilotAgreement) -> PilotOut:
        response=Page[PilotOut])
 def pilot_list(query: PageQuery):
     """Completed pilots with their outcome reports, and running ones whose parties consented."""
-    return page_of(services.registry(), query, pilot_out)
+    stmt = services.registry().options(
+        selectinload(PilotAgreement.report), selectinload(PilotAgreement.challenge),
+        selectinload(PilotAgreement.lead_organisation), selectinload(PilotAgreement.partners),
+        selectinload(PilotAgreement.blocks).selectinload(AgreementBlock.facility))
+    return page_of(stmt, query, pilot_out)

@@ -6,10 +6,10 @@
     create_agreement(user, organisation, data, *, challenge=None, now=None) -> PilotAgreement
     update_agreement(user, agreement, data, *, now=None) -> PilotAgreement   # after approval: signatures void, review again
     transition(user, agreement, name, *, reason="", now=None) -> PilotAgreement
-    document(agreement) -> (text, sha256)                  # the exact text each party accepts
+    document(agreement, prices=None) -> (text, sha256)     # the exact text each party accepts
     accept(user, agreement, party_id, *, document_sha256, remote_addr="", now=None) -> Acceptance
         # the last party's acceptance signs it and confirms its blocks (held since approval)
-    block_prices(agreement) -> list[BlockPrice]            # through pricing; the booked snapshot once signed
+    block_prices(agreement, tariffs=None) -> list[BlockPrice]  # through pricing; the booked snapshot once signed
     file_report(user, agreement, data, *, now=None) / accept_report(user, agreement, assessment, *, now=None)
     assign_reviewer(user, agreement, reviewer) / recommend(user, agreement, recommendation, scores, comment)
     add_comment(user, agreement, body)
@@ -382,12 +382,14 @@ def _euros(cents: int | None) -> str:
     return f"{cents // 100:,}.{cents % 100:02d} EUR".replace(",", " ")
 
 
-def document_values(agreement: PilotAgreement) -> dict[str, str]:
-    """The agreement's data as plain text for the template (language-neutral: ISO dates, EUR)."""
+def document_values(agreement: PilotAgreement, prices: list[BlockPrice] | None = None) -> dict[str, str]:
+    """The agreement's data as plain text for the template (language-neutral: ISO dates, EUR);
+    `prices`: its block_prices, if already known."""
     template = agreement.template
     clauses = (template.clauses if template else {}) or {}
+    prices = block_prices(agreement) if prices is None else prices
     blocks = []
-    for price in block_prices(agreement):
+    for price in prices:
         b = price.block
         zone = ZoneInfo(b.facility.timezone)
         blocks.append(f"- {b.facility.name}: {b.start_dt.astimezone(zone):%Y-%m-%d %H:%M} – "
@@ -401,7 +403,7 @@ def document_values(agreement: PilotAgreement) -> dict[str, str]:
         "department": agreement.host_department.name,
         "start_date": agreement.start_date.isoformat(), "end_date": agreement.end_date.isoformat(),
         "blocks": "\n".join(blocks) or "-",
-        "space_price": _euros(sum(p.gross_cents or 0 for p in block_prices(agreement))),
+        "space_price": _euros(sum(p.gross_cents or 0 for p in prices)),
         "pilot_fee": _euros(agreement.pilot_fee_cents), "fee_at_signing": _euros(agreement.fee_at_signing_cents),
         "fee_on_report": _euros(agreement.pilot_fee_cents - agreement.fee_at_signing_cents),
         "kpis": agreement.kpis, "data_collected": agreement.data_collected or "-",
@@ -417,11 +419,12 @@ def document_values(agreement: PilotAgreement) -> dict[str, str]:
     }
 
 
-def document(agreement: PilotAgreement) -> tuple[str, str]:
-    """The exact text the parties accept and its SHA-256; ("", "") before a template is chosen."""
+def document(agreement: PilotAgreement, prices: list[BlockPrice] | None = None) -> tuple[str, str]:
+    """The exact text the parties accept and its SHA-256; ("", "") before a template is chosen.
+    `prices`: its block_prices, if already known."""
     if agreement.template is None:
         return "", ""
-    text = rules.render_document(agreement.template.body, document_values(agreement))
+    text = rules.render_document(agreement.template.body, document_values(agreement, prices))
     return text, rules.document_hash(text)
 
 
@@ -526,19 +529,25 @@ def book_blocks(booker: User, agreement: PilotAgreement, now: datetime,
     return made
 
 
-def block_prices(agreement: PilotAgreement) -> list[BlockPrice]:
+def block_prices(agreement: PilotAgreement, tariffs=None) -> list[BlockPrice]:
     """What each block costs the lead organisation and what the city gives: the booked price
-    once signed, else a quote by pricing (with the actor type's discounts, e.g. startups')."""
+    once signed, else a quote by pricing (with the actor type's discounts, e.g. startups').
+    `tariffs`: a pricing.tariff_finder for the blocks' facilities (a list of agreements reads
+    their tariffs once), else each block's tariff is looked up."""
     found = []
     for block in agreement.blocks:
         kept = block.reservation.price if block.reservation is not None else None
         if kept is not None:
             found.append(BlockPrice(block, kept.gross_cents, kept.subsidy_cents))
             continue
-        try:
-            quote = pricing.quote_for(block.facility, agreement.lead_organisation, block.start_dt, block.end_dt)
-        except DomainError:
-            quote = None
+        tariff = tariffs(block.facility, block.start_dt) if tariffs else None
+        quote = None
+        if tariff is not None or tariffs is None:  # the finder knows when there is no tariff: no price
+            try:
+                quote = pricing.quote_for(block.facility, agreement.lead_organisation, block.start_dt,
+                                          block.end_dt, tariff=tariff)
+            except DomainError:
+                pass
         found.append(BlockPrice(block, quote.gross_cents if quote else None, quote.subsidy_cents if quote else 0))
     return found
 
@@ -719,6 +728,16 @@ def create_challenge(user: User, department: Department, data: ChallengeInput, *
 
 
 # --- queries ---------------------------------------------------------------------------------------
+
+# What agreement_out reads of each agreement, loaded for a whole page at once.
+AGREEMENT_IN_FULL = (
+    selectinload(PilotAgreement.lead_organisation), selectinload(PilotAgreement.partners),
+    selectinload(PilotAgreement.host_department), selectinload(PilotAgreement.challenge),
+    selectinload(PilotAgreement.template), selectinload(PilotAgreement.report),
+    selectinload(PilotAgreement.acceptances).selectinload(Acceptance.template),
+    selectinload(PilotAgreement.blocks).selectinload(AgreementBlock.facility),
+    selectinload(PilotAgreement.blocks).selectinload(AgreementBlock.reservation).selectinload(Reservation.price))
+
 
 def visible_agreements(user: User):
     """What the user may see: their organisations' agreements, their departments' (and, for

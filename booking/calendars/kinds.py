@@ -33,6 +33,9 @@ class Kind:
     names: Callable[[list[int]], dict[int, str]]  # target id → what it is called (one query)
     public: bool = False
     target_optional: bool = False  # manager: no target means every department the owner manages
+    # Loads many targets at once, so that may_follow asked for each feed of a list finds them
+    # loaded (one query); returns them, which keeps them in the session while they are asked about.
+    load: Callable[[list[int]], list] | None = None
 
 
 _kinds: dict[str, Kind] = {}
@@ -60,6 +63,12 @@ def _named(model) -> Callable[[list[int]], dict[int, str]]:
     return names
 
 
+def _loaded(model) -> Callable[[list[int]], list]:
+    def load(ids: list[int]) -> list:
+        return list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
+    return load
+
+
 def _may_follow_facility(user: User, facility_id: int | None) -> bool:
     facility = db.session.get(Facility, facility_id) if facility_id is not None else None
     return facility is not None and can_view_facility(user, facility)
@@ -81,13 +90,14 @@ def _managed(user: User, department_id: int | None) -> ColumnElement[bool]:
 
 
 register(Kind("facility", _may_follow_facility, lambda user, target: Reservation.facility_id == target,
-              _named(Facility), public=True))
+              _named(Facility), public=True, load=_loaded(Facility)))
 register(Kind("organisation", lambda user, target: can_act_for(user, target),
               lambda user, target: Reservation.organisation_id == target, _named(Organisation)))
 register(Kind("user", lambda user, target: target == user.id,
               lambda user, target: (Reservation.user_id == target) & (Reservation.kind == ReservationKind.booking),
               _named(User)))
-register(Kind("manager", _may_follow_department, _managed, _named(Department), target_optional=True))
+register(Kind("manager", _may_follow_department, _managed, _named(Department), target_optional=True,
+              load=_loaded(Department)))
 
 
 def _may_follow_agreement(user: User, agreement_id: int | None) -> bool:
@@ -105,7 +115,7 @@ def _agreement_titles(ids: list[int]) -> dict[int, str]:
 register(Kind("agreement", _may_follow_agreement,
               lambda user, target: Reservation.id.in_(select(AgreementBlock.reservation_id)
                                                       .where(AgreementBlock.agreement_id == target)),
-              _agreement_titles))
+              _agreement_titles, load=_loaded(PilotAgreement)))
 
 
 def target_names(feeds) -> dict[tuple[str, int | None], str]:

@@ -102,8 +102,17 @@ def feeds_query(user: User | None = None):
 
 
 def still_allowed(feeds: list[CalendarFeed]) -> dict[int, bool]:
-    """Whether each feed's owner may still follow its target (a list shows the ones that stopped)."""
-    return {f.id: _serves(f) is not None for f in feeds}
+    """Whether each feed's owner may still follow its target (a list shows the ones that stopped);
+    the targets of each kind are loaded first, in one query."""
+    wanted: dict[str, set[int]] = {}
+    for feed in feeds:
+        if feed.target_id is not None:
+            wanted.setdefault(feed.kind.value, set()).add(feed.target_id)
+    loaded = [kind.load(sorted(ids)) for name, ids in wanted.items()
+              if (kind := kinds.get(name)) is not None and kind.load is not None]
+    allowed = {f.id: _serves(f) is not None for f in feeds}
+    del loaded  # held until every feed was asked about
+    return allowed
 
 
 # --- serving a feed ------------------------------------------------------------------------

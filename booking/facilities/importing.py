@@ -38,6 +38,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from booking import csvfiles, fetching
 from booking.accounts.models import Department
@@ -78,13 +79,14 @@ class ExtraColumns:
     the row's cells (only the columns present), or the facility:
     `check(cells) -> (value, problems)` reads and checks them without writing;
     `apply(facility, value, actor) -> changed` writes, in the caller's unit of work;
-    `export(facility) -> {column: text}`. The wording of each column is the message
+    `export(facilities) -> {facility id: {column: text}}` reads them all at once (an export of
+    a city must not query once per facility). The wording of each column is the message
     `facilities.column.<name>`, registered by that domain."""
     key: str
     columns: tuple[str, ...]
     check: Callable[[dict[str, str]], tuple[object, list[Message]]]
     apply: Callable[[Facility, object, object], bool]
-    export: Callable[[Facility], dict[str, str]]
+    export: Callable[[list[Facility]], dict[int, dict[str, str]]]
 
 
 _extra_columns: dict[str, ExtraColumns] = {}
@@ -493,14 +495,19 @@ def _exported(value) -> str:
 def export_facilities(out, *, department_ids: set[int] | None = None) -> int:
     """Write the facilities (of these departments, or all) as CSV in the import format.
     The opening hours are those in force today (or the first future ones). Returns the count."""
-    stmt = select(Facility).join(Facility.department).order_by(Department.name, Facility.name)
+    stmt = (select(Facility).join(Facility.department).order_by(Department.name, Facility.name)
+            .options(contains_eager(Facility.department), selectinload(Facility.opening_hours),
+                     selectinload(Facility.rules), selectinload(Facility.amenities),
+                     selectinload(Facility.accessibility)))
     if department_ids is not None:
         stmt = stmt.where(Facility.department_id.in_(department_ids or {-1}))
     writer = csvfiles.writer(out, lineterminator="\n")
     names = column_names()
     writer.writerow(names)
+    facilities = list(db.session.scalars(stmt))
+    extras = [extra.export(facilities) for extra in _extra_columns.values()]
     count = 0
-    for facility in db.session.scalars(stmt):
+    for facility in facilities:
         versions = services.hours_versions(facility)
         valid_from = services.version_on(facility, services.local_today(facility)) or next(iter(versions), None)
         rules = services.rules_snapshot(facility.rules) if facility.rules else {}
@@ -516,8 +523,8 @@ def export_facilities(out, *, department_ids: set[int] | None = None) -> int:
             **rules,
             "manual_actor_types": ";".join(rules.get("manual_actor_types") or ()),
         }
-        for extra in _extra_columns.values():
-            values.update(extra.export(facility))
+        for exported in extras:
+            values.update(exported.get(facility.id, {}))
         writer.writerow([_exported(values.get(name)) for name in names])
         count += 1
     return count

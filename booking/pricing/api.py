@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from pydantic import AfterValidator, BaseModel, Field, model_validator
+from sqlalchemy.orm import selectinload
 
 from booking.accounts.models import Organisation
 from booking.api import api_user, route
@@ -373,7 +374,8 @@ def list_invoices(query: InvoiceQuery):
     user = api_user()
     if not can_view_invoices(user):
         raise PermissionDenied("Invoices are for organisations' members and admins.")
-    return page_of(invoicing.visible_invoices(user, organisation_id=query.organisation_id), query, invoice_out)
+    stmt = invoicing.visible_invoices(user, organisation_id=query.organisation_id).options(selectinload(Invoice.lines))
+    return page_of(stmt, query, invoice_out)
 
 
 @route("/invoices/<int:invoice_id>", summary="One invoice or credit note", tag="pricing", response=InvoiceOut,

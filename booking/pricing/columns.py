@@ -82,13 +82,12 @@ def _apply(facility, value: dict | None, actor) -> bool:
     return changed
 
 
-def _export(facility) -> dict[str, str]:
-    current = services.tariff_at(facility, utcnow())
-    if current is None:
-        return {}
-    return {"base_price": f"{Decimal(current.base_price_cents) / 100:.2f}", "price_unit": current.unit.value,
-            "prices_include_vat": "yes" if current.prices_include_vat else "no",
-            "vat_rate": f"{Decimal(current.vat_rate):g}"}
+def _export(facilities) -> dict[int, dict[str, str]]:
+    return {facility_id: {"base_price": f"{Decimal(current.base_price_cents) / 100:.2f}",
+                          "price_unit": current.unit.value,
+                          "prices_include_vat": "yes" if current.prices_include_vat else "no",
+                          "vat_rate": f"{Decimal(current.vat_rate):g}"}
+            for facility_id, current in services.tariffs_in_force(facilities, utcnow()).items()}
 
 
 register_columns(ExtraColumns("tariff", COLUMNS, _check, _apply, _export))

@@ -8,6 +8,8 @@ Tariffs (managers)
     tariff_versions(facility) -> list[Tariff]          # every row, by valid_from then version
     current_tariffs(facility) -> list[Tariff]          # the rows that price, by valid_from
     tariff_at(facility, instant) -> Tariff | None      # the one valid at the instant's local date
+    current_tariffs_of(facilities) / tariffs_in_force(facilities, instant) / tariff_finder(facilities)
+                                                       # the same for many facilities, in one query
     save_tariff(facility, data: TariffInput, *, tariff=None, actor=None, now=None) -> (Tariff, changed)
     delete_tariff(tariff, *, actor=None) -> None       # only one that never priced anything
 
@@ -29,6 +31,7 @@ such a booking has no price (and no snapshot).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -75,6 +78,17 @@ def tariff_versions(facility: Facility) -> list[Tariff]:
 
 def current_tariffs(facility: Facility) -> list[Tariff]:
     return [t for t in tariff_versions(facility) if t.superseded_dt is None]
+
+
+def current_tariffs_of(facilities) -> dict[int, list[Tariff]]:
+    """current_tariffs of many facilities in one query (a facility without any is left out)."""
+    stmt = (select(Tariff).where(Tariff.facility_id.in_([f.id for f in facilities] or [-1]),
+                                 Tariff.superseded_dt.is_(None))
+            .order_by(Tariff.valid_from.desc(), Tariff.version.desc()))
+    found: dict[int, list[Tariff]] = {}
+    for tariff in db.session.scalars(stmt):
+        found.setdefault(tariff.facility_id, []).append(tariff)
+    return found
 
 
 def local_date(facility: Facility, instant: datetime) -> date:
@@ -407,16 +421,36 @@ def prices_from(facilities, who=None, *, now: datetime | None = None) -> dict[in
     """"From €X/h for your organisation" for catalogue cards: the lowest unit price `who`
     pays at each facility under the tariff in force (facilities without one are left out).
     One query for the whole page of facilities."""
-    now = now or utcnow()
-    by_id = {f.id: f for f in facilities}
-    stmt = (select(Tariff).where(Tariff.facility_id.in_(list(by_id) or [-1]), Tariff.superseded_dt.is_(None))
-            .options(selectinload(Tariff.bands), selectinload(Tariff.rules)).order_by(Tariff.valid_from))
-    in_force: dict[int, Tariff] = {}
-    for tariff in db.session.scalars(stmt):
-        if tariff.valid_from <= local_date(by_id[tariff.facility_id], now):
-            in_force[tariff.facility_id] = tariff  # ordered by valid_from: the last one wins
+    in_force = tariffs_in_force(facilities, now or utcnow(), *TARIFF_TERMS)
     actor_type = actor_type_of(who)
     return {fid: price_from(terms_of(tariff), actor_type) for fid, tariff in in_force.items()}
+
+
+# Loader options for tariffs that will be quoted (terms_of reads their bands and rules).
+TARIFF_TERMS = (selectinload(Tariff.bands), selectinload(Tariff.rules))
+
+
+def tariffs_in_force(facilities, instant: datetime, *options) -> dict[int, Tariff]:
+    """tariff_at for many facilities in one query (`options`: loader options for the tariffs);
+    facilities without one are left out."""
+    find = tariff_finder(facilities, *options)
+    return {f.id: tariff for f in facilities if (tariff := find(f, instant)) is not None}
+
+
+def tariff_finder(facilities, *options) -> Callable[[Facility, datetime], Tariff | None]:
+    """tariff_at(facility, instant) for any of these facilities, answered without a query: their
+    current tariffs are read at once (`options`: loader options for them)."""
+    stmt = (select(Tariff).where(Tariff.facility_id.in_({f.id for f in facilities} or {-1}),
+                                 Tariff.superseded_dt.is_(None))
+            .options(*options).order_by(Tariff.valid_from.desc()))
+    by_facility: dict[int, list[Tariff]] = {}
+    for tariff in db.session.scalars(stmt):
+        by_facility.setdefault(tariff.facility_id, []).append(tariff)
+
+    def find(facility: Facility, instant: datetime) -> Tariff | None:
+        day = local_date(facility, instant)
+        return next((t for t in by_facility.get(facility.id, ()) if t.valid_from <= day), None)
+    return find
 
 
 def quote_of(target: PriceSnapshot) -> Quote:

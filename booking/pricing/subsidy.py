@@ -118,8 +118,11 @@ def revenue_report(user, first: date, last: date, group_by: str, tz: str) -> lis
     if user.role != Role.admin:
         stmt = stmt.where(Facility.department_id.in_(user.department_ids or {-1}))
     model = {"facility": Facility, "department": Department}.get(group_by)
+    found = db.session.execute(stmt).all()
+    named = {row.id: row for row in db.session.scalars(select(model).where(model.id.in_([f[0] for f in found])))} \
+        if model and found else {}
     rows = []
-    for key, count, revenue, subsidy, value in db.session.execute(stmt):
-        rows.append(ReportRow(db.session.get(model, key) if model else key, int(count), int(revenue or 0),
-                              int(subsidy or 0), int(value or 0)))
+    for key, count, revenue, subsidy, value in found:
+        rows.append(ReportRow(named.get(key) if model else key, int(count), int(revenue or 0), int(subsidy or 0),
+                              int(value or 0)))
     return sorted(rows, key=lambda r: (-r.revenue_cents, str(getattr(r.key, "name", r.key))))

@@ -139,10 +139,11 @@ def prices():
     if not current_user.is_admin:
         stmt = stmt.where(Facility.department_id.in_(current_user.department_ids or {-1}))
     facilities = list(db.session.scalars(stmt))
+    tariffs = services.current_tariffs_of(facilities)
     rows = []
     for facility in facilities:
         today = services.local_date(facility, utcnow())
-        current = services.current_tariffs(facility)
+        current = tariffs.get(facility.id, [])
         in_force = next((t for t in current if t.valid_from <= today), None)
         rows.append((facility, in_force, [t for t in current if t.valid_from > today]))
     return render_template("pricing/prices.html", rows=rows)

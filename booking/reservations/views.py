@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from booking import navigation, panels
 from booking.accounts.forms import EmptyForm
@@ -630,8 +631,9 @@ def organisation():
     acting = _acting_organisation()
     if acting is None or not rules.can_book_for(current_user, acting.id):
         abort(403)
-    return _list_page("organisation", services.visible_reservations(current_user, organisation_id=acting.id),
-                      organisation=acting, panels=panels.render("organisation_reservations", organisation=acting))
+    stmt = services.visible_reservations(current_user, organisation_id=acting.id).options(
+        selectinload(Reservation.user))  # the list says who booked each
+    return _list_page("organisation", stmt, organisation=acting, panels=panels.render("organisation_reservations", organisation=acting))
 
 
 @bp.get("/reservations/<int:reservation_id>")

@@ -52,7 +52,8 @@ def visible_reservations(user: User, *, facility_id: int | None = None, statuses
     a manager's departments' too; everything for an admin. Filters narrow it down;
     `from_dt`/`to_dt` keep those overlapping that time."""
     stmt = (select(Reservation).join(Reservation.facility)
-            .options(selectinload(Reservation.facility), selectinload(Reservation.organisation))
+            .options(selectinload(Reservation.facility).selectinload(Facility.rules),
+                     selectinload(Reservation.organisation))
             .order_by(Reservation.start_dt, Reservation.id))
     if user.role != Role.admin:
         seen = [Reservation.user_id == user.id]

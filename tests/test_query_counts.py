@@ -32,6 +32,9 @@ WEEK = f"from={quote(local(2030, 3, 4).isoformat())}&to={quote(local(2030, 3, 11
 
 # name: (who looks: None, a fixture's name, or "<name> token" for the API; the URL)
 PAGES = {
+    "front page": (None, "/"),
+    "front page (booker)": ("booker", "/"),
+    "front page (manager)": ("manager", "/"),
     "catalogue": (None, "/facilities"),
     "find a time": (None, "/facilities/find?date_from=2030-03-05&date_to=2030-03-09&duration=60"),
     "facility page": (None, "/facilities/hall-first?week=2030-03-04&date=2030-03-05&time=10:00&duration=60"),
@@ -47,6 +50,8 @@ PAGES = {
     "api reservations (manager)": ("manager token", "/api/v1/reservations"),
     "decisions inbox": ("manager", "/reservations/inbox"),
     "managed facilities": ("manager", "/manage/"),
+    "a managed facility": ("manager", "/manage/{first}"),
+    "a managed facility's history": ("manager", "/manage/{first}/history"),
     "managed facilities csv": ("manager", "/manage/export.csv"),
     "prices": ("manager", "/manage/prices"),
     "revenue report": ("manager", f"/manage/prices/report?{PERIOD}&group_by=facility"),

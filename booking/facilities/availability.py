@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from operator import itemgetter
 from typing import NamedTuple
@@ -124,6 +125,7 @@ def clip(intervals, window: Interval) -> list[Interval]:
     return [_span(max(s, low), min(e, high)) for s, e in intervals if s < high and low < e]
 
 
+@lru_cache(maxsize=65536)  # pure; a search over many facilities asks for the same days and hours again and again
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     """The UTC instant of a local wall-clock time. A time skipped by a DST jump moves
     forward by the gap (03:30 on Helsinki's spring-forward night → 04:30 local time)."""

@@ -120,14 +120,18 @@ def filter_options() -> dict:
     published = select(Facility.id).where(Facility.status == FacilityStatus.published)
     departments = db.session.scalars(select(Department).where(Department.id.in_(
         select(Facility.department_id).where(Facility.status == FacilityStatus.published))).order_by(Department.name))
-    districts = db.session.scalars(select(Facility.district).distinct().where(
-        Facility.status == FacilityStatus.published, Facility.district != "").order_by(Facility.district))
+    districts = published_districts()
     amenities: dict[str, str] = {}
     for name in db.session.scalars(select(FacilityAmenity.name).distinct().where(
             FacilityAmenity.facility_id.in_(published)).order_by(FacilityAmenity.name)):
         amenities.setdefault(name.lower(), name)
     return {"departments": list(departments), "districts": list(districts),
             "amenities": sorted(amenities.values(), key=str.lower)}
+
+
+def published_districts() -> list[str]:
+    return list(db.session.scalars(select(Facility.district).distinct().where(
+        Facility.status == FacilityStatus.published, Facility.district != "").order_by(Facility.district)))
 
 
 def cards(ids: list[int]) -> dict[int, Facility]:

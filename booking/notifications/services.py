@@ -122,8 +122,8 @@ def claim_once(key: str) -> bool:
     else:
         from sqlalchemy.dialects.sqlite import insert
     statement = insert(SentMarker).values(key=key[:200], created_dt=utcnow()).on_conflict_do_nothing(
-        index_elements=["key"])
-    return db.session.execute(statement).rowcount == 1
+        index_elements=["key"]).returning(SentMarker.key)
+    return db.session.execute(statement).scalar() is not None
 
 
 # --- in-app notifications ---------------------------------------------------------------------

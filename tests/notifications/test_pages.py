@@ -73,3 +73,25 @@ def test_a_manager_chooses_the_daily_digest(client, auth, manager):
     client.post("/profile/notifications", data={"new_requests": "off", "reminder_hours": "24"})
     db.session.expire_all()
     assert "new_request" in settings_for(manager.id).muted_kinds
+
+
+def test_the_api_lists_marks_and_sets(client, member, admin, token_for):
+    headers = token_for(member)
+    first = _note(member, "Reservation confirmed: Riverside Hall")
+    _note(member, "Reservation approved: Boat House")
+    theirs = _note(admin, "Not hers")
+    page = client.get("/api/v1/notifications?unread=true", headers=headers).get_json()
+    assert page["total"] == 2 and page["items"][0]["subject"] == "Reservation approved: Boat House"
+    assert client.post(f"/api/v1/notifications/{first}/read", headers=headers).get_json() == {"marked": 1, "unread": 1}
+    assert client.post(f"/api/v1/notifications/{theirs}/read", headers=headers).status_code == 404
+    assert client.post("/api/v1/notifications/read", headers=headers).get_json() == {"marked": 1, "unread": 0}
+
+    assert client.get("/api/v1/me/notification-settings", headers=headers).get_json() == {
+        "email_off": [], "request_digest": False, "reminder_hours": 24}
+    response = client.put("/api/v1/me/notification-settings", headers=headers,
+                          json={"email_off": ["reminder"], "reminder_hours": 48})
+    assert response.get_json() == {"email_off": ["reminder"], "request_digest": False, "reminder_hours": 48}
+    bad = client.put("/api/v1/me/notification-settings", headers=headers, json={"reminder_hours": 5})
+    assert bad.status_code == 422
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/api/v1/notifications", "/api/v1/me/notification-settings"} <= set(paths)

@@ -57,7 +57,7 @@ def queue_email(to: str, subject: str, template: str, *, locale: str | None = No
             why = _("You can choose which e-mails you get on your profile: %(url)s", url=f"{base}/profile#notifications")
             text = f"{body}\n{why}\n{signature}{name}" if signature else f"{text}\n\n{why}\n"
         if _exists(f"emails/{template}.html"):
-            html = render_template(f"emails/{template}.html", **context)
+            html = render_template(f"emails/{template}.html", **{"subject": subject, **context})
         else:
             html = render_template("emails/layout.html", paragraphs=html_paragraphs(text), subject=subject,
                                    link=f"{base}{page}" if page else None)

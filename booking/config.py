@@ -97,7 +97,8 @@ def load(instance_path: str) -> dict:
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "MAIL_USERNAME": env("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env("MAIL_PASSWORD", ""),
-        "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS")),
+        "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS")),  # STARTTLS on a plain connection (port 587)
+        "MAIL_USE_SSL": _bool(env("MAIL_USE_SSL")),  # TLS from the start (port 465)
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Infrashare <no-reply@infrashare.invalid>"),
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),

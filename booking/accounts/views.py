@@ -22,6 +22,8 @@ from booking.api.pagination import paginate
 from booking.audit.models import AuditEvent
 from booking.errors import DomainError
 from booking.extensions import db
+from booking.notifications import kinds
+from booking.notifications import services as notifications
 from booking.notifications.models import OutboxMessage, OutboxStatus
 from booking.site import flash_errors, safe_next
 from booking.unit_of_work import unit_of_work
@@ -163,7 +165,8 @@ def _render_profile(status=200, **forms):
     forms.setdefault("password_form", ChangePasswordForm())
     forms.setdefault("token_form", TokenForm())
     me = current_user._get_current_object()
-    return render_template("accounts/profile.html", tokens=tokens, action_form=EmptyForm(),
+    return render_template("accounts/profile.html", tokens=tokens, action_form=EmptyForm(), kinds=kinds,
+                           settings=notifications.settings_for(me.id),
                            sessions=services.open_sessions(me), this_session=hash_token(me.session_token or ""),
                            panels=panels.render("profile"), **forms), status
 
@@ -182,6 +185,25 @@ def update_profile():
         session.pop("locale", None)  # "follow my browser" wins over an earlier choice too
     flash(_("Your profile is saved."), "success")
     return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/profile/notifications")
+@login_required
+def update_notifications():
+    """Which optional messages come by e-mail (the others always do), and when reminders come."""
+    offered = dict(kinds.BOOKER, **(kinds.MANAGER if current_user.is_staff else {}))
+    chosen = set(request.form.getlist("email"))
+    new_requests = request.form.get("new_requests", "at_once")
+    chosen.discard("new_request")
+    if current_user.is_staff and new_requests in ("at_once", "digest"):
+        chosen.add("new_request")
+    with unit_of_work():
+        notifications.save_settings(current_user.id, muted={k for k in offered if k not in chosen},
+                                    request_digest=current_user.is_staff and new_requests == "digest",
+                                    reminder_hours=request.form.get("reminder_hours", kinds.DEFAULT_REMINDER_HOURS,
+                                                                    type=int))
+    flash(_("Your notification settings are saved."), "success")
+    return redirect(url_for("accounts.profile") + "#notifications")
 
 
 @bp.post("/profile/password")
@@ -282,6 +304,18 @@ def outbox():
     return render_template("accounts/outbox.html", messages=messages, total=total, page=page, per_page=25,
                            status=status, statuses=list(OutboxStatus),
                            smtp_configured=bool(current_app.config["MAIL_SERVER"]))
+
+
+@bp.post("/admin/outbox/<int:message_id>/resend")
+@login_required
+def resend(message_id: int):
+    if not can_view_outbox(current_user):
+        abort(403)
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    with unit_of_work():
+        notifications.resend(message, actor=current_user)
+    flash(_("The e-mail to %(to)s is queued to be sent again.", to=message.to), "success")
+    return redirect(url_for("accounts.outbox", status=request.args.get("status", "")))
 
 
 @bp.get("/admin/departments")

@@ -54,7 +54,8 @@ def queue_email(to: str, subject: str, template: str, *, locale: str | None = No
         text = render_template(f"emails/{template}.txt", **context)
         if kind in OPTIONAL:  # say why it came and how to stop it, before the signature
             body, signature, name = text.rpartition("\n-- \n")
-            why = _("You can choose which e-mails you get on your profile: %(url)s", url=f"{base}/profile#notifications")
+            settings_url = f"{base}/profile#notifications"
+            why = _("You can choose which e-mails you get on your profile: %(url)s", url=settings_url)
             text = f"{body}\n{why}\n{signature}{name}" if signature else f"{text}\n\n{why}\n"
         if _exists(f"emails/{template}.html"):
             html = render_template(f"emails/{template}.html", **{"subject": subject, **context})

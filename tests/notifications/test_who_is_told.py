@@ -221,6 +221,7 @@ def test_reminders_come_at_the_chosen_time_once(app, smtp_server, facility, book
     assert mail["Subject"] == "Reminder: your reservation of Riverside Hall"
     text, _html = parts(mail)
     assert "starts Fri 8 Mar 2030 10:00" in text and f"{BASE}/reservations/{reservation.id}" in text
+    assert "Check in when you arrive, from 09:30" in text   # half an hour before the start
 
     with unit_of_work():  # a new time is a new reminder
         services.change_time(booker, reservation, start + timedelta(hours=3), start + timedelta(hours=5), now=NOW)
@@ -297,3 +298,15 @@ def test_two_job_processes_racing_send_one_reminder(app, facility, booker, reser
     assert errors == [] and sorted(counts) == [0, 1]
     db.session.expire_all()
     assert len([m for m in db.session.scalars(select(OutboxMessage)) if m.topic.startswith("reminder:")]) == 1
+
+
+def test_a_changed_request_asks_the_managers_to_decide_again(app, smtp_server, manual, booker, manager, reserve):
+    reservation = reserve(booker, manual, TUESDAY_10, TUESDAY_12)
+    received(smtp_server)
+    smtp_server.messages.clear()
+    with unit_of_work():
+        services.change_time(booker, reservation, TUESDAY_10 + timedelta(hours=2), TUESDAY_12 + timedelta(hours=2),
+                             now=NOW)
+    mail = received(smtp_server)[manager.email]
+    assert mail["Subject"] == "New reservation request: Riverside Hall"
+    assert "was changed and waits for your decision again" in parts(mail)[0]

@@ -25,6 +25,7 @@ from booking.facilities.models import Facility
 from booking.facilities.ruleset import RuleSet
 from booking.notifications.kinds import REMINDER_HOURS
 from booking.notifications.services import claim_once, settings_for, wants_email
+from booking.reservations import rules
 from booking.reservations.models import Reservation, ReservationKind, ReservationStatus
 from booking.reservations.services.notify import department_managers, manager_emails
 from booking.reservations.services.queries import now_or, reservations_in_closures
@@ -61,6 +62,7 @@ def send_reminders(now: datetime | None = None) -> int:
                           link=f"/reservations/{reservation.id}",
                           context={"reservations": [reservation], "reservation": reservation, "facility": facility,
                                    "recipient_name": booker.name, "tz": facility.timezone, "now": now,
+                                   "check_in_opens": reservation.start_dt - rules.CHECK_IN_EARLY,
                                    "cancel_deadline": reservation.start_dt - RuleSet.of(facility).cancellation_deadline})]))
         sent += 1
     db.session.flush()

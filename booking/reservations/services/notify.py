@@ -67,9 +67,10 @@ def _manager_emails(action: str, reservations: list[Reservation], actor, befores
     first = reservations[0]
     if first.kind == ReservationKind.internal_block:
         return []
-    if action in ("created", "submitted") and first.status == ReservationStatus.pending and first.held_for is None:
+    if action in ("created", "submitted", "changed") and first.status == ReservationStatus.pending \
+            and first.held_for is None:   # a changed time that needs approval is a request to decide again
         return manager_emails("new_request", "new_request", reservations, actor,
-                              link=f"/reservations/{first.id}/decide")
+                              link=f"/reservations/{first.id}/decide", changed=action == "changed")
     if action == "cancelled":
         confirmed = [r for r, before in zip(reservations, befores)
                      if (before or {}).get("status") == ReservationStatus.confirmed]

@@ -24,7 +24,7 @@ from booking.extensions import db
 from booking.facilities.models import Facility
 from booking.facilities.ruleset import RuleSet
 from booking.notifications.kinds import REMINDER_HOURS
-from booking.notifications.services import claim_once, settings_for, wants_email
+from booking.notifications.services import claim_once, settings_for
 from booking.reservations import rules
 from booking.reservations.models import Reservation, ReservationKind, ReservationStatus
 from booking.reservations.services.notify import department_managers, manager_emails

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from booking import personal_data
 from booking.accounts import services
 from booking.accounts.models import ApiToken
 from booking.api import api_user, route
@@ -102,3 +103,16 @@ def create_token(body: NewToken):
        errors=(404,))
 def revoke_token(token_id: int):
     services.revoke_api_token(api_user(), token_id)
+
+
+class PersonalDataOut(BaseModel):
+    """Everything held about the caller, by part: profile, memberships, sessions, API tokens,
+    notifications, reservations, pilot agreements and audit events (instants in UTC)."""
+    model_config = ConfigDict(extra="allow")
+    exported_at: datetime
+
+
+@route("/me/data", summary="Download everything held about the caller (GDPR)", tag="accounts",
+       response=PersonalDataOut)
+def my_data():
+    return PersonalDataOut(**personal_data.collect(api_user()))

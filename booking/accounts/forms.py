@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from booking.forms import BaseForm
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
@@ -95,3 +95,8 @@ class DepartmentForm(BaseForm):
 
 class EmptyForm(BaseForm):
     """A form with only the CSRF token, for buttons that change something."""
+
+
+class DeleteAccountForm(BaseForm):
+    password = PasswordField(_l("Your password"), validators=[InputRequired()])
+    confirm = BooleanField(_l("I understand that my account is deleted for good"), validators=[InputRequired()])

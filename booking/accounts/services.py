@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash
 
 from booking.accounts.models import (ActorType, ApiToken, Department, LoginFailure, Membership, MembershipRole,
                                      Organisation, Role, User, UserSession, hash_token)
+from booking import personal_data
 from booking.accounts import messages  # noqa: F401 - registers the wording of this domain's codes
 from booking.accounts.rules import DECISION_DAYS_RANGE, is_valid_business_id, normalise_email
 from booking.audit.services import snapshot
@@ -463,3 +464,44 @@ def revoke_api_token(user: User, token_id: int) -> None:
         publish(Event("api_token.revoked", api_token, actor=user,
                       before={"revoked": False}, after={"revoked": True, "prefix": api_token.prefix}))
         db.session.flush()
+
+
+# --- deleting one's account -----------------------------------------------------------
+
+def delete_account(user: User, password: str) -> list[Organisation]:
+    """The person leaves: their name, address and password go, every session and token ends,
+    each domain forgets what is theirs (booking.personal_data), and records the city must keep
+    (reservations, invoices, statistics, signed agreements, the audit trail) stay without a
+    person. An organisation they alone owned passes to its longest-standing member; one with
+    nobody left is reported to the admins. Returns the organisations left without members."""
+    if not user.check_password(password):
+        raise RuleViolation(field_errors={"password": [Message("accounts.wrong_current_password")]})
+    if user.is_admin and not db.session.scalar(select(func.count(User.id)).where(
+            User.role == Role.admin, User.active.is_(True), User.id != user.id)):
+        raise RuleViolation(Message("accounts.last_admin"))
+    orphaned = []
+    for membership in list(user.memberships):
+        organisation = membership.organisation
+        others = sorted((m for m in organisation.memberships if m.user_id != user.id), key=lambda m: m.created_dt)
+        if membership.role == MembershipRole.owner and not any(m.role == MembershipRole.owner for m in others):
+            if others:
+                others[0].role = MembershipRole.owner
+                publish(Event("organisation.owner_handed_over", organisation, actor=user,
+                              after={"owner_user_id": others[0].user_id}))
+            else:
+                orphaned.append(organisation)
+        db.session.delete(membership)
+    db.session.flush()
+    personal_data.erase(user)
+    user.name, user.email = "Deleted user", f"deleted-{user.id}@deleted.invalid"
+    user.set_password(secrets.token_hex(32))
+    user.active, user.locale, user.current_organisation = False, None, None
+    emails = [Email(admin.email, Message("accounts.email.organisation_orphaned", organisation=o.name),
+                    "organisation_orphaned", locale=admin.locale, topic=f"organisation:{o.id}",
+                    context={"organisation": o})
+              for o in orphaned for admin in db.session.scalars(select(User).where(User.role == Role.admin,
+                                                                                  User.active.is_(True)))]
+    publish(Event("user.deleted", user, actor=user, after={"organisations_without_members": [o.id for o in orphaned]},
+                  emails=emails))
+    db.session.flush()
+    return orphaned

@@ -2,9 +2,11 @@
 departments, audit and outbox pages."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timezone
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -12,9 +14,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from booking import navigation, panels
+from booking import navigation, panels, personal_data
+from booking.accounts import personal  # noqa: F401  (registers its part of a person's data)
 from booking.accounts import services
-from booking.accounts.forms import (ChangePasswordForm, DepartmentForm, EmptyForm, ForgotPasswordForm, LoginForm,
+from booking.accounts.forms import (ChangePasswordForm, DeleteAccountForm, DepartmentForm, EmptyForm, ForgotPasswordForm, LoginForm,
                                     ProfileForm, RegisterForm, ResetPasswordForm, TokenForm)
 from booking.accounts.models import ActorType, ApiToken, Department, User, hash_token
 from booking.accounts.rules import can_administer, can_view_audit, can_view_outbox
@@ -385,3 +388,31 @@ def set_user_active(user_id: int):
         flash(_("%(name)s can log in again.", name=user.name) if active else
               _("%(name)s is deactivated and logged out everywhere.", name=user.name), "success")
     return redirect(url_for("accounts.users", q=request.args.get("q", "")))
+
+
+@bp.get("/profile/data.json")
+@login_required
+def download_data():
+    """Everything the city's Infrashare holds about the person, as one JSON file."""
+    data = personal_data.collect(current_user._get_current_object())
+    return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="my-infrashare-data.json"'})
+
+
+@bp.route("/profile/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """The person deletes their account, after their password and a clear statement of what stays."""
+    form = DeleteAccountForm()
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                services.delete_account(current_user._get_current_object(), form.password.data)
+        except DomainError as exc:
+            flash_errors(exc, form)
+        else:
+            logout_user()
+            flash(_("Your account is deleted. Thank you for using Infrashare."), "info")
+            return redirect(url_for("site.index"))
+    return render_template("accounts/delete.html", form=form), status

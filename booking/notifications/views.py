@@ -12,6 +12,7 @@ from booking.extensions import db
 from booking.notifications import services
 from booking.notifications.models import Notification
 from booking.unit_of_work import unit_of_work
+from booking.notifications import personal  # noqa: F401  (registers its part of a person's data)
 
 bp = Blueprint("notifications", __name__)
 PER_PAGE = 50

@@ -28,6 +28,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from booking import navigation, panels
+from booking.reservations import personal  # noqa: F401  (registers its part of a person's data)
 from booking.accounts.forms import EmptyForm
 from booking.accounts.models import Organisation
 from booking.api.pagination import paginate

@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from booking.forms import BaseForm
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from booking.accounts.models import ActorType
@@ -76,9 +78,19 @@ class ProfileForm(BaseForm):
                                   SelectChoice("fi", "Suomi"), SelectChoice("sv", "Svenska")])
 
 
+SCOPE_LABELS = {"read": _l("Read: see what you may see"), "book": _l("Book: make and cancel your reservations"),
+                "manage": _l("Manage: decide requests and manage facilities"),
+                "admin": _l("Admin: administer the city, tokens included")}
+
+
 class TokenForm(BaseForm):
     name = StringField(_l("Token name"), validators=[InputRequired(), Length(max=100)],
                        description=_l("For example the script or integration that will use it."))
+    scopes = SelectMultipleField(_l("It may"), default=["read", "book"],
+                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    expires_in_days = SelectField(_l("It stops working"), coerce=int, default=90,
+                                  choices=[(30, _l("after 30 days")), (90, _l("after 90 days")),
+                                           (365, _l("after a year")), (0, _l("when I revoke it"))])
 
 
 class DepartmentForm(BaseForm):

@@ -23,6 +23,8 @@ register({
     "accounts.no_such_token": _l("There is no such token among yours."),
     "accounts.last_admin": _l("You are the city's only admin: make someone else an admin before you leave."),
     "accounts.email.organisation_orphaned": _l("%(organisation)s has no members left"),
+    "accounts.token_scopes": _l("Choose at least one of: %(scopes)s."),
+    "accounts.token_scope_too_wide": _l("A token cannot have more than you (or the token you use) may do: %(scopes)s."),
     "accounts.admins_only": _l("Only the city's admins can do this."),
     "accounts.cannot_deactivate_self": _l("You cannot deactivate your own account; ask another admin."),
     "accounts.email.password_reset": _l("Reset your Infrashare password"),

@@ -20,7 +20,7 @@ from booking.accounts.models import (ActorType, ApiToken, Department, LoginFailu
                                      Organisation, Role, User, UserSession, hash_token)
 from booking import personal_data
 from booking.accounts import messages  # noqa: F401 - registers the wording of this domain's codes
-from booking.accounts.rules import DECISION_DAYS_RANGE, is_valid_business_id, normalise_email
+from booking.accounts.rules import SCOPES, DECISION_DAYS_RANGE, is_valid_business_id, normalise_email, scopes_for
 from booking.audit.services import snapshot
 from booking.database import utcnow
 from booking.errors import Conflict, Message, NotFound, PermissionDenied, RuleViolation
@@ -439,14 +439,26 @@ def switch_organisation(user: User, organisation_id: int) -> Organisation:
 
 # --- API tokens ----------------------------------------------------------------------
 
-def issue_api_token(user: User, name: str = "API token") -> tuple[ApiToken, str]:
+def issue_api_token(user: User, name: str = "API token", scopes=None, *, expires_days: int | None = None,
+                    within=None) -> tuple[ApiToken, str]:
     """A new token row and the token itself; only its hash is stored, so this is the only time
-    the token is seen."""
+    the token is seen. `scopes` default to all the owner may give; never more than the owner
+    has, nor more than `within` (the scopes of the token that asks for it)."""
+    allowed = set(scopes_for(user)) & (set(within) if within is not None else set(SCOPES))
+    wanted = set(scopes) if scopes is not None else allowed
+    if not wanted or not wanted <= set(SCOPES):
+        raise RuleViolation(field_errors={"scopes": [Message("accounts.token_scopes", scopes=", ".join(SCOPES))]})
+    if not wanted <= allowed:
+        raise PermissionDenied(Message("accounts.token_scope_too_wide", scopes=", ".join(sorted(wanted - allowed))))
     token = "ifs_" + secrets.token_urlsafe(32)
-    api_token = ApiToken(user=user, name=name.strip() or "API token", token_hash=hash_token(token), prefix=token[:8])
+    now = utcnow()
+    api_token = ApiToken(user=user, name=name.strip() or "API token", token_hash=hash_token(token), prefix=token[:8],
+                         scopes=" ".join(s for s in SCOPES if s in wanted), created_dt=now,
+                         expires_dt=now + timedelta(days=expires_days) if expires_days else None)
     db.session.add(api_token)
     publish(Event("api_token.created", api_token, actor=user,
-                  after={"name": api_token.name, "prefix": api_token.prefix}))
+                  after={"name": api_token.name, "prefix": api_token.prefix, "scopes": api_token.scopes,
+                         "expires_dt": api_token.expires_dt}))
     db.session.flush()
     return api_token, token
 

@@ -17,12 +17,13 @@ from sqlalchemy.orm import selectinload
 from booking import navigation, panels, personal_data
 from booking.accounts import personal  # noqa: F401  (registers its part of a person's data)
 from booking.accounts import services
-from booking.accounts.forms import (ChangePasswordForm, DeleteAccountForm, DepartmentForm, EmptyForm, ForgotPasswordForm, LoginForm,
+from booking.accounts.forms import (SCOPE_LABELS, ChangePasswordForm, DeleteAccountForm, DepartmentForm, EmptyForm, ForgotPasswordForm, LoginForm,
                                     ProfileForm, RegisterForm, ResetPasswordForm, TokenForm)
 from booking.accounts.models import ActorType, ApiToken, Department, User, hash_token
-from booking.accounts.rules import can_administer, can_view_audit, can_view_outbox
+from booking.accounts.rules import can_administer, can_view_audit, can_view_outbox, scopes_for
 from booking.api.pagination import paginate
 from booking.audit.models import AuditEvent
+from booking.database import utcnow
 from booking.errors import DomainError
 from booking.extensions import db
 from booking.notifications import kinds
@@ -166,9 +167,9 @@ def _render_profile(status=200, **forms):
                                 .order_by(ApiToken.created_dt.desc())).all()
     forms.setdefault("profile_form", ProfileForm(obj=current_user, locale=current_user.locale or ""))
     forms.setdefault("password_form", ChangePasswordForm())
-    forms.setdefault("token_form", TokenForm())
+    forms.setdefault("token_form", token_form())
     me = current_user._get_current_object()
-    return render_template("accounts/profile.html", tokens=tokens, action_form=EmptyForm(), kinds=kinds,
+    return render_template("accounts/profile.html", tokens=tokens, action_form=EmptyForm(), kinds=kinds, now=utcnow(),
                            settings=notifications.settings_for(me.id),
                            sessions=services.open_sessions(me), this_session=hash_token(me.session_token or ""),
                            panels=panels.render("profile"), **forms), status
@@ -225,14 +226,26 @@ def change_password():
     return _render_profile(422, password_form=form)
 
 
+def token_form() -> TokenForm:
+    """The token form offering only the scopes the user's tokens may have."""
+    form = TokenForm()
+    form.scopes.choices = [(s, SCOPE_LABELS[s]) for s in scopes_for(current_user)]
+    return form
+
+
 @bp.post("/profile/tokens")
 @login_required
 def create_token():
-    form = TokenForm()
+    form = token_form()
     if not form.validate_on_submit():
         return _render_profile(422, token_form=form)
-    with unit_of_work():
-        token = services.create_api_token(current_user, form.name.data)
+    try:
+        with unit_of_work():
+            _row, token = services.issue_api_token(current_user._get_current_object(), form.name.data,
+                                                   form.scopes.data, expires_days=form.expires_in_days.data or None)
+    except DomainError as exc:
+        flash_errors(exc, form)
+        return _render_profile(422, token_form=form)
     return render_template("accounts/token_created.html", token=token, name=form.name.data)
 
 

@@ -1,0 +1,25 @@
+"""The reservations domain's scheduled jobs (gathered by booking/jobs.py). Each claims its
+reservations with a conditional update, so a second run finds nothing left to do."""
+from __future__ import annotations
+
+from booking.jobs import job
+from booking.reservations import services
+from booking.unit_of_work import transactional
+
+
+@job("expire-holds", 60, "Cancel reservation holds past their expiry, freeing their time.")
+@transactional
+def expire_holds():
+    return services.expire_holds()
+
+
+@job("complete-finished", 300, "Mark confirmed reservations that have ended as completed.")
+@transactional
+def complete_finished():
+    return services.complete_finished()
+
+
+@job("flag-overdue", 900, "Escalate pending requests past their decision deadline (once each).")
+@transactional
+def flag_overdue():
+    return services.flag_overdue()

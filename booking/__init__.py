@@ -13,7 +13,7 @@ from booking.extensions import babel, csrf, db, login_manager, migrate
 
 # Domains in the order they stack (DESIGN.md): each uses only those before it.
 DOMAINS = ["audit", "notifications", "accounts", "facilities", "pricing", "reservations",
-           "agreements", "seasons", "calendars", "stats"]
+           "agreements", "seasons", "calendars", "stats", "webhooks"]
 
 
 def _domain_modules(name: str) -> list[str]:

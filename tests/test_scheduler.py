@@ -50,7 +50,7 @@ def test_each_domain_declares_its_own_jobs_and_the_registry_gathers_them(app):
     assert where["remind-agreements"] == "booking.agreements.jobs"
     assert where["refresh-stats"] == "booking.stats.jobs"
     assert where["refresh-closure-calendars"] == "booking.facilities.jobs"
-    # WEBHOOKS-JOB
+    assert where["deliver-webhooks"] == "booking.webhooks.jobs"
     # booking/jobs.py itself declares only the e-mail job, whose body stays in notifications.
     assert [name for name, module in where.items() if module == "booking.jobs"] == ["send-outbox"]
 

@@ -2,6 +2,8 @@
 reservations with a conditional update, so a second run finds nothing left to do."""
 from __future__ import annotations
 
+from flask import current_app
+
 from booking.jobs import job
 from booking.reservations import services
 from booking.unit_of_work import transactional
@@ -23,3 +25,11 @@ def complete_finished():
 @transactional
 def flag_overdue():
     return services.flag_overdue()
+
+
+@job("anonymise-old-reservations", cron="45 3 * * *",
+     description="Remove who booked and why (person, title, purpose, answers, reasons, notes) from bookings that "
+                 "ended more than RETENTION_MONTHS ago; statistics keep what they count.")
+@transactional
+def anonymise_old_reservations():
+    return services.anonymise_old(current_app.config["RETENTION_MONTHS"])

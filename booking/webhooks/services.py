@@ -202,7 +202,7 @@ def on_event(event: Event) -> None:
 
 
 def _instant(value: datetime, zone: str | None = None) -> str:
-    return value.astimezone(ZoneInfo(zone) if zone else timezone.utc).isoformat()
+    return value.astimezone(ZoneInfo(zone) if zone else timezone.utc).isoformat(timespec="seconds")
 
 
 def _data(subject, event: Event) -> dict:

@@ -1,5 +1,5 @@
 """job process and webhooks: the scheduler's lease and each job's last run (booking/scheduler.py);
-webhooks and their deliveries (booking/webhooks/models.py)
+webhooks and their deliveries (booking/webhooks/models.py); reservation.anonymised_dt (retention)
 
 Revision ID: 0013
 Revises: 0011
@@ -20,6 +20,8 @@ depends_on = None
 
 
 def upgrade():
+    # A plain ADD COLUMN: a batch (copy-and-move) would drop SQLite's no-overlap triggers.
+    op.add_column('reservation', sa.Column('anonymised_dt', booking.database.UTCDateTime(timezone=True), nullable=True))
     op.create_table('job_state',
     sa.Column('name', sa.String(length=60), nullable=False),
     sa.Column('last_start_dt', booking.database.UTCDateTime(timezone=True), nullable=True),
@@ -89,3 +91,4 @@ def downgrade():
     op.drop_table('webhook')
     op.drop_table('scheduler_lease')
     op.drop_table('job_state')
+    op.drop_column('reservation', 'anonymised_dt')

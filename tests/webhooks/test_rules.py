@@ -89,3 +89,23 @@ def test_members_manage_their_organisations_webhooks_and_admins_every_one():
     assert rules.can_register_webhook(admin, None) and rules.can_register_webhook(admin, 8)
     assert not rules.can_manage_webhook(member, SimpleNamespace(organisation_id=8))
     assert not rules.can_register_webhook(SimpleNamespace(is_authenticated=False), 7)
+
+
+def test_the_readme_shows_receivers_a_verification_that_works():
+    """The few lines the README gives receivers, run as they are against our own signature."""
+    import textwrap
+    import time
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("    import hashlib, hmac, time\n")
+    block = readme[start:readme.index("\n\n", start)]
+    namespace = {}
+    exec(textwrap.dedent(block), namespace)  # noqa: S102 - our own README
+    body = b'{"id":"evt_1","type":"reservation.created"}'
+    header = rules.signature_header("whsec_s", int(time.time()), body)
+    assert namespace["verify"]("whsec_s", header, body)
+    assert not namespace["verify"]("whsec_s", header, body.replace(b"created", b"cancelled"))
+    assert not namespace["verify"]("whsec_other", header, body)
+    stale = rules.signature_header("whsec_s", int(time.time()) - 3600, body)
+    assert not namespace["verify"]("whsec_s", stale, body)

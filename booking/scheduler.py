@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import atexit
 import enum
-import logging
 import os
 import secrets
 import socket
@@ -31,8 +30,6 @@ from booking import jobs
 from booking.database import UTCDateTime, str_enum, utcnow
 from booking.extensions import db
 from booking.unit_of_work import unit_of_work
-
-log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
 LEASE_SECONDS = 90  # a leader that stops renewing is replaced after this long

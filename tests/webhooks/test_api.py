@@ -2,13 +2,9 @@
 resending. An organisation never sees another's webhooks."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from booking.accounts.models import ActorType
 from booking.database import utcnow
-from booking.unit_of_work import unit_of_work
-from booking.webhooks import services
-from tests.fixtures.reservations import NOW, hours, local
+from tests.fixtures.reservations import local
 from tests.webhooks.conftest import deliveries, verified
 from tests.webhooks.test_delivery import make_due, reserve_one
 

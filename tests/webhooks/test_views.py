@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from booking.accounts.models import ActorType
+from booking.database import utcnow
 from booking.webhooks.models import DeliveryStatus
 from tests.webhooks.conftest import deliveries, verified
 from tests.webhooks.test_delivery import make_due, reserve_one
-from booking.database import utcnow
 
 
 def secret_of(page: str) -> str:

@@ -11,6 +11,11 @@ Every value can be changed from the environment without editing this file:
 import gc
 import os
 
+import gunicorn.http.wsgi
+
+# No banner naming the server software and its version in every response.
+gunicorn.http.wsgi.SERVER = "Infrashare"
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))

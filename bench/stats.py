@@ -14,7 +14,7 @@ from sqlalchemy import text
 from bench import city as city_module
 from bench.measurements import MEASUREMENTS, Row
 from booking.extensions import db
-from booking.stats import rollups, services
+from booking.stats import rollups, services, views
 
 
 def _year(ctx_or_city):
@@ -39,16 +39,15 @@ def api_year_per_facility(ctx):
 
 
 def dashboard_figures(ctx):
-    """What the dashboard computes for an admin's year per facility (chart, table, heatmap,
-    ranking, actor types, lead times), without the HTML."""
+    """What the dashboard computes for an admin's year, as the page does by default (table per
+    facility, chart by month, summary, heatmap, ranking, actor types, lead times, pilots),
+    without the HTML."""
     first, last = _year(ctx)
-    filters = services.Filters(first, last, "facility", "month")
+    filters = services.Filters(first, last, "facility", "all")
 
     def figures():
         with ctx.app.test_request_context("/stats"):
-            return (services.utilisation_rows(filters), services.summary(filters), services.heatmap(filters),
-                    services.least_used(filters), services.lead_times(filters),
-                    services.utilisation_rows(services.Filters(first, last, "actor_type", "all")))
+            return views._figures(filters)
     return figures
 
 
@@ -70,6 +69,7 @@ MEASUREMENTS.extend([
         "raw SQL: sum of the year's rollup rows per day"),
     Row("stats API: the last year per facility", api_year_per_facility, _floor(SUM_BY_FACILITY),
         "raw SQL: sum of the year's rollup rows per facility"),
-    Row("stats dashboard figures: the last year per facility by month", dashboard_figures, _floor(SUM_BY_FACILITY),
+    Row("stats dashboard figures: the last year per facility, chart by month", dashboard_figures,
+        _floor(SUM_BY_FACILITY),
         "raw SQL: sum of the year's rollup rows per facility"),
 ])

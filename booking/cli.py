@@ -6,6 +6,7 @@ Commands are `@with_appcontext` (or in an AppGroup), so they also run from
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
@@ -29,7 +30,7 @@ from booking.unit_of_work import unit_of_work
 
 def init_app(app) -> None:
     for command in (init_db, seed_demo, create_user, create_token, jobs, scheduler, import_facilities,
-                    export_facilities, stats):
+                    export_facilities, stats, backup):
         app.cli.add_command(command)
 
 
@@ -244,3 +245,26 @@ def rebuild_stats():
     with unit_of_work():
         written = rollups.rebuild()
     click.echo(f"Rebuilt {written} facility days.")
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False), required=False)
+@with_appcontext
+def backup(target):
+    """Copy the live SQLite database to TARGET (default: instance/backups/<time>.sqlite) while
+    the app keeps running; PostgreSQL: use pg_dump (see the README)."""
+    from datetime import datetime
+
+    from booking import backup as backups
+
+    source = backups.sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if source is None:
+        raise click.ClickException("The database is not an SQLite file: back PostgreSQL up with pg_dump "
+                                   "(README: Backup and restore).")
+    target = target or os.path.join(current_app.instance_path, "backups",
+                                    f"infrashare-{datetime.now():%Y%m%d-%H%M%S}.sqlite")
+    try:
+        made = backups.backup_sqlite(source, Path(target))
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up {made.tables} tables ({made.bytes:,} bytes) to {made.path}; integrity check ok.")

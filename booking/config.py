@@ -70,18 +70,21 @@ def load(instance_path: str) -> dict:
     """Settings for create_app, from the environment."""
     path = Path(instance_path)
     env = os.environ.get
+    base_url = env("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Cookies go over HTTPS only whenever the site is served over HTTPS (unless set otherwise).
+    secure_cookies = _bool(env("SESSION_COOKIE_SECURE"), default=base_url.startswith("https://"))
     return {
         "SECRET_KEY": _secret_key(path),
         "SQLALCHEMY_DATABASE_URI": database_url(path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE")),
+        "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE")),
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
         "PREFERRED_URL_SCHEME": env("PREFERRED_URL_SCHEME", "http"),
         # Absolute links in e-mails and calendar feeds.
-        "BASE_URL": env("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "BASE_URL": base_url,
         "DEFAULT_TIMEZONE": env("DEFAULT_TIMEZONE", "Europe/Helsinki"),
         "BABEL_DEFAULT_LOCALE": env("DEFAULT_LOCALE", "en"),
         "LANGUAGES": ["en", "fi", "sv"],
@@ -94,7 +97,8 @@ def load(instance_path: str) -> dict:
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "MAIL_USERNAME": env("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env("MAIL_PASSWORD", ""),
-        "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS")),
+        "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS")),  # STARTTLS on a plain connection (port 587)
+        "MAIL_USE_SSL": _bool(env("MAIL_USE_SSL")),  # TLS from the start (port 465)
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Infrashare <no-reply@infrashare.invalid>"),
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),

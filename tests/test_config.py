@@ -103,3 +103,14 @@ def test_translations_work_outside_a_request(app):
     """CLI commands and jobs have no request: gettext must fall back to the default language."""
     from flask_babel import gettext
     assert gettext("Log in") == "Log in"
+
+
+@pytest.mark.parametrize("base_url, variable, secure", [
+    ("http://127.0.0.1:5000", None, False), ("https://tilat.example.fi", None, True),
+    ("https://tilat.example.fi", "0", False), ("http://127.0.0.1:5000", "1", True)])
+def test_cookies_are_secure_by_default_when_the_site_is_https(env, tmp_path, base_url, variable, secure):
+    env.setenv("BASE_URL", base_url)
+    if variable is not None:
+        env.setenv("SESSION_COOKIE_SECURE", variable)
+    settings = config.load(str(tmp_path))
+    assert settings["SESSION_COOKIE_SECURE"] is secure and settings["REMEMBER_COOKIE_SECURE"] is secure

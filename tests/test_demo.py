@@ -128,9 +128,33 @@ def two_years_show_seasons_and_a_trend(client):
     assert sum(m["booked_hours"] for m in last_year) > 1.2 * sum(m["booked_hours"] for m in year_before)
 
 
+def public_outputs_carry_no_personal_data(client):
+    """What anyone can read (pages, the API's public routes, open data, the pilot registry)
+    names organisations and facilities, never a person: no demo user's name or e-mail."""
+    people = [text for user in db.session.scalars(select(User)) for text in (user.name, user.email)]
+    assert len(people) >= 26
+    today = utcnow().date()
+    stats = f"/api/v1/stats/utilisation?from={today - timedelta(days=365)}&to={today}"
+    facilities = client.get("/api/v1/facilities?per_page=100").json["items"]
+    challenges = client.get("/api/v1/challenges").json["items"]
+    fortnight = today + timedelta(days=14)
+    paths = (["/", "/facilities", "/facilities/find", "/pilots", "/challenges", "/open-data", "/api/v1/pilots",
+              "/api/v1/challenges", "/api/v1/facilities?per_page=100", f"{stats}&group_by=facility&interval=all",
+              f"{stats}&group_by=actor_type&format=csv", f"{stats}&interval=month"]
+             + [f"/facilities/{f['slug']}" for f in facilities[:10]]
+             + [f"/api/v1/facilities/{f['id']}/availability?from={today}T00:00:00Z&to={fortnight}T00:00:00Z"
+                for f in facilities[:10]]
+             + [f"/challenges/{c['id']}" for c in challenges])
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        body = response.get_data(as_text=True)
+        assert not [p for p in people if p in body], path
+
+
 CHECKS = [accounts_are_varied, facilities_are_varied, every_facility_has_a_tariff, reservations_are_varied,
           reservations_keep_prices_and_last_month_is_invoiced, pilots_are_on_record, utilisation_is_measured,
-          two_years_show_seasons_and_a_trend]
+          two_years_show_seasons_and_a_trend, public_outputs_carry_no_personal_data]
 
 
 def _all_counts() -> dict[str, int]:

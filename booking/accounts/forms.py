@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from booking.forms import BaseForm
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
@@ -29,12 +29,12 @@ def valid_business_id(form, field):
         raise ValidationError(_l("Not a valid Finnish business ID. The format is 1234567-1."))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(_l("E-mail"), validators=[InputRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[InputRequired()])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[InputRequired(), Email(), Length(max=320)])
     password = PasswordField(_l("Password"), validators=[InputRequired(), strong_password],
@@ -49,7 +49,7 @@ class RegisterForm(FlaskForm):
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)])
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BaseForm):
     email = EmailField(_l("E-mail"), validators=[InputRequired(), Email()])
 
 
@@ -59,29 +59,29 @@ def _new_password_fields():
                           validators=[InputRequired(), EqualTo("password", _l("The passwords do not match."))]))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password, confirm = _new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     # Declared first so that its errors come first, in the order a person fills the form.
     current = PasswordField(_l("Current password"), validators=[InputRequired()])
     password, confirm = _new_password_fields()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
     locale = SelectField(_l("Language"), validators=[Optional()],
                          choices=[SelectChoice("", _l("Follow my browser")), SelectChoice("en", "English"),
                                   SelectChoice("fi", "Suomi"), SelectChoice("sv", "Svenska")])
 
 
-class TokenForm(FlaskForm):
+class TokenForm(BaseForm):
     name = StringField(_l("Token name"), validators=[InputRequired(), Length(max=100)],
                        description=_l("For example the script or integration that will use it."))
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(BaseForm):
     # Only parsing here: the range and the e-mail are checked by services.update_department,
     # so the form and the service cannot disagree.
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
@@ -93,5 +93,5 @@ class DepartmentForm(FlaskForm):
                                  render_kw={"min": DECISION_DAYS_RANGE[0], "max": DECISION_DAYS_RANGE[1]})
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """A form with only the CSRF token, for buttons that change something."""

@@ -21,5 +21,7 @@ register({
     "accounts.wrong_current_password": _l("This is not your current password."),
     "accounts.not_a_member": _l("You are not a member of that organisation."),
     "accounts.no_such_token": _l("There is no such token among yours."),
+    "accounts.admins_only": _l("Only the city's admins can do this."),
+    "accounts.cannot_deactivate_self": _l("You cannot deactivate your own account; ask another admin."),
     "accounts.email.password_reset": _l("Reset your Infrashare password"),
 })

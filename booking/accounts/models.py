@@ -102,6 +102,14 @@ class User(UserMixin, db.Model):
     departments: Mapped[list[Department]] = relationship(secondary=department_manager, back_populates="managers")
     current_organisation: Mapped[Organisation | None] = relationship(foreign_keys=[current_organisation_id])
 
+    # The session this request belongs to (not a column): set at login and by the loader.
+    session_token = None
+
+    def get_id(self) -> str:
+        """What the session and remember cookies carry: the user and their session's token,
+        so that ending the session (logout, a new password) makes a copied cookie worthless."""
+        return f"{self.id}:{self.session_token}"
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
@@ -183,3 +191,20 @@ class LoginFailure(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(320))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserSession(db.Model):
+    """One logged-in browser: its cookie carries the token whose hash is kept here. Logging
+    out ends it; a new password, "log out everywhere" and deactivation end the others too."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+
+    user: Mapped[User] = relationship()

@@ -3,25 +3,26 @@ and never commits or rolls back; refusals carry coded messages (booking/accounts
 from __future__ import annotations
 
 import functools
+import math
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from typing import Callable
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
 from booking.accounts.models import (ActorType, ApiToken, Department, LoginFailure, Membership, MembershipRole,
-                                     Organisation, Role, User, hash_token)
+                                     Organisation, Role, User, UserSession, hash_token)
 from booking.accounts import messages  # noqa: F401 - registers the wording of this domain's codes
 from booking.accounts.rules import DECISION_DAYS_RANGE, is_valid_business_id, normalise_email
 from booking.audit.services import snapshot
 from booking.database import utcnow
-from booking.errors import Conflict, Message, NotFound, RuleViolation
+from booking.errors import Conflict, Message, NotFound, PermissionDenied, RuleViolation
 from booking.events import Email, Event, publish
 from booking.extensions import db
 
@@ -178,23 +179,82 @@ def register(*, email: str, name: str, password: str, organisation_name: str, ac
 
 # --- logging in ----------------------------------------------------------------------
 
-def _throttle_keys(email: str, remote_addr: str | None) -> list[str]:
-    keys = [f"email:{normalise_email(email)}"]
+# Throttling never becomes a lock-out weapon: failures count per (account, client), and a
+# client that has logged in to the account before (a signed "known device" cookie) is held
+# back only by its own failures. Unknown clients also count towards the account's and the
+# network address's limits. Past a limit every further failure doubles the wait.
+DEVICE_COOKIE = "infrashare_device"
+ACCOUNT_FACTOR, ADDRESS_FACTOR = 4, 10     # × LOGIN_MAX_FAILURES
+FIRST_WAIT_SECONDS, LONGEST_WAIT_SECONDS = 30, 900
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="known-device")
+
+
+def _account_tag(email: str) -> str:
+    return hash_token(normalise_email(email))[:16]
+
+
+def device_cookie(email: str, current: str | None = None) -> str:
+    """The cookie a browser keeps after logging in: it knows this account (and any it knew)."""
+    known = _known_accounts(current)
+    tag = _account_tag(email)
+    return _device_serializer().dumps({"d": known.get("d") or secrets.token_hex(8),
+                                       "a": [tag] + [a for a in known.get("a", []) if a != tag][:9]})
+
+
+def _known_accounts(cookie: str | None) -> dict:
+    try:
+        value = _device_serializer().loads(cookie) if cookie else {}
+    except BadSignature:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def known_device(cookie: str | None, email: str) -> str | None:
+    """The device id if this browser has logged in to the account before, else None."""
+    known = _known_accounts(cookie)
+    return known.get("d") if _account_tag(email) in known.get("a", []) else None
+
+
+def _throttle_keys(email: str, remote_addr: str | None, device: str | None) -> list[tuple[str, int]]:
+    email, limit = normalise_email(email), current_app.config["LOGIN_MAX_FAILURES"]
+    if device:
+        return [(f"pair:{email}|device:{device}", limit)]
+    keys = [(f"pair:{email}|ip:{remote_addr or '-'}", limit), (f"account:{email}", limit * ACCOUNT_FACTOR)]
     if remote_addr:
-        keys.append(f"ip:{remote_addr}")
+        keys.append((f"ip:{remote_addr}", limit * ADDRESS_FACTOR))
     return keys
 
 
-def is_login_throttled(email: str, remote_addr: str | None) -> bool:
-    cfg = current_app.config
-    since = utcnow() - timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW"])
-    for key in _throttle_keys(email, remote_addr):
-        limit = cfg["LOGIN_MAX_FAILURES"] * (4 if key.startswith("ip:") else 1)
-        count = db.session.scalar(select(func.count(LoginFailure.id))
-                                  .where(LoginFailure.key == key, LoginFailure.created_dt >= since))
+def login_wait(email: str, remote_addr: str | None, device: str | None = None) -> int:
+    """Seconds this client must wait before trying this account again (0: it may try now)."""
+    now = utcnow()
+    since = now - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW"])
+    wait = 0
+    for key, limit in _throttle_keys(email, remote_addr, device):
+        count, last = db.session.execute(select(func.count(LoginFailure.id), func.max(LoginFailure.created_dt))
+                                         .where(LoginFailure.key == key, LoginFailure.created_dt >= since)).one()
         if count >= limit:
-            return True
-    return False
+            delay = min(FIRST_WAIT_SECONDS * 2 ** min(count - limit, 10), LONGEST_WAIT_SECONDS)
+            last = last if last.tzinfo else last.replace(tzinfo=now.tzinfo)
+            wait = max(wait, math.ceil((last + timedelta(seconds=delay) - now).total_seconds()))
+    return wait
+
+
+def is_login_throttled(email: str, remote_addr: str | None, device: str | None = None) -> bool:
+    return login_wait(email, remote_addr, device) > 0
+
+
+def recent_login_failures(limit: int = 10) -> list[tuple[str, int, datetime]]:
+    """For admins: the accounts and network addresses with the most failed logins in the window."""
+    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW"])
+    stmt = (select(LoginFailure.key, func.count(LoginFailure.id), func.max(LoginFailure.created_dt))
+            .where(LoginFailure.created_dt >= since,
+                   or_(LoginFailure.key.startswith("account:"), LoginFailure.key.startswith("ip:")))
+            .group_by(LoginFailure.key).order_by(func.count(LoginFailure.id).desc(), LoginFailure.key).limit(limit))
+    return [tuple(row) for row in db.session.execute(stmt)]
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -208,28 +268,37 @@ def authenticate(email: str, password: str) -> User | None:
     return user if user.active and user.check_password(password) else None
 
 
-def record_login(email: str, remote_addr: str | None, user: User | None) -> None:
-    """A success lifts the address's throttle; a failure counts towards it."""
+def record_login(email: str, remote_addr: str | None, user: User | None, device: str | None = None) -> None:
+    """A success lifts the account's throttles; a failure counts towards each that applies
+    (and is logged when it reaches a limit, so admins see an attack)."""
     if user is not None:
         _clear_failures(user.email)
         return
-    for key in _throttle_keys(email, remote_addr):
+    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW"])
+    for key, limit in _throttle_keys(email, remote_addr, device):
         db.session.add(LoginFailure(key=key))
+        db.session.flush()
+        count = db.session.scalar(select(func.count(LoginFailure.id))
+                                  .where(LoginFailure.key == key, LoginFailure.created_dt >= since))
+        if count == limit:
+            current_app.logger.warning("Login throttled after %d failures: %s", count, key)
     # Old rows are of no use to the throttle; keep the table small.
     cutoff = utcnow() - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW"] * 4)
     db.session.execute(delete(LoginFailure).where(LoginFailure.created_dt < cutoff))
     db.session.flush()
 
 
-def check_login(email: str, password: str, remote_addr: str | None) -> User | None:
+def check_login(email: str, password: str, remote_addr: str | None, device: str | None = None) -> User | None:
     """The user if the credentials are right; records a failure otherwise."""
     user = authenticate(email, password)
-    record_login(email, remote_addr, user)
+    record_login(email, remote_addr, user, device)
     return user
 
 
 def _clear_failures(email: str) -> None:
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == _throttle_keys(email, None)[0]))
+    email = normalise_email(email)
+    db.session.execute(delete(LoginFailure).where(or_(LoginFailure.key == f"account:{email}",
+                                                      LoginFailure.key.startswith(f"pair:{email}|", autoescape=True))))
 
 
 @functools.cache
@@ -274,18 +343,80 @@ def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
         db.session.flush()
 
 
-def set_password(user: User, password: str, *, action: str = "user.password_changed") -> None:
+def set_password(user: User, password: str, *, action: str = "user.password_changed",
+                 keep_session: str | None = None) -> None:
+    """A new password ends every session of the user but `keep_session` (the browser that
+    changed it), and lifts the throttle that a forgotten one may have caused."""
     user.set_password(password)
-    # A new password lifts the throttle that a forgotten one may have caused.
     _clear_failures(user.email)
-    publish(Event(action, user, actor=user))
+    ended = end_sessions(user, keep=keep_session)
+    publish(Event(action, user, actor=user, after={"sessions_ended": ended}))
     db.session.flush()
 
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise RuleViolation(field_errors={"current": [Message("accounts.wrong_current_password")]})
-    set_password(user, new)
+    set_password(user, new, keep_session=user.session_token)
+
+
+# --- sessions ----------------------------------------------------------------------
+
+def start_session(user: User, *, user_agent: str = "", remote_addr: str = "") -> str:
+    """A new logged-in browser: returns the token its cookie carries (kept here only hashed)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=hash_token(token), created_dt=utcnow(),
+                               user_agent=(user_agent or "")[:200], remote_addr=(remote_addr or "")[:64]))
+    db.session.flush()
+    user.session_token = token
+    return token
+
+
+def end_session(user: User) -> None:
+    """Log out this browser: its cookie, even copied, opens nothing any more."""
+    if user.session_token:
+        db.session.execute(update(UserSession).where(
+            UserSession.user_id == user.id, UserSession.token_hash == hash_token(user.session_token),
+            UserSession.ended_dt.is_(None)).values(ended_dt=utcnow()))
+        db.session.flush()
+
+
+def end_sessions(user: User, *, keep: str | None = None) -> int:
+    """End every open session of the user but `keep` (a token); returns how many ended."""
+    stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_dt.is_(None))
+    if keep:
+        stmt = stmt.where(UserSession.token_hash != hash_token(keep))
+    ended = db.session.execute(stmt.values(ended_dt=utcnow())).rowcount
+    db.session.flush()
+    return ended
+
+
+def log_out_everywhere(user: User) -> int:
+    ended = end_sessions(user)
+    publish(Event("user.logged_out_everywhere", user, actor=user, after={"sessions_ended": ended}))
+    db.session.flush()
+    return ended
+
+
+def open_sessions(user: User) -> list[UserSession]:
+    return list(db.session.scalars(select(UserSession).where(UserSession.user_id == user.id,
+                                                             UserSession.ended_dt.is_(None))
+                                   .order_by(UserSession.created_dt.desc())))
+
+
+def set_active(admin: User, user: User, active: bool) -> None:
+    """An admin deactivates (every session ends, API tokens stop working) or reactivates a user."""
+    if not admin.is_admin:
+        raise PermissionDenied(Message("accounts.admins_only"))
+    if user.id == admin.id and not active:
+        raise RuleViolation(Message("accounts.cannot_deactivate_self"))
+    if user.active == active:
+        return
+    user.active = active
+    ended = 0 if active else end_sessions(user)
+    publish(Event("user.activated" if active else "user.deactivated", user, actor=admin,
+                  before={"active": not active}, after={"active": active, "sessions_ended": ended}))
+    db.session.flush()
 
 
 def update_profile(user: User, *, name: str, locale: str | None) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime, time, timezone
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -15,12 +16,14 @@ from booking import navigation, panels
 from booking.accounts import services
 from booking.accounts.forms import (ChangePasswordForm, DepartmentForm, EmptyForm, ForgotPasswordForm, LoginForm,
                                     ProfileForm, RegisterForm, ResetPasswordForm, TokenForm)
-from booking.accounts.models import ActorType, ApiToken, Department
+from booking.accounts.models import ActorType, ApiToken, Department, User, hash_token
 from booking.accounts.rules import can_administer, can_view_audit, can_view_outbox
 from booking.api.pagination import paginate
 from booking.audit.models import AuditEvent
 from booking.errors import DomainError
 from booking.extensions import db
+from booking.notifications import kinds
+from booking.notifications import services as notifications
 from booking.notifications.models import OutboxMessage, OutboxStatus
 from booking.site import flash_errors, safe_next
 from booking.unit_of_work import unit_of_work
@@ -28,6 +31,7 @@ from booking.unit_of_work import unit_of_work
 bp = Blueprint("accounts", __name__)
 
 navigation.add("accounts.departments", _l("Departments"), visible=can_administer, order=85)
+navigation.add("accounts.users", _l("Users"), visible=can_administer, order=86)
 navigation.add("accounts.audit_log", _l("Audit log"), visible=can_view_audit, order=90)
 navigation.add("accounts.outbox", _l("Outbox"), visible=can_view_outbox, order=95)
 navigation.add("accounts.profile", _l("Profile"), visible=lambda u: u.is_authenticated, order=10, group="account")
@@ -51,7 +55,7 @@ def register():
         except DomainError as exc:
             flash_errors(exc, form)
         else:
-            login_user(user)
+            _log_in(user)
             flash(_("Welcome, %(name)s. Your account and %(org)s are ready.", name=user.name,
                     org=user.current_organisation.name), "success")
             return redirect(safe_next())
@@ -65,28 +69,57 @@ def login():
     form = LoginForm()
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        if services.is_login_throttled(form.email.data, request.remote_addr):
+        cookie = request.cookies.get(services.DEVICE_COOKIE)
+        device = services.known_device(cookie, form.email.data)  # this browser has logged in here before
+        if services.is_login_throttled(form.email.data, request.remote_addr, device):
             flash(_("Too many failed attempts. Wait a few minutes, or reset your password."), "error")
             status = 429
         else:
             user = services.authenticate(form.email.data, form.password.data)  # slow: before the write
             with unit_of_work():
-                services.record_login(form.email.data, request.remote_addr, user)
+                services.record_login(form.email.data, request.remote_addr, user, device)
             if user is not None:
-                login_user(user)
+                _log_in(user)
                 flash(_("You are logged in."), "success")
-                return redirect(safe_next())
+                response = redirect(safe_next())
+                response.set_cookie(services.DEVICE_COOKIE, services.device_cookie(user.email, cookie),
+                                    max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                                    secure=current_app.config["SESSION_COOKIE_SECURE"])
+                return response
             flash(_("The e-mail address or password is wrong."), "error")
             status = 401
     return render_template("accounts/login.html", form=form), status
 
 
+def _log_in(user) -> None:
+    """A new session for this browser (kept in the database), then Flask-Login's cookie."""
+    with unit_of_work():
+        services.start_session(user, user_agent=request.user_agent.string, remote_addr=request.remote_addr)
+    login_user(user)
+
+
 @bp.post("/logout")
 def logout():
     EmptyForm().validate_on_submit() or abort(400)
+    if current_user.is_authenticated:
+        with unit_of_work():
+            services.end_session(current_user._get_current_object())
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("site.index"))
+
+
+@bp.post("/profile/sessions/end")
+@login_required
+def log_out_everywhere():
+    """End every session of the user, this one included (a lost phone, a shared computer)."""
+    EmptyForm().validate_on_submit() or abort(400)
+    with unit_of_work():
+        ended = services.log_out_everywhere(current_user._get_current_object())
+    logout_user()
+    flash(ngettext("You are logged out of %(num)d session, this one included.",
+                   "You are logged out of all %(num)d sessions, this one included.", ended), "info")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -131,7 +164,10 @@ def _render_profile(status=200, **forms):
     forms.setdefault("profile_form", ProfileForm(obj=current_user, locale=current_user.locale or ""))
     forms.setdefault("password_form", ChangePasswordForm())
     forms.setdefault("token_form", TokenForm())
-    return render_template("accounts/profile.html", tokens=tokens, action_form=EmptyForm(),
+    me = current_user._get_current_object()
+    return render_template("accounts/profile.html", tokens=tokens, action_form=EmptyForm(), kinds=kinds,
+                           settings=notifications.settings_for(me.id),
+                           sessions=services.open_sessions(me), this_session=hash_token(me.session_token or ""),
                            panels=panels.render("profile"), **forms), status
 
 
@@ -149,6 +185,25 @@ def update_profile():
         session.pop("locale", None)  # "follow my browser" wins over an earlier choice too
     flash(_("Your profile is saved."), "success")
     return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/profile/notifications")
+@login_required
+def update_notifications():
+    """Which optional messages come by e-mail (the others always do), and when reminders come."""
+    offered = dict(kinds.BOOKER, **(kinds.MANAGER if current_user.is_staff else {}))
+    chosen = set(request.form.getlist("email"))
+    new_requests = request.form.get("new_requests", "at_once")
+    chosen.discard("new_request")
+    if current_user.is_staff and new_requests in ("at_once", "digest"):
+        chosen.add("new_request")
+    with unit_of_work():
+        notifications.save_settings(current_user.id, muted={k for k in offered if k not in chosen},
+                                    request_digest=current_user.is_staff and new_requests == "digest",
+                                    reminder_hours=request.form.get("reminder_hours", kinds.DEFAULT_REMINDER_HOURS,
+                                                                    type=int))
+    flash(_("Your notification settings are saved."), "success")
+    return redirect(url_for("accounts.profile") + "#notifications")
 
 
 @bp.post("/profile/password")
@@ -251,6 +306,18 @@ def outbox():
                            smtp_configured=bool(current_app.config["MAIL_SERVER"]))
 
 
+@bp.post("/admin/outbox/<int:message_id>/resend")
+@login_required
+def resend(message_id: int):
+    if not can_view_outbox(current_user):
+        abort(403)
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    with unit_of_work():
+        notifications.resend(message, actor=current_user)
+    flash(_("The e-mail to %(to)s is queued to be sent again.", to=message.to), "success")
+    return redirect(url_for("accounts.outbox", status=request.args.get("status", "")))
+
+
 @bp.get("/admin/departments")
 @login_required
 def departments():
@@ -280,3 +347,41 @@ def edit_department(department_id: int):
             flash(_("%(name)s is saved.", name=department.name), "success")
             return redirect(url_for("accounts.departments"))
     return render_template("accounts/department_edit.html", department=department, form=form), status
+
+
+@bp.get("/admin/users")
+@login_required
+def users():
+    """The city's users: find one by name or e-mail, see their role and whether they may log in."""
+    if not can_administer(current_user):
+        abort(403)
+    q = request.args.get("q", "").strip()[:200]
+    stmt = select(User).options(selectinload(User.memberships)).order_by(User.name, User.id)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(db.or_(db.func.lower(User.name).like(like), User.email.like(like)))
+    page = max(request.args.get("page", 1, type=int), 1)
+    found, total = paginate(stmt, page, 50)
+    return render_template("accounts/users.html", users=found, total=total, page=page, per_page=50, q=q,
+                           action_form=EmptyForm(), failures=services.recent_login_failures(),
+                           window_minutes=current_app.config["LOGIN_FAILURE_WINDOW"] // 60)
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@login_required
+def set_user_active(user_id: int):
+    """Deactivate (every session of theirs ends at once) or reactivate a user."""
+    if not can_administer(current_user):
+        abort(403)
+    EmptyForm().validate_on_submit() or abort(400)
+    user = db.session.get(User, user_id) or abort(404)
+    active = request.form.get("active") == "1"
+    try:
+        with unit_of_work():
+            services.set_active(current_user._get_current_object(), user, active)
+    except DomainError as exc:
+        flash_errors(exc)
+    else:
+        flash(_("%(name)s can log in again.", name=user.name) if active else
+              _("%(name)s is deactivated and logged out everywhere.", name=user.name), "success")
+    return redirect(url_for("accounts.users", q=request.args.get("q", "")))

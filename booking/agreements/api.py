@@ -94,6 +94,14 @@ class BlockOut(BaseModel):
     reservation_status: str | None = Field(description="the reservation's status: pending while held, then confirmed")
 
 
+class FeeMilestoneOut(BaseModel):
+    what: Literal["signing", "report_accepted"] = Field(
+        description="signing: paid when every party has accepted; report_accepted: when the city accepts the "
+                    "outcome report")
+    amount_cents: int
+    due: datetime | None = Field(description="when the milestone was released for payment; null until then")
+
+
 class AcceptanceOut(BaseModel):
     party: int | Literal["city"]
     signer: str
@@ -130,6 +138,7 @@ class AgreementOut(BaseModel):
     removal: str
     pilot_fee_cents: int
     fee_at_signing_cents: int
+    fee_milestones: list[FeeMilestoneOut] = Field(description="the pilot fee by milestone (none without a fee)")
     decision_deadline: datetime | None
     decision_reason: str
     lead_time_hours: int | None
@@ -220,7 +229,10 @@ def agreement_out(agreement: PilotAgreement, user) -> AgreementOut:
         insurance_expiry_date=agreement.insurance_expiry_date, liability=agreement.liability.value,
         ip_rights=agreement.ip_rights.value, publicity=agreement.publicity.value,
         terms_addition=agreement.terms_addition, removal=agreement.removal, pilot_fee_cents=agreement.pilot_fee_cents,
-        fee_at_signing_cents=agreement.fee_at_signing_cents, decision_deadline=agreement.decision_deadline_dt,
+        fee_at_signing_cents=agreement.fee_at_signing_cents,
+        fee_milestones=[FeeMilestoneOut(what=m.what, amount_cents=m.amount_cents, due=m.due)
+                        for m in services.fee_milestones(agreement)],
+        decision_deadline=agreement.decision_deadline_dt,
         decision_reason=agreement.decision_reason, lead_time_hours=agreement.lead_time_hours,
         document_sha256=digest or None,
         acceptances=[AcceptanceOut(party=_party(a.organisation_id), signer=a.signer_name, accepted=a.accepted_dt,

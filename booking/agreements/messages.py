@@ -31,6 +31,8 @@ PUBLICITY_LABELS = {Publicity.open: _l("Both may publish that they pilot togethe
 RECOMMENDATION_LABELS = {Recommendation.approve: _l("Approve"), Recommendation.changes: _l("Request changes"),
                          Recommendation.decline: _l("Decline")}
 
+BLOCK_ORDER = _l("The facility time must end after it starts.")
+
 register({
     "agreement.title_required": _l("Give the pilot a title."),
     "agreement.description_required": _l("Describe the pilot."),
@@ -45,6 +47,7 @@ register({
     "agreement.too_many_blocks": _l("An agreement uses at most %(max)s blocks of facility time."),
     "agreement.period_order": _l("The pilot must end on or after its first day."),
     "agreement.period_too_long": _l("A pilot lasts at most a year."),
+    "agreement.block_order": BLOCK_ORDER,
     "agreement.illegal_transition": _l("This is not possible while the agreement is %(status)s."),
     "agreement.not_allowed": _l("You may not do this with this agreement."),
     "agreement.not_editable": _l("The agreement cannot be changed while it is %(status)s."),

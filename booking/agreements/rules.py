@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from string import Template
 
 from booking.accounts.rules import can_act_for, can_administer, can_manage_department
@@ -106,6 +106,24 @@ def period_problems(start_date: date, end_date: date, today: date) -> list[Missi
     if (end_date - start_date).days > MAX_PILOT_DAYS:
         return [Missing("period_too_long", "end_date")]
     return []
+
+
+# --- the pilot fee's milestones ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FeeMilestone:
+    what: str                    # "signing" or "report_accepted"
+    amount_cents: int
+    due: datetime | None         # when it was released for payment; None until then
+
+
+def fee_milestones(pilot_fee_cents: int, fee_at_signing_cents: int, signed_dt: datetime | None,
+                   report_accepted_dt: datetime | None) -> list[FeeMilestone]:
+    """The pilot fee the city pays, by milestone: the part paid at signing, and the rest when the
+    outcome report is accepted, each released at that moment. A part of nothing is left out."""
+    parts = (("signing", fee_at_signing_cents, signed_dt),
+             ("report_accepted", pilot_fee_cents - fee_at_signing_cents, report_accepted_dt))
+    return [FeeMilestone(what, amount, due) for what, amount, due in parts if amount > 0]
 
 
 # --- who may do what ------------------------------------------------------------------------------

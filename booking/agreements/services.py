@@ -15,7 +15,8 @@
     add_comment(user, agreement, body)
     save_template(user, name, body, clauses=None) -> AgreementTemplate   # always a new version
     create_challenge(user, department, data, *, now=None) -> Challenge
-    portfolio() -> counts by status / decision_lead_time() -> LeadTime   # the admins' portfolio
+    fee_milestones(agreement) -> list[rules.FeeMilestone]  # the pilot fee: at signing, on the report's acceptance
+    portfolio() -> counts by status / decision_lead_time() -> LeadTime / fee_totals() -> FeeTotals  # admins' portfolio
     registry(now=None) -> Select                           # completed pilots (and consented active ones)
     flag_overdue(now=None) -> int / send_reminders(now=None) -> dict      # the scheduler's jobs
         # reminders, once each: report due, insurance expiring, pilot ending, site to restore
@@ -27,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from booking.accounts.models import Department, Organisation, Role, User
 from booking.agreements import messages  # noqa: F401  (registers the domain's wording)
@@ -167,9 +169,9 @@ def _check_input(data: AgreementInput, organisation: Organisation, now: datetime
     for name in ("description", "kpis", "terms_addition", "removal", "data_collected"):
         if len(getattr(data, name) or "") > rules.MAX_TEXT:
             errors.setdefault(name, []).append(Message("agreement.text_too_long", max=rules.MAX_TEXT))
-    for block in data.blocks:
+    for index, block in enumerate(data.blocks):   # errors about one block: blocks.<index>.<its field>
         if block.end <= block.start:
-            errors.setdefault("blocks", []).append(Message("agreement.period_order"))
+            errors.setdefault(f"blocks.{index}.end", []).append(Message("agreement.block_order"))
     if errors:
         raise RuleViolation(field_errors=errors)
 
@@ -177,9 +179,10 @@ def _check_input(data: AgreementInput, organisation: Organisation, now: datetime
 def _check_blocks_hosted(data: AgreementInput, department: Department) -> None:
     """The host department approves the agreement and so books its blocks, bypassing the
     facilities' own approval: only at facilities it manages."""
-    if any(b.facility.department_id != department.id for b in data.blocks):
-        raise RuleViolation(field_errors={"facility": [Message("agreement.block_other_department",
-                                                                department=department.name)]})
+    errors = {f"blocks.{index}.facility_id": [Message("agreement.block_other_department", department=department.name)]
+              for index, b in enumerate(data.blocks) if b.facility.department_id != department.id}
+    if errors:
+        raise RuleViolation(field_errors=errors)
 
 
 def _fill(agreement: PilotAgreement, data: AgreementInput) -> None:
@@ -755,6 +758,33 @@ def portfolio() -> dict[AgreementStatus, int]:
     from sqlalchemy import func
     rows = db.session.execute(select(PilotAgreement.status, func.count()).group_by(PilotAgreement.status))
     return {status: count for status, count in rows}
+
+
+def fee_milestones(agreement: PilotAgreement) -> list[rules.FeeMilestone]:
+    """The pilot fee's milestones, released by the signing and by accepting the outcome report."""
+    report = agreement.report
+    return rules.fee_milestones(agreement.pilot_fee_cents, agreement.fee_at_signing_cents, agreement.signed_dt,
+                                report.accepted_dt if report is not None else None)
+
+
+@dataclass(frozen=True)
+class FeeTotals:
+    committed_cents: int    # the fees of signed, running and completed pilots; of terminated ones, what was released
+    released_cents: int     # the milestones released so far (due for payment)
+
+
+def fee_totals() -> FeeTotals:
+    """The pilot fees the city has committed to by signing, and how much of them it has released."""
+    stmt = (select(PilotAgreement).where(PilotAgreement.signed_dt.is_not(None), PilotAgreement.pilot_fee_cents > 0)
+            .options(selectinload(PilotAgreement.report)))
+    committed = released = 0
+    for agreement in db.session.scalars(stmt):
+        for milestone in fee_milestones(agreement):
+            if milestone.due is not None:
+                released += milestone.amount_cents
+            if milestone.due is not None or agreement.status != A.terminated:
+                committed += milestone.amount_cents
+    return FeeTotals(committed, released)
 
 
 @dataclass(frozen=True)

@@ -172,25 +172,32 @@ def index():
     portfolio = services.portfolio() if admin else None
     return render_template("agreements/index.html", agreements=items, total=total, queue=queue,
                            portfolio=portfolio, lead_time=services.decision_lead_time() if admin else None,
-                           now=utcnow())
+                           fees=services.fee_totals() if admin else None, now=utcnow())
 
 
-def _fill_choices(form: AgreementForm, challenge: Challenge | None, lead_id: int) -> list[Facility]:
+def _fill_choices(form: AgreementForm, challenge: Challenge | None, lead_id: int, blocks=()) -> list[Facility]:
+    """The facilities a row may choose (the challenge's, else every published one, and those the
+    agreement's `blocks` already use) and the partner organisations."""
     stmt = select(Facility).where(Facility.status == FacilityStatus.published).order_by(Facility.name)
     facilities = list(challenge.facilities) if challenge and challenge.facilities else db.session.scalars(stmt).all()
-    form.facility.choices = [(f.id, f.name) for f in facilities]
+    facilities += [f for f in dict.fromkeys(b.facility for b in blocks) if f not in facilities]
+    choices = [("", _("Choose a facility"))] + [(f.id, f.name) for f in facilities]
+    for entry in form.blocks:
+        entry.form.facility.choices = choices
     form.partners.choices = [(o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
                              if o.id != lead_id]
     return facilities
 
 
-def _input(form: AgreementForm, facilities: list[Facility]) -> services.AgreementInput:
-    facility = next((f for f in facilities if f.id == form.facility.data), None)
+def _input(form: AgreementForm, facilities: list[Facility], rows) -> services.AgreementInput:
+    """The service's input from the form; `rows` are the filled facility-time rows, in order."""
+    by_id = {f.id: f for f in facilities}
     blocks = []
-    if facility is not None:
+    for row in rows:
+        facility = by_id[row.facility.data]
         zone = ZoneInfo(facility.timezone)
-        blocks = [services.BlockInput(facility, local_instant(form.block_start_date.data, form.block_start_time.data, zone),
-                                      local_instant(form.block_end_date.data, form.block_end_time.data, zone))]
+        blocks.append(services.BlockInput(facility, local_instant(row.start_date.data, row.start_time.data, zone),
+                                          local_instant(row.end_date.data, row.end_time.data, zone)))
     partners = db.session.scalars(select(Organisation).where(Organisation.id.in_(form.partners.data or []))).all()
     return services.AgreementInput(
         title=form.title.data, need=form.need.data or "", description=form.description.data or "",
@@ -205,6 +212,19 @@ def _input(form: AgreementForm, facilities: list[Facility]) -> services.Agreemen
         pilot_fee_cents=euros_to_cents(form.pilot_fee.data) or 0,
         fee_at_signing_cents=euros_to_cents(form.fee_at_signing.data) or 0,
         registry_consent=form.registry_consent.data, partners=list(partners), blocks=blocks)
+
+
+def _save(action, form: AgreementForm, facilities: list[Facility], *args, **kwargs):
+    """Create or update from the form in one unit of work; a refusal's reasons go to the rows
+    and fields they concern."""
+    rows = form.used_rows()
+    try:
+        with unit_of_work():
+            return True, action(*args, _input(form, facilities, rows), **kwargs)
+    except DomainError as exc:
+        form.place_block_errors(exc.field_messages, rows)
+        flash_errors(exc, form)
+        return False, None
 
 
 def _acting_organisation() -> Organisation | None:
@@ -222,12 +242,12 @@ def new():
     challenge_id = request.args.get("challenge", type=int)
     challenge_ = db.session.get(Challenge, challenge_id) if challenge_id and challenge_id < 2**31 else None
     form = AgreementForm()
+    changed = request.method == "POST" and form.change_rows(request.form)
     facilities = _fill_choices(form, challenge_, organisation.id)
     if request.method == "GET" and challenge_ is not None:
         form.start_date.data, form.end_date.data = challenge_.period_start_date, challenge_.period_end_date
-    if form.validate_on_submit():
-        ok, made = _run(services.create_agreement, _me(), organisation, _input(form, facilities),
-                        challenge=challenge_, form=form)
+    if not changed and form.validate_on_submit():
+        ok, made = _save(services.create_agreement, form, facilities, _me(), organisation, challenge=challenge_)
         if ok:
             flash(_("The draft is saved. Submit it when it is complete."), "success")
             return redirect(url_for("agreements.detail", agreement_id=made.id))
@@ -242,8 +262,9 @@ def edit(agreement_id: int):
     if not rules.can_edit_agreement(current_user, agreement):
         abort(403)
     form = AgreementForm(obj=agreement if request.method == "GET" else None)
-    facilities = _fill_choices(form, agreement.challenge, agreement.lead_organisation_id)
+    changed = request.method == "POST" and form.change_rows(request.form)
     if request.method == "GET":
+        form.load_blocks(agreement.blocks)
         form.partners.data = [p.id for p in agreement.partners]
         form.liability.data, form.ip_rights.data = agreement.liability.value, agreement.ip_rights.value
         form.publicity.data = agreement.publicity.value
@@ -251,16 +272,10 @@ def edit(agreement_id: int):
         form.fee_at_signing.data = agreement.fee_at_signing_cents / 100
         if agreement.insurance_coverage_cents is not None:
             form.insurance_coverage.data = agreement.insurance_coverage_cents / 100
-        if agreement.blocks:
-            block = agreement.blocks[0]
-            zone = ZoneInfo(block.facility.timezone)
-            start, end = block.start_dt.astimezone(zone), block.end_dt.astimezone(zone)
-            form.facility.data = block.facility_id
-            form.block_start_date.data, form.block_start_time.data = start.date(), start.time()
-            form.block_end_date.data, form.block_end_time.data = end.date(), end.time()
-    if form.validate_on_submit():
+    facilities = _fill_choices(form, agreement.challenge, agreement.lead_organisation_id, agreement.blocks)
+    if not changed and form.validate_on_submit():
         was_signed = bool(agreement.valid_acceptances)
-        ok, _result = _run(services.update_agreement, _me(), agreement, _input(form, facilities), form=form)
+        ok, _result = _save(services.update_agreement, form, facilities, _me(), agreement)
         if ok:
             flash(_("Saved. The signatures given so far are void and the agreement is reviewed again.")
                   if was_signed else _("Saved."), "success")
@@ -297,7 +312,8 @@ def detail(agreement_id: int):
         assign_form.reviewer.choices = [(u.id, u.name) for u in staff]
     return render_template(
         "agreements/detail.html", agreement=agreement, document_text=text, digest=digest,
-        prices=services.block_prices(agreement), accept_form=accept_form,
+        prices=services.block_prices(agreement), fee_milestones=services.fee_milestones(agreement),
+        accept_form=accept_form,
         parties=[(p, _party_label(agreement, p), next((a for a in agreement.valid_acceptances
                                                         if a.organisation_id == p), None))
                  for p in services.party_ids(agreement)],

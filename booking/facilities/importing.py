@@ -39,7 +39,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from sqlalchemy import func, select
 
-from booking import fetching
+from booking import csvfiles, fetching
 from booking.accounts.models import Department
 from booking.errors import DomainError, Message, RuleViolation
 from booking.extensions import db
@@ -213,7 +213,7 @@ def _records(text: str, report: ImportReport) -> tuple[list[str], list[tuple[int
                 if len(records) == MAX_ROWS:
                     report.errors.append(RowError(1, "", [Message("facilities.import.too_many_rows", n=MAX_ROWS)]))
                     return None
-                records.append((start, cells))
+                records.append((start, [csvfiles.unguard(c) for c in cells]))
             start = reader.line_num + 1
     except csv.Error:  # a cell past the csv module's own limit (128 KiB)
         report.errors.append(RowError(start, "", [Message("facilities.import.unreadable_line", n=MAX_CELL_CHARS)]))
@@ -496,7 +496,7 @@ def export_facilities(out, *, department_ids: set[int] | None = None) -> int:
     stmt = select(Facility).join(Facility.department).order_by(Department.name, Facility.name)
     if department_ids is not None:
         stmt = stmt.where(Facility.department_id.in_(department_ids or {-1}))
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvfiles.writer(out, lineterminator="\n")
     names = column_names()
     writer.writerow(names)
     count = 0

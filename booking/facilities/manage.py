@@ -82,11 +82,10 @@ def _scope() -> set[int] | None:
 
 
 def _load(facility_id: int) -> Facility:
+    """The facility if the user manages it; 404 otherwise (a draft elsewhere is not revealed)."""
     facility = db.session.get(Facility, facility_id)
-    if facility is None:
+    if facility is None or not can_manage_facility(current_user, facility):
         abort(404)
-    if not can_manage_facility(current_user, facility):
-        abort(403)
     return facility
 
 

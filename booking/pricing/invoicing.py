@@ -15,7 +15,6 @@ repeat and never gap, on both databases and under concurrent issuers.
 """
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
@@ -28,11 +27,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
-from booking.accounts.models import Organisation
+from booking import csvfiles
+from booking.accounts.models import MembershipRole, Organisation
 from booking.accounts.rules import can_administer
 from booking.database import utcnow
 from booking.errors import Conflict, Message, RuleViolation
-from booking.events import Event, publish
+from booking.events import Email, Event, publish
 from booking.extensions import db
 from booking.pricing.models import (BillingStatus, ChargeKind, Invoice, InvoiceCounter, InvoiceKind, InvoiceLine,
                                     PriceSnapshot)
@@ -166,9 +166,23 @@ def issue_invoices(year: int, month: int, *, organisation: Organisation | None =
         db.session.flush()
         publish(Event("invoice.issued", invoice, actor=actor,
                       after={"number": invoice.number, "organisation_id": invoice.organisation_id,
-                             "gross_cents": invoice.gross_cents, "lines": len(invoice.lines)}))
+                             "gross_cents": invoice.gross_cents, "lines": len(invoice.lines)},
+                      emails=invoice_emails(invoice)))
         invoices.append(invoice)
     return invoices
+
+
+def invoice_emails(invoice: Invoice) -> list[Email]:
+    """An issued invoice, to its organisation's owners (who may turn it off) and its contact address."""
+    organisation = invoice.organisation or db.session.get(Organisation, invoice.organisation_id)
+    subject = Message("pricing.email.invoice_issued", number=invoice.number)
+    fields = {"topic": f"invoice:{invoice.id}", "link": f"/invoices/{invoice.id}",
+              "context": {"invoice": invoice, "organisation": organisation}}
+    owners = [m.user for m in organisation.memberships if m.role == MembershipRole.owner and m.user.active]
+    emails = [Email.to_person(owner, subject, "invoice_issued", kind="invoice", **fields) for owner in owners]
+    if organisation.contact_email and organisation.contact_email.lower() not in {o.email for o in owners}:
+        emails.append(Email(organisation.contact_email, subject, "invoice_issued", **fields))
+    return emails
 
 
 def credit(invoice: Invoice, reason: str, *, actor=None, today: date | None = None) -> Invoice:
@@ -228,25 +242,20 @@ def euros(cents: int) -> str:
     return str((Decimal(cents) / 100).quantize(CENT))
 
 
-def _cell(text: str) -> str:
-    """Text a spreadsheet would run as a formula ('=…') is kept as text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_csv(first: date, last: date) -> str:
     """Every invoice and credit note issued from `first` to `last`, one row per VAT rate;
     a credit note's amounts are negative."""
     stmt = (select(Invoice).where(Invoice.issued_date >= first, Invoice.issued_date <= last)
             .options(selectinload(Invoice.credits)).order_by(Invoice.number))
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvfiles.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for invoice in db.session.scalars(stmt):
         for rate in invoice.vat_breakdown:
             writer.writerow([
                 invoice.number, invoice.kind.value, invoice.credits.number if invoice.credits else "",
                 invoice.issued_date.isoformat(), invoice.due_date.isoformat(), invoice.period_start.isoformat(),
-                invoice.period_end.isoformat(), _cell(invoice.buyer_name), invoice.buyer_business_id or "",
+                invoice.period_end.isoformat(), invoice.buyer_name, invoice.buyer_business_id or "",
                 invoice.reference, invoice.rf_reference, rate["rate"],
                 euros(invoice.sign * rate["net_cents"]), euros(invoice.sign * rate["vat_cents"]),
                 euros(invoice.sign * rate["gross_cents"]), invoice.currency])

@@ -185,8 +185,8 @@ def _organisation(body: ReservationIn) -> Organisation | None:
     if body.kind == "internal_block":
         return None
     organisation = db.session.get(Organisation, body.organisation_id)
-    if organisation is None:
-        raise NotFound(f"No organisation {body.organisation_id}.")
+    if organisation is None or not rules.can_book_for(api_user(), organisation.id):  # existence not revealed
+        raise NotFound("You are not a member of an organisation with this id.")
     return organisation
 
 

@@ -33,3 +33,21 @@ def flag_overdue():
 @transactional
 def anonymise_old_reservations():
     return services.anonymise_old(current_app.config["RETENTION_MONTHS"])
+
+
+@job("remind-reservations", 900, "Remind bookers before each confirmed reservation (24 h or their choice), once each.")
+@transactional
+def remind_reservations():
+    return services.send_reminders()
+
+
+@job("warn-deadlines", 900, "Tell managers, once each, of requests less than a day from their decision deadline.")
+@transactional
+def warn_deadlines():
+    return services.warn_deadlines()
+
+
+@job("digest-requests", 3600, "Send the daily digest of new requests to managers who chose it (from 7:00).")
+@transactional
+def digest_requests():
+    return services.send_request_digests()

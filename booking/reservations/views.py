@@ -135,9 +135,8 @@ def _visible(reservation_id: int) -> Reservation:
 
 
 def _decidable(reservation_id: int) -> Reservation:
-    reservation = services.get_reservation(reservation_id)
-    if reservation is None:
-        abort(404)
+    """404 unless the user may see it (its existence is not revealed); 403 if they may see but not decide."""
+    reservation = _visible(reservation_id)
     if not rules.can_decide_reservation(current_user, reservation):
         abort(403)
     return reservation

@@ -6,7 +6,6 @@ district or actor type, and the decision lead times per department.
 """
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 from typing import Literal
@@ -14,6 +13,7 @@ from typing import Literal
 from flask import Response, current_app
 from pydantic import BaseModel, ConfigDict, Field
 
+from booking import csvfiles
 from booking.api import route
 from booking.api.types import Id, Text
 from booking.errors import Message, RuleViolation
@@ -122,7 +122,7 @@ CSV_FIELDS = list(UtilisationRowOut.model_fields)
 
 def csv_response(rows: list[UtilisationRowOut], filename: str) -> Response:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
+    writer = csvfiles.dict_writer(out, CSV_FIELDS)
     writer.writeheader()
     for row in rows:
         writer.writerow({k: ("" if v is None else v) for k, v in row.model_dump(mode="json").items()})

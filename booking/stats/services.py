@@ -210,9 +210,11 @@ def summary(filters: Filters) -> Row:
     return rows[0] if rows else Row(None, "", "")
 
 
-def least_used(filters: Filters, limit: int = 10) -> list[Row]:
-    """Facilities with open hours, least used first: candidates to promote or discount."""
-    rows = [r for r in utilisation_rows(replace(filters, group_by="facility", interval="all")) if r.open_minutes]
+def least_used(filters: Filters, limit: int = 10, rows: list[Row] | None = None) -> list[Row]:
+    """Facilities with open hours, least used first: candidates to promote or discount.
+    `rows`: the filters' rows per facility for the whole period, when the caller has them."""
+    rows = rows if rows is not None else utilisation_rows(replace(filters, group_by="facility", interval="all"))
+    rows = [r for r in rows if r.open_minutes]
     return sorted(rows, key=lambda r: (r.utilisation, str(r.label).lower()))[:limit]
 
 

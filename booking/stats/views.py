@@ -2,7 +2,6 @@
 downloads, the public "Open data" page, and a facility's utilisation in words."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import replace
@@ -12,12 +11,12 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from booking.forms import BaseForm
 from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from booking import navigation, panels
+from booking import csvfiles, navigation, panels
 from booking.accounts.forms import ACTOR_TYPE_LABELS
 from booking.accounts.models import ActorType, Department
 from booking.errors import Message
@@ -42,13 +41,15 @@ TABLES = ("rows", "heatmap", "least_used", "actor_types", "lead_times")
 OFTEN_FREE_BELOW = 0.25   # "often free" on a catalogue card under this recent utilisation
 
 
-class StatsForm(FlaskForm):
+class StatsForm(BaseForm):
     class Meta:
         csrf = False  # a GET form: it only reads
 
     first = DateField(_l("From"), validators=[InputRequired()])
     last = DateField(_l("To"), validators=[InputRequired()])
-    interval = SelectField(_l("Interval"), default="month", choices=list(INTERVAL_LABELS.items()))
+    # The whole period by default: one row per group (the chart shows the months); a city of
+    # 2,000 facilities by month would be 26,000 rows.
+    interval = SelectField(_l("Interval"), default="all", choices=list(INTERVAL_LABELS.items()))
     group_by = SelectField(_l("Group by"), default="facility", choices=list(GROUP_LABELS.items()))
     department = SelectField(_l("Department"), default="", validators=[Optional()])
     category = SelectField(_l("Category"), default="",
@@ -81,11 +82,14 @@ def _form() -> tuple[StatsForm, services.Filters | None]:
     if department_id is not None and scope is not None and department_id not in scope:
         abort(403)
     filters = services.Filters(form.first.data, form.last.data, form.group_by.data or "facility",
-                               form.interval.data or "month",
+                               form.interval.data or "all",
                                departments=frozenset(scope) if scope is not None else None,
                                department_id=department_id, category=form.category.data or None,
                                district=(form.district.data or "").strip() or None)
     return form, filters
+
+
+TABLE_ROWS = 500  # rows of the per-group table on the page; the CSV download has every row
 
 
 def _label(row: services.Row, group_by: str) -> str:
@@ -108,8 +112,9 @@ def _figures(filters: services.Filters) -> dict:
     actor_types = services.utilisation_rows(replace(filters, group_by="actor_type", interval="all"))
     for row in actor_types:
         row.label = _label(row, "actor_type")
+    per_facility = rows if (filters.group_by, filters.interval) == ("facility", "all") else None
     return {"rows": rows, "over_time": over_time, "summary": services.summary(filters),
-            "heatmap": services.heatmap(filters), "least_used": services.least_used(filters),
+            "heatmap": services.heatmap(filters), "least_used": services.least_used(filters, rows=per_facility),
             "actor_types": actor_types, "lead_times": services.lead_times(filters),
             "pilots": [(Message(f"agreement.status.{status.value}"), count)
                        for status, count in services.pilots_by_state(filters)]}
@@ -131,12 +136,12 @@ def dashboard():
                  "title": _("Utilisation, %"), "booked_title": _("Booked hours"), "open_title": _("Open hours")}
     return render_template("stats/dashboard.html", form=form, filters=filters, figures=figures,
                            chart_json=json.dumps(chart) if chart else None, weekdays=WEEKDAYS,
-                           group_labels=GROUP_LABELS, query=request.args.to_dict(flat=True))
+                           group_labels=GROUP_LABELS, query=request.args.to_dict(flat=True), table_rows=TABLE_ROWS)
 
 
 def _csv(header: list[str], rows: list[list], name: str) -> Response:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvfiles.writer(out)
     writer.writerow(header)
     writer.writerows([["" if v is None else v for v in row] for row in rows])
     response = Response(out.getvalue(), mimetype="text/csv")

@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from booking.facilities.forms import MultiCheckboxField
+from booking.forms import BaseForm
 from booking.webhooks import rules
 from booking.webhooks.messages import EVENT_LABELS
 
 CITY_WIDE = "city"
 
 
-class WebhookForm(FlaskForm):
+class WebhookForm(BaseForm):
     # "city" or an organisation's id; the view offers what the user may choose, the service decides.
     scope = SelectField(_l("Whose events"), validators=[InputRequired()])
     url = StringField(_l("Address (https://…)"), validators=[InputRequired(), Length(max=2000)],

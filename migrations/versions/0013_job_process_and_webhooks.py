@@ -2,7 +2,7 @@
 webhooks and their deliveries (booking/webhooks/models.py); reservation.anonymised_dt (retention)
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-01 09:30:00
 
 """
@@ -14,7 +14,7 @@ import booking.database
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0012'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

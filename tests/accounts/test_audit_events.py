@@ -35,7 +35,7 @@ def test_a_password_change_is_recorded_without_the_password(client, auth, member
                                            "confirm": "a-brand-new-passw0rd"})
     [event] = _events("user.password_changed")
     assert (event.actor_id, event.object_type, event.object_id) == (member.id, "User", member.id)
-    assert event.before is None and event.after is None
+    assert event.before is None and event.after == {"sessions_ended": 0}   # no password, only what it ended
 
 
 def test_a_password_reset_is_recorded(client, member):

@@ -4,13 +4,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from booking.accounts import services
 from booking.accounts.models import LoginFailure
 from booking.database import utcnow
 from booking.extensions import db
 from tests.fixtures.accounts import PASSWORD
 
 
-def _failures(key_prefix="email:"):
+def _failures(key_prefix="account:"):
     return db.session.scalar(select(func.count(LoginFailure.id)).where(LoginFailure.key.startswith(key_prefix)))
 
 
@@ -88,9 +89,71 @@ def test_the_throttle_is_per_address_so_others_can_still_log_in(app, client, aut
 
 
 def test_many_failures_from_one_network_address_throttle_it(app, client, auth, member):
-    for n in range(app.config["LOGIN_MAX_FAILURES"] * 4):
+    for n in range(app.config["LOGIN_MAX_FAILURES"] * services.ADDRESS_FACTOR):
         auth.login(f"guess{n}@example.com", "wrong-password-1")
     assert auth.login(member).status_code == 429
+
+
+def _client_at(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def _login(client, email, password=PASSWORD):
+    return client.post("/login", data={"email": email, "password": password})
+
+
+def test_an_attack_never_locks_the_owner_out_of_a_browser_that_logged_in_before(app, member, caplog):
+    owner = _client_at(app, "198.51.100.7")
+    assert _login(owner, member.email).status_code == 302
+    owner.post("/logout")
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for n in range(limit * services.ACCOUNT_FACTOR + 5):     # guesses from many addresses
+        _login(_client_at(app, f"203.0.113.{n % 50}"), member.email, "wrong-password-1")
+    assert _login(_client_at(app, "192.0.2.99"), member.email).status_code == 429   # a new client waits
+    assert _login(owner, member.email).status_code == 302                           # the owner's browser does not
+    assert f"Login throttled after 20 failures: account:{member.email}" in caplog.text
+
+
+def test_an_office_behind_one_address_keeps_logging_in_from_known_browsers(app, member, create_user):
+    colleague = create_user("colleague@example.com")
+    office = _client_at(app, "198.51.100.20")
+    assert _login(office, colleague.email).status_code == 302
+    office.post("/logout")
+    for n in range(app.config["LOGIN_MAX_FAILURES"] * services.ADDRESS_FACTOR):   # one machine guesses
+        _login(_client_at(app, "198.51.100.20"), f"guess{n}@example.com", "wrong-password-1")
+    assert _login(_client_at(app, "198.51.100.20"), member.email).status_code == 429
+    assert _login(office, colleague.email).status_code == 302
+
+
+def test_each_failure_past_the_limit_doubles_the_wait(app, member):
+    client = _client_at(app, "198.51.100.30")
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for _ in range(limit):
+        _login(client, member.email, "wrong-password-1")
+    assert services.login_wait(member.email, "198.51.100.30") == pytest.approx(30, abs=2)
+
+    def age(seconds):   # as if `seconds` had passed
+        for failure in db.session.scalars(select(LoginFailure)):
+            failure.created_dt -= timedelta(seconds=seconds)
+        db.session.commit()
+
+    age(31)
+    assert _login(client, member.email, "wrong-password-1").status_code == 401      # allowed again, and wrong
+    assert services.login_wait(member.email, "198.51.100.30") == pytest.approx(60, abs=2)
+    age(31)
+    assert _login(client, member.email).status_code == 429
+    age(30)
+    assert _login(client, member.email).status_code == 302
+
+
+def test_admins_see_the_accounts_and_addresses_under_attack(app, client, auth, admin, member):
+    for n in range(3):
+        _login(_client_at(app, "203.0.113.9"), member.email, "wrong-password-1")
+    auth.login(admin)
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "Failed logins" in page and member.email in page and "203.0.113.9" in page
 
 
 def test_a_successful_login_clears_the_count(app, client, auth, member):

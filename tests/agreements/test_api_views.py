@@ -27,9 +27,12 @@ def body(facility, organisation, partner_org, **overrides):
 def test_api_journey_from_proposal_to_signature(client, token_for, lead, partner, manager, template, pilot_facility):
     lead_h, partner_h, city_h = token_for(lead), token_for(partner), token_for(manager)
     created = client.post("/api/v1/agreements", json=body(pilot_facility, lead.organisations[0],
-                                                           partner.organisations[0]), headers=lead_h)
+                                                           partner.organisations[0], pilot_fee_cents=800_000,
+                                                           fee_at_signing_cents=300_000), headers=lead_h)
     assert created.status_code == 201, created.json
     agreement = created.json
+    assert agreement["fee_milestones"] == [{"what": "signing", "amount_cents": 300_000, "due": None},
+                                           {"what": "report_accepted", "amount_cents": 500_000, "due": None}]
     assert agreement["status"] == "draft" and agreement["transitions"] == ["submit", "withdraw"]
     url = f"/api/v1/agreements/{agreement['id']}"
     # Nobody else sees a draft, not even the host department.
@@ -53,6 +56,8 @@ def test_api_journey_from_proposal_to_signature(client, token_for, lead, partner
     signed = response.json
     assert signed["status"] == "signed" and signed["blocks"][0]["reservation_id"] is not None
     assert [a["party"] for a in signed["acceptances"]] == [lead.organisations[0].id, partner.organisations[0].id, "city"]
+    signing, on_report = signed["fee_milestones"]
+    assert signing["due"] == signed["acceptances"][-1]["accepted"] and on_report["due"] is None
     listed = client.get("/api/v1/agreements", headers=partner_h).json
     assert listed["total"] == 1
 
@@ -118,3 +123,40 @@ def test_admins_see_the_portfolio_with_the_decision_lead_time(client, auth, make
     auth.login(admin)
     page = client.get("/agreements").get_data(as_text=True)
     assert "Decision lead time: median 2 days from submission to decision (2 decided proposals)." in page
+
+
+def test_api_errors_about_a_block_name_it(client, token_for, lead, partner, pilot_facility, create_facility,
+                                          create_department):
+    elsewhere = create_facility("Culture Stage", department=create_department("Culture"))
+    blocks = [{"facility_id": pilot_facility.id, "start": BLOCK_START.isoformat(), "end": BLOCK_END.isoformat()},
+              {"facility_id": elsewhere.id, "start": BLOCK_START.isoformat(), "end": BLOCK_END.isoformat()}]
+    refused = client.post("/api/v1/agreements", json=body(pilot_facility, lead.organisations[0],
+                                                           partner.organisations[0], blocks=blocks),
+                          headers=token_for(lead))
+    assert refused.status_code == 422
+    assert [(e["field"], e["code"]) for e in refused.json["errors"]] == [("blocks.1.facility_id",
+                                                                          "agreement.block_other_department")]
+
+
+def test_the_agreement_page_shows_the_fee_milestones_and_the_portfolio_the_fees(client, auth, make_agreement, lead,
+                                                                               partner, manager, admin, template):
+    from booking.agreements import services
+    from booking.unit_of_work import unit_of_work
+    from tests.fixtures.reservations import NOW
+    agreement = make_agreement("approved", pilot_fee_cents=800_000, fee_at_signing_cents=300_000)
+    for person, party in ((lead, lead.organisations[0].id), (partner, partner.organisations[0].id), (manager, None)):
+        with unit_of_work():
+            services.accept(person, agreement, party, document_sha256=services.document(agreement)[1],
+                            now=NOW + timedelta(days=2))
+    auth.login(lead)
+    page = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
+    signing = page[page.index("At signing"):page.index("On accepting the outcome report")]
+    assert "€3,000.00" in signing and "2030" in signing      # released when the last party signed
+    on_report = page[page.index("On accepting the outcome report"):page.index("Total")]
+    assert "€5,000.00" in on_report and "not yet" in on_report
+    assert "€8,000.00" in page[page.index("Total"):]
+    auth.logout()
+    auth.login(admin)
+    page = client.get("/agreements").get_data(as_text=True)
+    assert ("Pilot fees committed by the city (signed pilots): €8,000.00, of which released for payment so far: "
+            "€3,000.00.") in page

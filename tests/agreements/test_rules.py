@@ -36,3 +36,16 @@ def test_weighted_score_is_the_reviewers_mean():
     criteria = [{"name": "Impact", "weight": 60}, {"name": "Cost", "weight": 40}]
     assert rules.weighted_score(criteria, [[5, 0], [3, 5]]) == pytest.approx((3.0 + 3.8) / 2)
     assert rules.weighted_score(criteria, []) is None
+
+
+def test_the_pilot_fee_is_released_in_milestones():
+    from datetime import datetime, timezone
+    signed, accepted = datetime(2030, 4, 1, tzinfo=timezone.utc), datetime(2030, 6, 1, tzinfo=timezone.utc)
+    M = rules.FeeMilestone
+    assert rules.fee_milestones(0, 0, signed, accepted) == []                       # no fee, no milestones
+    assert rules.fee_milestones(800_000, 300_000, None, None) == [M("signing", 300_000, None),
+                                                                  M("report_accepted", 500_000, None)]
+    assert rules.fee_milestones(800_000, 300_000, signed, None) == [M("signing", 300_000, signed),
+                                                                    M("report_accepted", 500_000, None)]
+    assert rules.fee_milestones(800_000, 0, signed, accepted) == [M("report_accepted", 800_000, accepted)]
+    assert rules.fee_milestones(800_000, 800_000, signed, None) == [M("signing", 800_000, signed)]

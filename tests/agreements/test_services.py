@@ -1,7 +1,7 @@
 """From a proposal to a signed, booked, reported pilot, through the services."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -255,3 +255,39 @@ def test_each_reminder_is_sent_once_and_only_while_it_applies(make_agreement, le
     assert any(s.startswith("Insurance expiring") for _, s in sent) and any(s.startswith("Pilot ending") for _, s in sent)
     body = db.session.scalar(select(OutboxMessage.text_body).where(OutboxMessage.subject.startswith("Pilot ended")))
     assert "mounts restored" in body
+
+
+def test_the_pilot_fee_s_milestones_are_released_by_signing_and_by_accepting_the_report(
+        make_agreement, lead, partner, manager, template):
+    M = services.rules.FeeMilestone
+    running = make_agreement("approved", pilot_fee_cents=800_000, fee_at_signing_cents=300_000)
+    ended = make_agreement("approved", title="Noise sensors", pilot_fee_cents=100_000, fee_at_signing_cents=40_000,
+                           start=BLOCK_START + timedelta(days=60), end=BLOCK_END + timedelta(days=60),
+                           start_date=date(2030, 5, 31), end_date=date(2030, 6, 30))
+    make_agreement("submitted", title="Not signed", pilot_fee_cents=50_000)
+    assert services.fee_milestones(running) == [M("signing", 300_000, None), M("report_accepted", 500_000, None)]
+    assert services.fee_totals() == services.FeeTotals(0, 0)   # nothing signed yet
+
+    accept_all(running, lead, partner, manager)
+    accept_all(ended, lead, partner, manager)
+    assert services.fee_milestones(running) == [M("signing", 300_000, LATER), M("report_accepted", 500_000, None)]
+    assert services.fee_totals() == services.FeeTotals(committed_cents=900_000, released_cents=340_000)
+
+    run(services.transition, manager, ended, "terminate", reason="Permit withdrawn.", now=LATER)
+    assert services.fee_totals() == services.FeeTotals(committed_cents=840_000, released_cents=340_000)
+
+    run(services.transition, manager, running, "activate", now=BLOCK_START)
+    run(services.file_report, lead, running, kpi_results="97 %", now=BLOCK_START + timedelta(days=20))
+    accepted = BLOCK_START + timedelta(days=30)
+    run(services.accept_report, manager, running, assessment="Useful.", now=accepted)
+    assert services.fee_milestones(running) == [M("signing", 300_000, LATER), M("report_accepted", 500_000, accepted)]
+    assert services.fee_totals() == services.FeeTotals(committed_cents=840_000, released_cents=840_000)
+
+
+def test_errors_about_one_block_name_it(lead, create_facility, manager, pilot_facility):
+    data = agreement_input(pilot_facility)
+    data.blocks.append(services.BlockInput(pilot_facility, BLOCK_START, BLOCK_START))
+    with pytest.raises(RuleViolation) as refused:
+        run(services.create_agreement, lead, lead.organisations[0], data, now=NOW)
+    assert list(refused.value.field_messages) == ["blocks.1.end"]
+    assert refused.value.codes == ["agreement.block_order"]

@@ -224,8 +224,17 @@ def context(new_context, live_server, request):
 
     context.route(lambda url: url.startswith(live_server) and "/static/" not in url, before_request)
     context.on("response", on_response)
-    context.on("page", lambda page: page.on(
-        "pageerror", lambda exc: watch.errors.append(f"JavaScript error on {page.url}: {exc}")))
+    def on_console(page, message):
+        # A Content-Security-Policy refusal shows only as a console error: a page relying on
+        # inline script or style would silently lose it in production.
+        if message.type == "error" and "Content Security Policy" in message.text:
+            watch.errors.append(f"CSP violation on {page.url}: {message.text}")
+
+    def on_page(page):
+        page.on("pageerror", lambda exc: watch.errors.append(f"JavaScript error on {page.url}: {exc}"))
+        page.on("console", lambda message: on_console(page, message))
+
+    context.on("page", on_page)
     return context
 
 

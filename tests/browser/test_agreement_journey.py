@@ -2,7 +2,8 @@
 requests changes; it is resubmitted and approved; a change after the first signature voids it;
 every party accepts, which books the block; the pilot runs, reports, and appears in the public
 registry. A second journey answers a city challenge with two partners and is approved after the
-challenge's deadline. Every page passes axe."""
+challenge's deadline. A third proposes time at two facilities (rows added and removed without
+JavaScript) and reads both, priced, on the agreement. Every page passes axe."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -25,7 +26,7 @@ def fill_proposal(page, title, partners, facility="Harbour Testbed", fill_dates=
         page.get_by_label("Last day of the pilot").fill(LAST.isoformat())
     page.get_by_label("Partner organisations").select_option(label=[p.organisations[0].name for p in partners])
     page.get_by_label("Success criteria (KPIs)").fill("Data availability over 95 %")
-    page.locator("#facility").select_option(label=facility)
+    page.get_by_label("Facility", exact=True).select_option(label=facility)   # the one row shown at first
     page.get_by_label("Facility time from (date)").fill(FIRST.isoformat())
     page.get_by_label("from (time)").fill("10:00")
     page.get_by_label("until (date)").fill(LAST.isoformat())
@@ -182,3 +183,61 @@ def test_an_sme_answers_a_challenge_with_two_partners_approved_after_the_deadlin
     row = city.get_by_role("row", name="Ferry terminal air sensors")
     expect(row).to_contain_text("approved")
     screenshot(city, "challenge-decided")
+
+
+def test_an_sme_proposes_a_pilot_with_time_at_two_facilities(page, log_in, create_user, manager, create_facility,
+                                                              create_tariff, screenshot):
+    harbour_ = harbour(create_facility, manager)
+    library = create_facility("Library Lab", department=manager.departments[0],
+                              rules={"allow_multi_day": True, "max_duration_minutes": None})
+    create_tariff(harbour_, unit="per_day", base_price_cents=10000, bands=())
+    create_tariff(library, unit="per_hour", base_price_cents=2000, prices_include_vat=True, bands=())
+    lead = create_user(name="Sanna SME", actor_type=ActorType.sme)
+    partner = create_user(name="Rami Research", actor_type=ActorType.research)
+    log_in(page, lead)
+
+    page.goto("/agreements/new")
+    fill_proposal(page, "Sensors at the harbour and the library", [partner])
+    page.get_by_label("Pilot fee paid by the city (€)").fill("8000")
+    page.get_by_label("of which paid at signing (€)").fill("3000")
+    # Rows are added by a submit that shows the form again, with what was typed kept.
+    page.get_by_role("button", name="Add another facility time").click()
+    expect(page.get_by_label("Title")).to_have_value("Sensors at the harbour and the library")
+    second = page.get_by_role("group", name="Facility time 2")
+    expect(second.get_by_label("Facility", exact=True)).to_be_focused()
+    page.get_by_role("button", name="Add another facility time").click()
+    expect(page.get_by_role("group", name="Facility time 3")).to_be_visible()
+    page.get_by_role("button", name="Remove facility time 3").click()
+    expect(page.get_by_role("group", name="Facility time 3")).to_have_count(0)
+
+    # An incomplete second row is refused in its row, and the first row keeps its values.
+    second.get_by_label("Facility", exact=True).select_option(label="Library Lab")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("Facility time 2, Facility time from (date): Give the date.")
+    expect(second.get_by_label("from (time)")).to_have_attribute("aria-invalid", "true")
+    first = page.get_by_role("group", name="Facility time 1")
+    expect(first.get_by_label("until (date)")).to_have_value(LAST.isoformat())
+    screenshot(page, "agreement-form-two-blocks-error")
+    second.get_by_label("Facility time from (date)").fill((FIRST + timedelta(days=7)).isoformat())
+    second.get_by_label("from (time)").fill("09:00")
+    second.get_by_label("until (date)").fill((FIRST + timedelta(days=7)).isoformat())
+    second.get_by_label("until (time)").fill("15:00")
+    screenshot(page, "agreement-form-two-blocks")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("The draft is saved.")
+
+    blocks = page.get_by_role("table", name="The facility time the pilot uses")
+    expect(blocks.get_by_role("row", name="Harbour Testbed")).to_contain_text("€")
+    expect(blocks.get_by_role("row", name="Library Lab")).to_contain_text("€120.00")   # six hours at €20
+    fee = page.get_by_role("table", name="The pilot fee's milestones")
+    expect(fee.get_by_role("row", name="At signing")).to_contain_text("€3,000.00")
+    expect(fee.get_by_role("row", name="On accepting the outcome report")).to_contain_text("€5,000.00")
+    expect(fee.get_by_role("row", name="On accepting the outcome report")).to_contain_text("not yet")
+    screenshot(page, "agreement-two-blocks")
+
+    # The edit page shows every row.
+    page.get_by_role("button", name="Change the agreement…").click()
+    expect(page.get_by_role("group", name="Facility time 2").get_by_label("Facility", exact=True)).to_have_value(
+        str(library.id))
+    expect(page.get_by_role("group", name="Facility time 1").get_by_label("Facility", exact=True)).to_have_value(
+        str(harbour_.id))

@@ -176,6 +176,23 @@ def test_export_round_trip_changes_nothing(departments):
     assert "Chairs:80;Projector:2" in exported.getvalue()
 
 
+def test_a_formula_in_a_facility_stays_text_in_the_export_and_comes_back_unchanged(departments):
+    """A name or description a spreadsheet would run ("=HYPERLINK(…)", "-" bullets) is exported
+    with a leading apostrophe; importing the file back restores the text exactly."""
+    risky = GOOD.replace("Riverside Hall", '"=HYPERLINK(""http://x.invalid"",""Riverside"")"')
+    risky = risky.replace('"A hall by the river,\nwith a view."', '"- by the river"')
+    assert importing.import_facilities(risky).ok
+    db.session.commit()
+    exported = io.StringIO()
+    importing.export_facilities(exported)
+    assert "'=HYPERLINK(" in exported.getvalue() and "'- by the river" in exported.getvalue()
+    report = importing.import_facilities(exported.getvalue())
+    db.session.commit()
+    assert report.ok and not report.updated
+    names = [f.name for f in facilities()]
+    assert '=HYPERLINK("http://x.invalid","Riverside")' in names
+
+
 def test_export_of_one_department(departments):
     importing.import_facilities(GOOD)
     out = io.StringIO()

@@ -32,9 +32,11 @@ def test_anonymous_is_sent_to_log_in(client, facility, page):
 
 @pytest.mark.parametrize("page", FACILITY_PAGES)
 def test_member_and_other_department_manager_are_refused(client, auth, facility, member, other_manager, page):
+    """A facility one does not manage answers as a missing one (404): a draft is not revealed."""
     for user in (member, other_manager):
         auth.login(user)
-        assert client.get(f"/manage/{facility.id}{page}").status_code == 403
+        assert client.get(f"/manage/{facility.id}{page}").status_code == 404
+        assert client.get(f"/manage/999999{page}").status_code == 404
         auth.logout()
 
 
@@ -54,7 +56,7 @@ def test_other_departments_manager_cannot_change_anything(client, auth, facility
              ("/hours", {"valid_from": "2030-01-01", "day_0": "08:00-10:00"}),
              ("/closures", {"start_date": "2030-01-01", "reason": "No"}), ("/terms", {"text": "Mine"})]
     for path, data in posts:
-        assert client.post(f"/manage/{facility.id}{path}", data=data).status_code == 403
+        assert client.post(f"/manage/{facility.id}{path}", data=data).status_code == 404
     db.session.refresh(facility)
     assert facility.name == "Riverside Hall" and facility.status == FacilityStatus.published
     assert not facility.closures and not facility.terms

@@ -76,10 +76,14 @@ def test_naive_timestamps_are_refused(facility, booker, post):
     assert response.status_code == 422 and response.get_json()["errors"][0]["field"] == "start"
 
 
-def test_booking_for_someone_elses_organisation_is_403(facility, booker, create_user, post):
+def test_booking_for_someone_elses_organisation_is_404_like_an_unknown_one(facility, booker, create_user, post):
+    """Which organisation ids exist is not revealed: another's and a missing one answer alike."""
     stranger = create_user()
     body = body_for(facility, booker, ahead(7, 10), ahead(7, 12))
-    assert post(stranger, "/reservations", body).status_code == 403
+    theirs = post(stranger, "/reservations", body)
+    missing = post(stranger, "/reservations", {**body, "organisation_id": 999_999})
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.get_json()["detail"] == missing.get_json()["detail"]
 
 
 def test_unknown_facility_is_404(facility, booker, post):

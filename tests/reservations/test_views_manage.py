@@ -92,10 +92,12 @@ def test_a_manager_sees_only_their_departments_requests(client, auth, request_, 
     auth.login(other)
 
     assert "Choir practice" not in text(client.get("/reservations/inbox"))
-    assert client.get(f"/reservations/{request_.id}/decide").status_code == 403
-    assert client.post(f"/reservations/{request_.id}/approve").status_code == 403
-    assert client.post(f"/reservations/{request_.id}/reject", data={"reason": "No"}).status_code == 403
-    assert client.get(f"/reservations/{request_.id}").status_code == 404
+    # Another department's request answers exactly as a missing one: its existence is not revealed.
+    for existing, missing in ((f"/reservations/{request_.id}", "/reservations/999999"),
+                              (f"/reservations/{request_.id}/decide", "/reservations/999999/decide")):
+        assert client.get(existing).status_code == client.get(missing).status_code == 404
+    assert client.post(f"/reservations/{request_.id}/approve").status_code == 404
+    assert client.post(f"/reservations/{request_.id}/reject", data={"reason": "No"}).status_code == 404
 
 
 # --- deciding -----------------------------------------------------------------------------

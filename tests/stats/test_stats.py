@@ -148,3 +148,17 @@ def test_pilots_are_counted_by_state_in_the_host_departments_period(client, auth
     auth.login(manager)
     page = client.get("/stats?first=2030-04-01&last=2030-04-30&group_by=facility&interval=all").get_data(as_text=True)
     assert "Pilots by state" in page and "Submitted" in page
+
+
+def test_the_page_shows_at_most_the_table_limit_and_the_csv_has_every_row(client, auth, admin, facility, monkeypatch):
+    from booking.stats import views
+    monkeypatch.setattr(views, "TABLE_ROWS", 3)
+    with unit_of_work():
+        rollups.refresh(None, date(2030, 3, 1), date(2030, 3, 31))
+    auth.login(admin)
+    query = "first=2030-03-01&last=2030-03-31&group_by=facility&interval=day"
+    page = client.get(f"/stats?{query}").get_data(as_text=True)
+    table = page.split('<table id="rows">', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == 1 + 3 and "The page shows the first 3 of 31 rows" in page
+    csv_text = client.get(f"/stats/rows.csv?{query}").get_data(as_text=True)
+    assert len(csv_text.strip().splitlines()) == 1 + 31

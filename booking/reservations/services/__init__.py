@@ -60,6 +60,7 @@ Sweeps (sweeps.py; the scheduler's jobs, idempotent)
     expire_holds(now=None) -> int          # held past hold_expires_dt → cancelled
     complete_finished(now=None) -> int     # confirmed and ended → completed
     flag_overdue(now=None) -> int          # pending past its deadline → escalated once
+    anonymise_old(months, now=None) -> int # ended over `months` ago → who booked and why removed, once
 
 Told by the clock, once each (alerts.py): send_reminders, warn_deadlines, send_request_digests
 (now=None) -> int; a closure landing on bookings tells the department's managers.
@@ -83,10 +84,12 @@ from booking.reservations.services.queries import (ActionInfo, BookingCheck, boo
 from booking.reservations.services.series import (SCOPES, OccurrencePreview, SeriesPreview, approve_series,
                                                   cancel_occurrences, change_occurrences, create_series,
                                                   preview_series)
-from booking.reservations.services.sweeps import busy_intervals, complete_finished, expire_holds, flag_overdue
+from booking.reservations.services.sweeps import (anonymise_old, busy_intervals, complete_finished, expire_holds,
+                                                  flag_overdue)
 
 __all__ = [
-    "ActionInfo", "BookingCheck", "OccurrencePreview", "SCOPES", "SeriesPreview", "approve", "approve_series",
+    "ActionInfo", "BookingCheck", "OccurrencePreview", "SCOPES", "SeriesPreview", "anonymise_old", "approve",
+    "approve_series",
     "bookable_start_times", "busy_intervals", "cancel", "cancel_occurrences", "cancellation_info",
     "change_info", "change_occurrences", "change_time", "check_booking", "check_in", "complete",
     "complete_finished", "count_in_closures", "count_overdue_for", "count_pending_for", "create_internal_block", "create_reservation",

@@ -86,7 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(api)
     app.register_blueprint(api)
 
-    from booking import cli, jobs, scheduler
+    from booking import cli, jobs
 
     jobs.gather()
     cli.init_app(app)

@@ -78,14 +78,3 @@ def run(name: str):
     """
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         return JOBS[name].func()
-
-
-# --- e-mail --------------------------------------------------------------------------------------
-# booking/notifications/jobs.py holds the delivery; its declaration stays here until that
-# package declares it itself with `@job` (it is being reworked in parallel).
-
-@job("send-outbox", 30, "Send queued e-mails by SMTP (when MAIL_SERVER is set).")
-def send_outbox():
-    from booking.notifications.jobs import deliver_pending
-
-    return deliver_pending()

@@ -51,8 +51,8 @@ def test_each_domain_declares_its_own_jobs_and_the_registry_gathers_them(app):
     assert where["refresh-stats"] == "booking.stats.jobs"
     assert where["refresh-closure-calendars"] == "booking.facilities.jobs"
     assert where["deliver-webhooks"] == "booking.webhooks.jobs"
-    # booking/jobs.py itself declares only the e-mail job, whose body stays in notifications.
-    assert [name for name, module in where.items() if module == "booking.jobs"] == ["send-outbox"]
+    assert where["send-outbox"] == "booking.notifications.jobs"
+    assert [name for name, module in where.items() if module == "booking.jobs"] == []   # it only gathers
 
 
 def test_the_nightly_statistics_run_at_a_local_time_not_an_interval(app):

@@ -1,7 +1,7 @@
 """api_token: scopes, expiry and last use; existing tokens keep what their owner's role gave them
 
 Revision ID: 0015
-Revises: 0014
+Revises: 0013
 Create Date: 2026-12-01 09:30:00
 
 """
@@ -13,7 +13,7 @@ import booking.database
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

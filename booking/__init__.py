@@ -13,7 +13,7 @@ from booking.extensions import babel, csrf, db, login_manager, migrate
 
 # Domains in the order they stack (DESIGN.md): each uses only those before it.
 DOMAINS = ["audit", "notifications", "accounts", "facilities", "pricing", "reservations",
-           "agreements", "seasons", "calendars", "stats"]
+           "agreements", "seasons", "calendars", "stats", "webhooks"]
 
 
 def _domain_modules(name: str) -> list[str]:
@@ -68,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
         configure_engine(db.engine)
 
     _domain_modules("models")
+    from booking import scheduler  # noqa: F401  (the job process's tables: lease and job state)
     from booking.accounts.loader import init_login
 
     init_login(login_manager)
@@ -85,6 +86,10 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(api)
     app.register_blueprint(api)
 
-    from booking import cli
+    from booking import cli, jobs
+
+    jobs.gather()
     cli.init_app(app)
+    if app.config["SCHEDULER_IN_PROCESS"] and app.config["SCHEDULER_ENABLED"] and scheduler.serving_under_flask_run():
+        scheduler.start_in_process(app)
     return app

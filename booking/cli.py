@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from email_validator import EmailNotValidError, validate_email
@@ -16,10 +17,12 @@ from flask_babel import force_locale
 from flask_migrate import upgrade
 
 from booking import jobs as job_registry
+from booking import scheduler as job_scheduler
 from booking import seed
 from booking.accounts import services as accounts
 from booking.accounts.models import ActorType, MembershipRole, Role
 from booking.accounts.rules import MIN_PASSWORD_LENGTH, is_strong_password
+from booking.database import utcnow
 from booking.errors import DomainError
 from booking.extensions import db
 from booking.unit_of_work import unit_of_work
@@ -120,19 +123,42 @@ def create_token(email, name):
 @click.group("jobs", cls=AppGroup, invoke_without_command=True)
 @click.pass_context
 def jobs(ctx):
-    """List the scheduled jobs; `jobs run NAME` runs one now."""
-    if ctx.invoked_subcommand is None:
-        for spec in job_registry.JOBS.values():
-            click.echo(f"{spec.name:<28} every {spec.seconds:>5}s  {spec.description}")
+    """List the jobs with their last run, outcome and next run; `jobs run NAME` runs one now."""
+    if ctx.invoked_subcommand is not None:
+        return
+    now = utcnow()
+    tz = current_app.config["DEFAULT_TIMEZONE"]
+    lease = job_scheduler.current_lease(now)
+    click.echo(f"Leading scheduler: {lease.holder}, lease until {_when(lease.expires_dt, tz)}" if lease
+               else "Leading scheduler: none (start one with `flask --app app scheduler`)")
+    states = job_scheduler.job_states()
+    click.echo(f"{'job':<28} {'schedule':<22} {'last run':<26} {'outcome':<8} next run")
+    for spec in job_registry.JOBS.values():
+        state = states.get(spec.name)
+        last = _when(state.last_start_dt, tz) if state and state.last_start_dt else "never"
+        outcome = state.last_outcome.value if state and state.last_outcome else "-"
+        upcoming = job_scheduler.next_run(spec, state, now)
+        click.echo(f"{spec.name:<28} {spec.schedule:<22} {last:<26} {outcome:<8} "
+                   f"{_when(upcoming, tz) if upcoming else 'when a scheduler starts'}")
+        if state and state.last_outcome == job_scheduler.Outcome.failed and state.last_error:
+            click.echo(f"{'':<28} error: {state.last_error.splitlines()[0][:200]}")
+        click.echo(f"{'':<28} {spec.description}")
+
+
+def _when(value, tz: str) -> str:
+    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M:%S %z")
 
 
 @jobs.command("run")
 @click.argument("name")
 def run_job(name):
-    """Run one job now."""
+    """Run one job now (whether or not a scheduler leads: every job is idempotent)."""
     if name not in job_registry.JOBS:
         raise click.ClickException(f"unknown job {name!r}; known: {', '.join(job_registry.JOBS)}")
-    result = job_registry.run(name)
+    try:
+        result = job_scheduler.run_recorded(name, job_scheduler.new_holder("cli"))
+    except Exception as exc:  # noqa: BLE001 - recorded as failed; say why and exit non-zero
+        raise click.ClickException(f"{name} failed: {type(exc).__name__}: {exc}") from exc
     click.echo(f"{name}: {result}")
 
 
@@ -140,8 +166,16 @@ def run_job(name):
 @with_appcontext
 @click.option("--once", is_flag=True, help="Run every job once and exit.")
 def scheduler(once):
-    """Run the job process (one per deployment; on PostgreSQL extra ones exit)."""
-    job_registry.run_scheduler(current_app._get_current_object(), once=once)
+    """Run the job process. Several may run: one leads (a lease row in the database), the others
+    stand by and take over when it stops."""
+    if not current_app.config["SCHEDULER_ENABLED"]:
+        raise click.ClickException("SCHEDULER_ENABLED is off on this host")
+    app = current_app._get_current_object()
+    if once:
+        for name, outcome in job_scheduler.run_once(app).items():
+            click.echo(f"{name}: {outcome}")
+        return
+    job_scheduler.run_forever(app)
 
 
 @click.command("import-facilities")

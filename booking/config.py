@@ -97,7 +97,8 @@ def load(instance_path: str) -> dict:
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "MAIL_USERNAME": env("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env("MAIL_PASSWORD", ""),
-        "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS")),
+        "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS")),  # STARTTLS on a plain connection (port 587)
+        "MAIL_USE_SSL": _bool(env("MAIL_USE_SSL")),  # TLS from the start (port 465)
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Infrashare <no-reply@infrashare.invalid>"),
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
@@ -111,7 +112,11 @@ def load(instance_path: str) -> dict:
         "API_MAX_BODY_BYTES": _int("API_MAX_BODY_BYTES", 1024 * 1024),
         "API_MAX_JSON_DEPTH": _int("API_MAX_JSON_DEPTH", 32),
         "HOLD_MINUTES": _int("HOLD_MINUTES", 15),
+        # Months after its end that a booking keeps who made it and why (then anonymised; statistics stay).
+        "RETENTION_MONTHS": _int("RETENTION_MONTHS", 24),
         "SCHEDULER_ENABLED": _bool(env("SCHEDULER_ENABLED"), True),
+        # Development: `flask run` also runs the scheduler, in its serving process (never in production).
+        "SCHEDULER_IN_PROCESS": _bool(env("SCHEDULER_IN_PROCESS")),
         # Pricing and invoicing (booking/pricing): the VAT rate a new tariff starts with (percent),
         # the de minimis ceiling on subsidy per company over a rolling three years (cents), and
         # the seller printed on invoices.

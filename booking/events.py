@@ -25,6 +25,14 @@ class Email:
     locale: str | None = None
     topic: str | None = None
     context: dict = field(default_factory=dict)
+    user_id: int | None = None  # a person: also listed in the app, and their settings apply
+    kind: str | None = None     # an optional kind (booking.notifications.kinds); None: always sent
+    link: str | None = None     # the page to act on, a path here ("/reservations/12")
+
+    @classmethod
+    def to_person(cls, user, subject, template: str, **fields) -> "Email":
+        """A message to a user account, in their language."""
+        return cls(user.email, subject, template, locale=user.locale, user_id=user.id, **fields)
 
 
 @dataclass
@@ -71,7 +79,7 @@ def publish(event: Event) -> Event:
     if notifying():
         for email in event.emails:
             queue_email(email.to, email.subject, email.template, locale=email.locale, topic=email.topic,
-                        **email.context)
+                        user_id=email.user_id, kind=email.kind, page=email.link, **email.context)
         for subscriber in _subscribers:
             subscriber(event)
     return event

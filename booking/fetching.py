@@ -1,7 +1,8 @@
 """Fetching a URL someone gave us, safely: public http(s) addresses only, with size and time caps.
 
 A URL typed by a user makes our server send a request on their behalf, so every domain that
-reads one (calendar import now; webhooks and closure-calendar refresh later) goes through `fetch`:
+reads one (calendar import, closure-calendar refresh) goes through `fetch`, and webhook deliveries
+through `post`, under the same rules:
 - only http and https, without a user name or password in the address;
 - the host is resolved once and EVERY address it resolves to must be public (not loopback,
   private, link-local, multicast, reserved, unspecified, shared CGNAT space, nor an IPv4 address
@@ -110,6 +111,21 @@ def fetch(url: str, *, max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT_SECO
             raise FetchError(Message("fetch.status", status=status, phrase=_phrase(status)), http_status=status)
         return Fetched(url, content_type, body)
     raise FetchError(Message("fetch.too_many_redirects", n=MAX_REDIRECTS))
+
+
+def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float = TIMEOUT_SECONDS,
+         private: bool | None = None) -> int:
+    """POST `body` to `url` under the same rules as `fetch` (webhook deliveries). A redirect is not
+    followed (the body would not follow it): like any answer but 2xx, it raises FetchError with
+    the status. Returns the 2xx status; the answer's body is not read."""
+    private = allow_private() if private is None else private
+    deadline = time.monotonic() + timeout
+    target = parse_url(url)
+    addresses = checked_addresses(target.host, target.port, private=private, deadline=deadline)
+    status = _get(target, addresses, "*/*", 0, deadline, method="POST", body=body, headers=headers)[0]
+    if not 200 <= status < 300:
+        raise FetchError(Message("fetch.status", status=status, phrase=_phrase(status)), http_status=status)
+    return status
 
 
 def parse_url(url: str) -> _Target:
@@ -223,8 +239,10 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self.live = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-def _get(target: _Target, addresses: list[str], accept: str, max_bytes: int, deadline: float):
-    """(status, location, content type, body) of one GET; the body only for a 2xx answer."""
+def _get(target: _Target, addresses: list[str], accept: str, max_bytes: int, deadline: float, *,
+         method: str = "GET", body: bytes | None = None, headers: dict | None = None):
+    """(status, location, content type, body) of one GET; the body only for a 2xx answer. Another
+    `method` sends `body` with `headers` and reads no answer body (only the status matters)."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise FetchError(Message("fetch.timeout"))
@@ -244,11 +262,12 @@ def _get(target: _Target, addresses: list[str], accept: str, max_bytes: int, dea
     watchdog.daemon = True
     watchdog.start()
     try:
-        conn.request("GET", target.path, headers={"User-Agent": USER_AGENT, "Accept": accept,
-                                                  "Accept-Encoding": "identity", "Connection": "close"})
+        conn.request(method, target.path, body=body, headers={
+            "User-Agent": USER_AGENT, "Accept": accept, "Accept-Encoding": "identity", "Connection": "close",
+            **(headers or {})})
         response = conn.getresponse()
         status = response.status
-        if not 200 <= status < 300:
+        if not 200 <= status < 300 or method != "GET":
             return status, response.getheader("Location"), "", b""
         length = response.getheader("Content-Length") or ""
         if length.isdigit() and int(length) > max_bytes:

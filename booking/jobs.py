@@ -1,175 +1,80 @@
-"""Time-driven work. Each job is an idempotent service call, safe to run again or twice at once.
+"""Time-driven work, gathered: each domain declares its jobs beside its code, in
+`booking/<domain>/jobs.py`, with the `job` decorator below; `gather()` imports them all.
 
+Every job is an idempotent call that claims its work in the database (a conditional update or
+a row lock), so running it again, or in two processes at once, never does a thing twice.
 `flask --app app jobs` lists them, `flask --app app jobs run NAME` runs one now, and
-`flask --app app scheduler` runs them all on their intervals in one leading process.
+`flask --app app scheduler` runs them all in the one leading process (booking/scheduler.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
-
-from booking.database import utcnow
-from booking.extensions import db
-from booking.facilities import calendar_sync
-from booking.notifications.jobs import deliver_pending
-from booking.agreements import services as agreements
-from booking.reservations import services as reservations
-from booking.stats import rollups as stats
-from booking.unit_of_work import transactional
 
 
 @dataclass(frozen=True)
 class Job:
     name: str
     func: Callable[[], object]
-    seconds: int
     description: str
+    seconds: int | None = None  # every so many seconds, from when the scheduler starts
+    cron: str | None = None     # or at crontab times ("15 3 * * *"), in DEFAULT_TIMEZONE
+
+    @property
+    def schedule(self) -> str:
+        return f"every {self.seconds} s" if self.seconds else f"cron {self.cron}"
+
+    def trigger(self, timezone: str):
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        if self.cron:
+            return CronTrigger.from_crontab(self.cron, timezone=ZoneInfo(timezone))
+        return IntervalTrigger(seconds=self.seconds, timezone=ZoneInfo(timezone))
+
+    def next_after(self, last_start: datetime | None, now: datetime, timezone: str) -> datetime | None:
+        """When it is next due after a run that started at `last_start` (None: never run; an
+        interval job then runs as soon as a scheduler starts)."""
+        if self.cron:
+            return self.trigger(timezone).get_next_fire_time(None, max(now, last_start or now))
+        return None if last_start is None else last_start + timedelta(seconds=self.seconds)
 
 
 JOBS: dict[str, Job] = {}
 
 
-def job(name: str, seconds: int, description: str):
+def job(name: str, seconds: int | None = None, description: str = "", *, cron: str | None = None):
+    """Declare a job: `@job("expire-holds", 60, "…")` or `@job("refresh-stats", cron="15 3 * * *", description=…)`.
+
+    The function takes no arguments and is its own boundary (one unit of work, or several
+    where it talks to the outside world between them)."""
+    if (seconds is None) == (cron is None):
+        raise ValueError(f"job {name!r}: give either seconds or cron")
+
     def decorator(func):
-        JOBS[name] = Job(name, func, seconds, description)
+        JOBS[name] = Job(name, func, description, seconds, cron)
         return func
     return decorator
 
 
-@job("send-outbox", 30, "Send queued e-mails by SMTP (when MAIL_SERVER is set).")
-def send_outbox():
-    return deliver_pending()
+def gather() -> dict[str, Job]:
+    """Import every domain's jobs module (create_app does it once); returns the registry."""
+    from booking import _domain_modules
+
+    _domain_modules("jobs")
+    return JOBS
 
 
 def run(name: str):
-    """Run one job in the current app context. Each job is its own boundary: one unit of work,
-    or several where it talks to the outside world between them (e-mail delivery).
+    """Run one job now in the current app context, returning what it returns.
 
     A job answers no request, so whatever text it writes is in the default language unless
     it picks a person's own (as queue_email does).
     """
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         return JOBS[name].func()
-
-
-LEADER_LOCK_KEY = 726311  # any fixed number; every scheduler of one database asks for the same
-
-
-def _leader_lock():
-    """On PostgreSQL, hold an advisory lock for the process's life: only one scheduler leads.
-
-    SQLite has one machine and one scheduler by construction. Returns the connection
-    holding the lock (None on SQLite) or raises SystemExit when another process leads.
-    """
-    engine = db.engine
-    if engine.dialect.name != "postgresql":
-        return None
-    connection = engine.connect()
-    got = connection.exec_driver_sql(f"SELECT pg_try_advisory_lock({LEADER_LOCK_KEY})").scalar()
-    connection.commit()
-    if not got:
-        connection.close()
-        raise SystemExit("another scheduler process already leads; this one exits")
-    return connection
-
-
-def _release(lock) -> None:
-    """Give up leading. The lock belongs to the session, which outlives a pooled close()."""
-    lock.exec_driver_sql(f"SELECT pg_advisory_unlock({LEADER_LOCK_KEY})")
-    lock.commit()
-    lock.close()
-
-
-def run_scheduler(app, once: bool = False) -> None:
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
-    with app.app_context():
-        lock = _leader_lock()
-
-    def wrapped(name):
-        with app.app_context():
-            try:
-                run(name)
-            except Exception:  # noqa: BLE001 - one failing job must not stop the others
-                app.logger.exception("job %s failed", name)
-
-    try:
-        if once:
-            for name in JOBS:
-                wrapped(name)
-            return
-        scheduler = BlockingScheduler(timezone="UTC")
-        for name, spec in JOBS.items():
-            scheduler.add_job(wrapped, "interval", seconds=spec.seconds, args=[name], id=name,
-                              max_instances=1, coalesce=True, next_run_time=utcnow())
-        app.logger.info("scheduler started with %d jobs", len(JOBS))
-        scheduler.start()
-    finally:
-        if lock is not None:
-            _release(lock)
-
-
-# --- reservations ----------------------------------------------------------------------
-
-
-@job("expire-holds", 60, "Cancel reservation holds past their expiry, freeing their time.")
-@transactional
-def expire_holds():
-    return reservations.expire_holds()
-
-
-@job("complete-finished", 300, "Mark confirmed reservations that have ended as completed.")
-@transactional
-def complete_finished():
-    return reservations.complete_finished()
-
-
-@job("flag-overdue", 900, "Escalate pending requests past their decision deadline (once each).")
-@transactional
-def flag_overdue():
-    return reservations.flag_overdue()
-
-
-# --- pilot agreements --------------------------------------------------------------------------
-
-
-@job("flag-overdue-agreements", 3600, "Escalate pilot proposals past their decision deadline (once each).")
-@transactional
-def flag_overdue_agreements():
-    return agreements.flag_overdue()
-
-
-@job("remind-agreements", 3600 * 6,
-     "Remind pilot parties, once each: outcome report due within a week, insurance expiring within 14 days "
-     "or before the pilot ends, pilot ending within a week, site to be removed and restored after its last day.")
-@transactional
-def remind_agreements():
-    return agreements.send_reminders()
-
-
-# --- statistics --------------------------------------------------------------------------
-
-
-@job("refresh-stale-stats", 60, "Recompute the utilisation of the days that changes since the last run touched.")
-@transactional
-def refresh_stale_stats():
-    return stats.refresh_stale()
-
-
-@job("refresh-stats", 24 * 3600, "Recompute the recent and coming days' utilisation rollups and store each "
-                                 "facility's recent utilisation (pricing and the catalogue read it).")
-@transactional
-def refresh_stats():
-    return stats.refresh_recent()
-
-
-# --- facilities -------------------------------------------------------------------------
-
-
-@job("refresh-closure-calendars", 6 * 3600,
-     "Refresh the closures of facilities kept in sync with a calendar address (each in its own unit of work).")
-def refresh_closure_calendars():
-    return calendar_sync.refresh_all()

@@ -21,13 +21,14 @@ class NavItem:
     order: int
     badge: Callable[[object], int | None] | None = None
     group: str = "main"  # "main" or "account"
+    badge_label: object = None  # what the count means, for screen readers ("waiting" if None)
 
 
 _items: dict[str, NavItem] = {}
 
 
-def add(endpoint, label, *, visible=lambda user: True, order=50, badge=None, group="main") -> None:
-    _items[endpoint] = NavItem(endpoint, label, visible, order, badge, group)
+def add(endpoint, label, *, visible=lambda user: True, order=50, badge=None, group="main", badge_label=None) -> None:
+    _items[endpoint] = NavItem(endpoint, label, visible, order, badge, group, badge_label)
 
 
 def items_for(group: str = "main") -> list[dict]:
@@ -41,5 +42,6 @@ def items_for(group: str = "main") -> list[dict]:
             "endpoint": item.endpoint,
             "label": item.label,
             "badge": item.badge(current_user) if item.badge else None,
+            "badge_label": item.badge_label,
         })
     return shown

@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from flask import g
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from booking import personal_data
 from booking.accounts import services
 from booking.accounts.models import ApiToken
 from booking.api import api_user, route
@@ -46,11 +48,19 @@ class TokenOut(BaseModel):
     prefix: str = Field(description="The token's first characters, to recognise it")
     created_dt: datetime
     revoked_dt: datetime | None
+    scopes: str = Field(description="What it may do, space-separated: read, book, manage, admin")
+    expires_dt: datetime | None = Field(description="When it stops working (null: until revoked)")
+    last_used_dt: datetime | None = Field(description="When it was last used (to the nearest five minutes)")
 
 
 class NewToken(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Text = Field(min_length=1, max_length=100)
+    scopes: list[Literal["read", "book", "manage", "admin"]] | None = Field(
+        default=None, min_length=1, max_length=4,
+        description="Default: the scopes of the token making the request. Never more than its owner, nor than "
+                    "that token, may do (403).")
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650, description="Default: never expires")
 
 
 class CreatedToken(TokenOut):
@@ -91,14 +101,29 @@ def list_tokens(query: PageQuery):
     return page_of(stmt, query, TokenOut.model_validate)
 
 
-@route("/tokens", "POST", summary="Create an API token", tag="accounts", body=NewToken, response=CreatedToken,
+@route("/tokens", "POST", scope="admin", summary="Create an API token", tag="accounts", body=NewToken, response=CreatedToken,
        status=201)
 def create_token(body: NewToken):
-    api_token, token = services.issue_api_token(api_user(), body.name)
+    caller = g.api_token.scope_set if g.get("api_token") is not None else None
+    api_token, token = services.issue_api_token(api_user(), body.name, body.scopes or caller,
+                                                expires_days=body.expires_in_days, within=caller)
     return CreatedToken(**TokenOut.model_validate(api_token).model_dump(), token=token)
 
 
-@route("/tokens/<int:token_id>", "DELETE", summary="Revoke an API token", tag="accounts", status=204,
+@route("/tokens/<int:token_id>", "DELETE", scope="admin", summary="Revoke an API token", tag="accounts", status=204,
        errors=(404,))
 def revoke_token(token_id: int):
     services.revoke_api_token(api_user(), token_id)
+
+
+class PersonalDataOut(BaseModel):
+    """Everything held about the caller, by part: profile, memberships, sessions, API tokens,
+    notifications, reservations, pilot agreements and audit events (instants in UTC)."""
+    model_config = ConfigDict(extra="allow")
+    exported_at: datetime
+
+
+@route("/me/data", summary="Download everything held about the caller (GDPR)", tag="accounts",
+       response=PersonalDataOut)
+def my_data():
+    return PersonalDataOut(**personal_data.collect(api_user()))

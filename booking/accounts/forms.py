@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from booking.forms import BaseForm
+from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from booking.accounts.models import ActorType
@@ -29,12 +31,12 @@ def valid_business_id(form, field):
         raise ValidationError(_l("Not a valid Finnish business ID. The format is 1234567-1."))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(_l("E-mail"), validators=[InputRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[InputRequired()])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[InputRequired(), Email(), Length(max=320)])
     password = PasswordField(_l("Password"), validators=[InputRequired(), strong_password],
@@ -49,7 +51,7 @@ class RegisterForm(FlaskForm):
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)])
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BaseForm):
     email = EmailField(_l("E-mail"), validators=[InputRequired(), Email()])
 
 
@@ -59,29 +61,39 @@ def _new_password_fields():
                           validators=[InputRequired(), EqualTo("password", _l("The passwords do not match."))]))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password, confirm = _new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     # Declared first so that its errors come first, in the order a person fills the form.
     current = PasswordField(_l("Current password"), validators=[InputRequired()])
     password, confirm = _new_password_fields()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
     locale = SelectField(_l("Language"), validators=[Optional()],
                          choices=[SelectChoice("", _l("Follow my browser")), SelectChoice("en", "English"),
                                   SelectChoice("fi", "Suomi"), SelectChoice("sv", "Svenska")])
 
 
-class TokenForm(FlaskForm):
+SCOPE_LABELS = {"read": _l("Read: see what you may see"), "book": _l("Book: make and cancel your reservations"),
+                "manage": _l("Manage: decide requests and manage facilities"),
+                "admin": _l("Admin: administer the city, tokens included")}
+
+
+class TokenForm(BaseForm):
     name = StringField(_l("Token name"), validators=[InputRequired(), Length(max=100)],
                        description=_l("For example the script or integration that will use it."))
+    scopes = SelectMultipleField(_l("It may"), default=["read", "book"],
+                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    expires_in_days = SelectField(_l("It stops working"), coerce=int, default=90,
+                                  choices=[(30, _l("after 30 days")), (90, _l("after 90 days")),
+                                           (365, _l("after a year")), (0, _l("when I revoke it"))])
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(BaseForm):
     # Only parsing here: the range and the e-mail are checked by services.update_department,
     # so the form and the service cannot disagree.
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
@@ -93,5 +105,10 @@ class DepartmentForm(FlaskForm):
                                  render_kw={"min": DECISION_DAYS_RANGE[0], "max": DECISION_DAYS_RANGE[1]})
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """A form with only the CSRF token, for buttons that change something."""
+
+
+class DeleteAccountForm(BaseForm):
+    password = PasswordField(_l("Your password"), validators=[InputRequired()])
+    confirm = BooleanField(_l("I understand that my account is deleted for good"), validators=[InputRequired()])

@@ -174,12 +174,20 @@ class ApiToken(db.Model):
     prefix: Mapped[str] = mapped_column(String(12))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What it may do, space-separated (booking.accounts.rules.SCOPES); never more than its owner.
+    scopes: Mapped[str] = mapped_column(String(100), default="read book", server_default="read book")
+    expires_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 
     @hybrid_property
     def is_active(self) -> bool:
         return self.revoked_dt is None
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
 
 
 class LoginFailure(db.Model):

@@ -77,3 +77,21 @@ def can_manage_organisation(user, organisation_id: int) -> bool:
         return True
     return _is_authenticated(user) and any(
         m.organisation_id == organisation_id and m.role == MembershipRole.owner for m in user.memberships)
+
+
+# --- API token scopes -------------------------------------------------------------------
+
+# read: GET anything the owner may see; book: the owner's own changes (reservations,
+# proposals, feeds, settings); manage: a manager's decisions and settings; admin: the city's
+# administration, token management included. A token never has more than its owner.
+SCOPES = ("read", "book", "manage", "admin")
+
+
+def scopes_for(user) -> tuple[str, ...]:
+    """The scopes the user's tokens may have."""
+    role = getattr(getattr(user, "role", None), "value", None)
+    if role == "admin":
+        return SCOPES
+    if role == "facility_manager":
+        return ("read", "book", "manage")
+    return ("read", "book")

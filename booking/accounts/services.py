@@ -18,8 +18,9 @@ from werkzeug.security import check_password_hash
 
 from booking.accounts.models import (ActorType, ApiToken, Department, LoginFailure, Membership, MembershipRole,
                                      Organisation, Role, User, UserSession, hash_token)
+from booking import personal_data
 from booking.accounts import messages  # noqa: F401 - registers the wording of this domain's codes
-from booking.accounts.rules import DECISION_DAYS_RANGE, is_valid_business_id, normalise_email
+from booking.accounts.rules import SCOPES, DECISION_DAYS_RANGE, is_valid_business_id, normalise_email, scopes_for
 from booking.audit.services import snapshot
 from booking.database import utcnow
 from booking.errors import Conflict, Message, NotFound, PermissionDenied, RuleViolation
@@ -438,14 +439,26 @@ def switch_organisation(user: User, organisation_id: int) -> Organisation:
 
 # --- API tokens ----------------------------------------------------------------------
 
-def issue_api_token(user: User, name: str = "API token") -> tuple[ApiToken, str]:
+def issue_api_token(user: User, name: str = "API token", scopes=None, *, expires_days: int | None = None,
+                    within=None) -> tuple[ApiToken, str]:
     """A new token row and the token itself; only its hash is stored, so this is the only time
-    the token is seen."""
+    the token is seen. `scopes` default to all the owner may give; never more than the owner
+    has, nor more than `within` (the scopes of the token that asks for it)."""
+    allowed = set(scopes_for(user)) & (set(within) if within is not None else set(SCOPES))
+    wanted = set(scopes) if scopes is not None else allowed
+    if not wanted or not wanted <= set(SCOPES):
+        raise RuleViolation(field_errors={"scopes": [Message("accounts.token_scopes", scopes=", ".join(SCOPES))]})
+    if not wanted <= allowed:
+        raise PermissionDenied(Message("accounts.token_scope_too_wide", scopes=", ".join(sorted(wanted - allowed))))
     token = "ifs_" + secrets.token_urlsafe(32)
-    api_token = ApiToken(user=user, name=name.strip() or "API token", token_hash=hash_token(token), prefix=token[:8])
+    now = utcnow()
+    api_token = ApiToken(user=user, name=name.strip() or "API token", token_hash=hash_token(token), prefix=token[:8],
+                         scopes=" ".join(s for s in SCOPES if s in wanted), created_dt=now,
+                         expires_dt=now + timedelta(days=expires_days) if expires_days else None)
     db.session.add(api_token)
     publish(Event("api_token.created", api_token, actor=user,
-                  after={"name": api_token.name, "prefix": api_token.prefix}))
+                  after={"name": api_token.name, "prefix": api_token.prefix, "scopes": api_token.scopes,
+                         "expires_dt": api_token.expires_dt}))
     db.session.flush()
     return api_token, token
 
@@ -463,3 +476,44 @@ def revoke_api_token(user: User, token_id: int) -> None:
         publish(Event("api_token.revoked", api_token, actor=user,
                       before={"revoked": False}, after={"revoked": True, "prefix": api_token.prefix}))
         db.session.flush()
+
+
+# --- deleting one's account -----------------------------------------------------------
+
+def delete_account(user: User, password: str) -> list[Organisation]:
+    """The person leaves: their name, address and password go, every session and token ends,
+    each domain forgets what is theirs (booking.personal_data), and records the city must keep
+    (reservations, invoices, statistics, signed agreements, the audit trail) stay without a
+    person. An organisation they alone owned passes to its longest-standing member; one with
+    nobody left is reported to the admins. Returns the organisations left without members."""
+    if not user.check_password(password):
+        raise RuleViolation(field_errors={"password": [Message("accounts.wrong_current_password")]})
+    if user.is_admin and not db.session.scalar(select(func.count(User.id)).where(
+            User.role == Role.admin, User.active.is_(True), User.id != user.id)):
+        raise RuleViolation(Message("accounts.last_admin"))
+    orphaned = []
+    for membership in list(user.memberships):
+        organisation = membership.organisation
+        others = sorted((m for m in organisation.memberships if m.user_id != user.id), key=lambda m: m.created_dt)
+        if membership.role == MembershipRole.owner and not any(m.role == MembershipRole.owner for m in others):
+            if others:
+                others[0].role = MembershipRole.owner
+                publish(Event("organisation.owner_handed_over", organisation, actor=user,
+                              after={"owner_user_id": others[0].user_id}))
+            else:
+                orphaned.append(organisation)
+        db.session.delete(membership)
+    db.session.flush()
+    personal_data.erase(user)
+    user.name, user.email = "Deleted user", f"deleted-{user.id}@deleted.invalid"
+    user.set_password(secrets.token_hex(32))
+    user.active, user.locale, user.current_organisation = False, None, None
+    emails = [Email(admin.email, Message("accounts.email.organisation_orphaned", organisation=o.name),
+                    "organisation_orphaned", locale=admin.locale, topic=f"organisation:{o.id}",
+                    context={"organisation": o})
+              for o in orphaned for admin in db.session.scalars(select(User).where(User.role == Role.admin,
+                                                                                  User.active.is_(True)))]
+    publish(Event("user.deleted", user, actor=user, after={"organisations_without_members": [o.id for o in orphaned]},
+                  emails=emails))
+    db.session.flush()
+    return orphaned

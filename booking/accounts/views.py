@@ -2,9 +2,11 @@
 departments, audit and outbox pages."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timezone
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -12,16 +14,20 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from booking import navigation, panels
+from booking import navigation, panels, personal_data
+from booking.accounts import personal  # noqa: F401  (registers its part of a person's data)
 from booking.accounts import services
-from booking.accounts.forms import (ChangePasswordForm, DepartmentForm, EmptyForm, ForgotPasswordForm, LoginForm,
+from booking.accounts.forms import (SCOPE_LABELS, ChangePasswordForm, DeleteAccountForm, DepartmentForm, EmptyForm, ForgotPasswordForm, LoginForm,
                                     ProfileForm, RegisterForm, ResetPasswordForm, TokenForm)
 from booking.accounts.models import ActorType, ApiToken, Department, User, hash_token
-from booking.accounts.rules import can_administer, can_view_audit, can_view_outbox
+from booking.accounts.rules import can_administer, can_view_audit, can_view_outbox, scopes_for
 from booking.api.pagination import paginate
 from booking.audit.models import AuditEvent
+from booking.database import utcnow
 from booking.errors import DomainError
 from booking.extensions import db
+from booking.notifications import kinds
+from booking.notifications import services as notifications
 from booking.notifications.models import OutboxMessage, OutboxStatus
 from booking.site import flash_errors, safe_next
 from booking.unit_of_work import unit_of_work
@@ -161,9 +167,10 @@ def _render_profile(status=200, **forms):
                                 .order_by(ApiToken.created_dt.desc())).all()
     forms.setdefault("profile_form", ProfileForm(obj=current_user, locale=current_user.locale or ""))
     forms.setdefault("password_form", ChangePasswordForm())
-    forms.setdefault("token_form", TokenForm())
+    forms.setdefault("token_form", token_form())
     me = current_user._get_current_object()
-    return render_template("accounts/profile.html", tokens=tokens, action_form=EmptyForm(),
+    return render_template("accounts/profile.html", tokens=tokens, action_form=EmptyForm(), kinds=kinds, now=utcnow(),
+                           settings=notifications.settings_for(me.id),
                            sessions=services.open_sessions(me), this_session=hash_token(me.session_token or ""),
                            panels=panels.render("profile"), **forms), status
 
@@ -184,6 +191,25 @@ def update_profile():
     return redirect(url_for("accounts.profile"))
 
 
+@bp.post("/profile/notifications")
+@login_required
+def update_notifications():
+    """Which optional messages come by e-mail (the others always do), and when reminders come."""
+    offered = dict(kinds.BOOKER, **(kinds.MANAGER if current_user.is_staff else {}))
+    chosen = set(request.form.getlist("email"))
+    new_requests = request.form.get("new_requests", "at_once")
+    chosen.discard("new_request")
+    if current_user.is_staff and new_requests in ("at_once", "digest"):
+        chosen.add("new_request")
+    with unit_of_work():
+        notifications.save_settings(current_user.id, muted={k for k in offered if k not in chosen},
+                                    request_digest=current_user.is_staff and new_requests == "digest",
+                                    reminder_hours=request.form.get("reminder_hours", kinds.DEFAULT_REMINDER_HOURS,
+                                                                    type=int))
+    flash(_("Your notification settings are saved."), "success")
+    return redirect(url_for("accounts.profile") + "#notifications")
+
+
 @bp.post("/profile/password")
 @login_required
 def change_password():
@@ -200,14 +226,26 @@ def change_password():
     return _render_profile(422, password_form=form)
 
 
+def token_form() -> TokenForm:
+    """The token form offering only the scopes the user's tokens may have."""
+    form = TokenForm()
+    form.scopes.choices = [(s, SCOPE_LABELS[s]) for s in scopes_for(current_user)]
+    return form
+
+
 @bp.post("/profile/tokens")
 @login_required
 def create_token():
-    form = TokenForm()
+    form = token_form()
     if not form.validate_on_submit():
         return _render_profile(422, token_form=form)
-    with unit_of_work():
-        token = services.create_api_token(current_user, form.name.data)
+    try:
+        with unit_of_work():
+            _row, token = services.issue_api_token(current_user._get_current_object(), form.name.data,
+                                                   form.scopes.data, expires_days=form.expires_in_days.data or None)
+    except DomainError as exc:
+        flash_errors(exc, form)
+        return _render_profile(422, token_form=form)
     return render_template("accounts/token_created.html", token=token, name=form.name.data)
 
 
@@ -284,6 +322,18 @@ def outbox():
                            smtp_configured=bool(current_app.config["MAIL_SERVER"]))
 
 
+@bp.post("/admin/outbox/<int:message_id>/resend")
+@login_required
+def resend(message_id: int):
+    if not can_view_outbox(current_user):
+        abort(403)
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    with unit_of_work():
+        notifications.resend(message, actor=current_user)
+    flash(_("The e-mail to %(to)s is queued to be sent again.", to=message.to), "success")
+    return redirect(url_for("accounts.outbox", status=request.args.get("status", "")))
+
+
 @bp.get("/admin/departments")
 @login_required
 def departments():
@@ -351,3 +401,31 @@ def set_user_active(user_id: int):
         flash(_("%(name)s can log in again.", name=user.name) if active else
               _("%(name)s is deactivated and logged out everywhere.", name=user.name), "success")
     return redirect(url_for("accounts.users", q=request.args.get("q", "")))
+
+
+@bp.get("/profile/data.json")
+@login_required
+def download_data():
+    """Everything the city's Infrashare holds about the person, as one JSON file."""
+    data = personal_data.collect(current_user._get_current_object())
+    return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="my-infrashare-data.json"'})
+
+
+@bp.route("/profile/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """The person deletes their account, after their password and a clear statement of what stays."""
+    form = DeleteAccountForm()
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                services.delete_account(current_user._get_current_object(), form.password.data)
+        except DomainError as exc:
+            flash_errors(exc, form)
+        else:
+            logout_user()
+            flash(_("Your account is deleted. Thank you for using Infrashare."), "info")
+            return redirect(url_for("site.index"))
+    return render_template("accounts/delete.html", form=form), status

@@ -14,6 +14,7 @@ from booking.accounts.models import Department, Organisation
 from booking.agreements import rules, services
 from booking.agreements.models import (AgreementBlock, AgreementStatus, Challenge, IPRights, Liability, PilotAgreement,
                                        Publicity)
+from booking.api.auth import token_has
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, page_of, paginate
 from booking.api.types import Count, Id, Instant, Text
@@ -23,6 +24,7 @@ from booking.facilities.models import Facility
 from booking.facilities.rules import can_view_facility
 from booking.pricing import services as pricing
 
+CITY_TRANSITIONS = frozenset({"review", "request_changes", "approve", "decline", "activate", "terminate", "complete"})
 TAG = "Pilot agreements"
 MAX_TEXT = rules.MAX_TEXT
 Transition = Literal["submit", "review", "request_changes", "approve", "decline", "activate", "terminate",
@@ -316,9 +318,13 @@ def agreement_transition(agreement_id: int, transition: str, body: TransitionIn)
     `withdraw`; `accept` (one party accepts the document whose `document_sha256` it read; the
     last acceptance signs the agreement and books its blocks, all or nothing: 409 if a time is
     taken); `report` (the lead organisation's outcome report); `complete` (the city accepts
-    the report). An illegal transition answers 422, an unknown name 404."""
+    the report). An illegal transition answers 422, an unknown name 404. The city's decisions
+    (`review`, `request_changes`, `approve`, `decline`, `activate`, `terminate`, `complete`)
+    need a token with the `manage` scope."""
     user = api_user()
     agreement = _visible(agreement_id)
+    if transition in CITY_TRANSITIONS and not token_has("manage"):
+        raise PermissionDenied("The city's decisions need a token with the 'manage' scope.")
     if transition == "accept":
         party = None if body.party in (None, "city") else body.party
         services.accept(user, agreement, party, document_sha256=body.document_sha256,
@@ -348,7 +354,7 @@ def challenge_list(query: PageQuery):
                                                         selectinload(Challenge.facilities)), query, challenge_out)
 
 
-@route("/challenges", "POST", summary="Publish a challenge (the department's managers)", tag=TAG,
+@route("/challenges", "POST", scope="manage", summary="Publish a challenge (the department's managers)", tag=TAG,
        body=ChallengeIn, response=ChallengeOut, status=201, errors=(403, 404, 422))
 def challenge_create(body: ChallengeIn):
     user = api_user()

@@ -6,7 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from booking.forms import BaseForm
 from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, FormField, HiddenField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -71,7 +71,7 @@ class BlockForm(Form):
 BLOCK_FIELDS = {"facility_id": "facility", "start": "start_date", "end": "end_date"}
 
 
-class AgreementForm(FlaskForm):
+class AgreementForm(BaseForm):
     title = StringField(_l("Title"), filters=[_strip], validators=[InputRequired(), Length(max=200)])
     need = TextAreaField(_l("The need it answers"), validators=[Optional(), Length(max=5000)],
                          description=_l("Without a challenge: which city need or problem the pilot addresses."))
@@ -152,18 +152,18 @@ class AgreementForm(FlaskForm):
                 self.block_errors += messages
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     reason = TextAreaField(_l("Reason (the applicants read it)"), validators=[Optional(), Length(max=5000)])
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(BaseForm):
     party = SelectField(_l("Accept for"), coerce=str)
     document_sha256 = HiddenField()
     confirm = BooleanField(_l("I have read the agreement and accept it on behalf of this party"),
                            validators=[InputRequired()])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(BaseForm):
     kpi_results = TextAreaField(_l("Results against each KPI"), validators=[InputRequired(), Length(max=10000)])
     worked = TextAreaField(_l("What worked"), validators=[Optional(), Length(max=10000)])
     failed = TextAreaField(_l("What failed, and why"), validators=[Optional(), Length(max=10000)])
@@ -172,11 +172,11 @@ class ReportForm(FlaskForm):
     stays = BooleanField(_l("The solution stays after the pilot"))
 
 
-class AssessmentForm(FlaskForm):
+class AssessmentForm(BaseForm):
     assessment = TextAreaField(_l("The city's assessment"), validators=[Optional(), Length(max=10000)])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(BaseForm):
     recommendation = RadioField(_l("Recommendation"), choices=[(k.value, v) for k, v in RECOMMENDATION_LABELS.items()],
                                 validators=[InputRequired()])
     scores = StringField(_l("Scores (0–5 per criterion, in order, separated by commas)"),
@@ -184,15 +184,15 @@ class ReviewForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=10000)])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(BaseForm):
     reviewer = SelectField(_l("Reviewer"), coerce=int)
 
 
-class CommentForm(FlaskForm):
+class CommentForm(BaseForm):
     body = TextAreaField(_l("Comment"), validators=[InputRequired(), Length(max=10000)])
 
 
-class ChallengeForm(FlaskForm):
+class ChallengeForm(BaseForm):
     title = StringField(_l("Title"), filters=[_strip], validators=[InputRequired(), Length(max=200)])
     department = SelectField(_l("Department"), coerce=int)
     need = TextAreaField(_l("The need or problem"), validators=[InputRequired(), Length(max=10000)])
@@ -209,7 +209,7 @@ class ChallengeForm(FlaskForm):
     contact_email = StringField(_l("Contact e-mail"), validators=[Optional(), Length(max=320)])
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(BaseForm):
     name = StringField(_l("Name"), filters=[_strip], validators=[InputRequired(), Length(max=200)])
     body = TextAreaField(_l("Text"), validators=[InputRequired(), Length(max=50000)],
                          description=_l("Placeholders: $title, $lead_organisation, $partners, $department, "

@@ -148,9 +148,12 @@ def _city_recipients(agreement: PilotAgreement) -> dict[str, str | None]:
 
 
 def _emails(recipients: dict[str, str | None], event: str, agreement: PilotAgreement, **context) -> list[Email]:
+    """One message per address; a person's is also listed in their in-app notifications."""
+    people = dict(db.session.execute(select(User.email, User.id).where(User.email.in_(list(recipients) or [""]))).all())
     return [Email(to, Message(f"agreement.email.{event}", title=agreement.title), f"agreement_{event}",
-                  locale=locale, topic=f"agreement:{agreement.id}",
-                  context={"agreement": agreement, **context}) for to, locale in recipients.items()]
+                  locale=locale, topic=f"agreement:{agreement.id}", user_id=people.get(to),
+                  link=f"/agreements/{agreement.id}", context={"agreement": agreement, **context})
+            for to, locale in recipients.items()]
 
 
 # --- the agreement itself ------------------------------------------------------------------------

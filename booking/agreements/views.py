@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from booking import navigation, panels
+from booking.agreements import personal  # noqa: F401  (registers its part of a person's data)
 from booking.accounts.models import Department, Organisation, Role, User
 from booking.agreements import rules, services
 from booking.agreements.forms import (AcceptForm, AgreementForm, AssessmentForm, AssignForm, ChallengeForm,

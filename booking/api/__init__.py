@@ -42,15 +42,17 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
-def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str = "token",
+def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str = "token", scope: str | None = None,
           query: type[BaseModel] | None = None, body: type[BaseModel] | None = None,
           response: Any = None, status: int = 200, errors: tuple[int, ...] = (),
           content_type: str = "application/json") -> Callable:
     """Declare a JSON route: authenticate, validate query and body, serialise the result.
 
     The view receives path arguments, then `query=` and `body=` as validated models, and
-    returns a model, a dict, a list, or a ready Response.
+    returns a model, a dict, a list, or a ready Response. A bearer token must have `scope`
+    (default: "read" for GET, "book" for a change; booking.accounts.rules.SCOPES).
     """
+    needed = scope or ("read" if method in ("GET", "HEAD") else "book")
 
     def decorator(fn: Callable) -> Callable:
         endpoint = fn.__name__
@@ -58,7 +60,7 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
         @wraps(fn)
         def view(**path_args):
             # A public route needs no identity, so it does not even look at the credentials.
-            user = None if auth == "public" else authenticate(required=(auth == "token"))
+            user = None if auth == "public" else authenticate(required=(auth == "token"), scope=needed)
             if isinstance(user, Response):
                 return user
             g.api_user = user
@@ -94,7 +96,9 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
 
         api.add_url_rule(rule, endpoint=endpoint, view_func=view, methods=[method])
         OPERATIONS.append(Operation(rule, method, endpoint, summary, tag, auth, query, body,
-                                    response, status, errors, (fn.__doc__ or "").strip(), content_type))
+                                    response, status, errors,
+                                    ((fn.__doc__ or "").strip() + f"\n\nA bearer token needs the `{needed}` scope.").strip(),
+                                    content_type))
         return view
 
     return decorator

@@ -10,20 +10,16 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 from booking.database import MAX_INT
+from booking.forms import has_unwanted_characters
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
-# C0 controls except tab, newline and carriage return, and DEL.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-
-
-def has_control_characters(value: str) -> bool:
-    return bool(_CONTROL.search(value))
+# The characters web forms refuse too (booking/forms.py): control characters and text-direction overrides.
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
 
 
 def _plain_text(value: str) -> str:
-    if has_control_characters(value):
-        raise ValueError("must not contain NUL bytes or other control characters")
+    if has_unwanted_characters(value):
+        raise ValueError("must not contain NUL bytes, other control characters or text-direction overrides")
     return value
 
 

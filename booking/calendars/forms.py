@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from booking.forms import BaseForm
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
@@ -24,7 +24,7 @@ def parse_follow(value: str | None) -> tuple[str, int | None] | None:
     return kind, int(target) if target else None
 
 
-class FollowForm(FlaskForm):
+class FollowForm(BaseForm):
     # Pages offer what the user may follow; the subscribe buttons post a hidden value. The
     # service decides whether the user may follow it, so any well-formed value is accepted here.
     follow = SelectField(_l("Calendar to follow"), validate_choice=False, validators=[InputRequired()])

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from booking.forms import BaseForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DecimalField, FloatField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField, TimeField, URLField)
@@ -69,7 +69,7 @@ def intervals(form, field):
         raise ValidationError(str(exc)) from None
 
 
-class FacilityForm(FlaskForm):
+class FacilityForm(BaseForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
     department_id = SelectField(_l("Department"), coerce=int, validators=[InputRequired()])
     category = SelectField(_l("Category"), choices=list(CATEGORY_LABELS.items()), validators=[InputRequired()])
@@ -105,11 +105,11 @@ class FacilityForm(FlaskForm):
             "amenities": self.amenities.parsed, "accessibility": self.accessibility.data or []}
 
 
-class StatusForm(FlaskForm):
+class StatusForm(BaseForm):
     status = SelectField(choices=[(s.value, label) for s, label in STATUS_LABELS.items()])
 
 
-class OpeningHoursForm(FlaskForm):
+class OpeningHoursForm(BaseForm):
     valid_from = DateField(_l("Valid from"), validators=[InputRequired()],
                            description=_l("These hours apply from this date until a later version starts."))
     day_0 = StringField(WEEKDAY_LABELS[0], validators=[intervals])
@@ -128,7 +128,7 @@ class OpeningHoursForm(FlaskForm):
         return {d: field.parsed for d, field in enumerate(self.days) if field.parsed}
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(BaseForm):
     start_date = DateField(_l("First day"), validators=[InputRequired()])
     end_date = DateField(_l("Last day"), validators=[Optional()],
                          description=_l("Leave empty for a single day."))
@@ -138,7 +138,7 @@ class ClosureForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=300)])
 
 
-class IcalImportForm(FlaskForm):
+class IcalImportForm(BaseForm):
     file = FileField(_l("iCalendar file (.ics)"))
     url = URLField(_l("or the calendar's address (URL)"), validators=[Optional(), Length(max=2000)],
                    description=_l("http or https; the calendar is read once now. Import again to update it."))
@@ -152,20 +152,20 @@ class IcalImportForm(FlaskForm):
         return True
 
 
-class CalendarSyncForm(FlaskForm):
+class CalendarSyncForm(BaseForm):
     url = URLField(_l("The calendar's address (URL)"), validators=[InputRequired(), Length(max=2000)],
                    description=_l("http or https. It is read now and then every few hours; its events replace the "
                                   "imported closures."))
 
 
-class SpecialOpeningForm(FlaskForm):
+class SpecialOpeningForm(BaseForm):
     date = DateField(_l("Date"), validators=[InputRequired()])
     hours = StringField(_l("Opening hours that day"), validators=[InputRequired(), intervals],
                         description=_l("For example 10:00-14:00, or 09:00-12:00, 18:00-23:00."))
     reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=300)])
 
 
-class RulesForm(FlaskForm):
+class RulesForm(BaseForm):
     slot_minutes = IntegerField(_l("Slot grid (minutes)"), validators=[InputRequired()],
                                 description=_l("Bookings start and end on this grid, e.g. 15, 30 or 60."))
     min_duration_minutes = IntegerField(_l("Minimum duration (minutes)"), validators=[InputRequired()])
@@ -199,13 +199,13 @@ class RulesForm(FlaskForm):
         return {name: getattr(self, name).data for name in services.RULE_FIELDS}
 
 
-class TermsForm(FlaskForm):
+class TermsForm(BaseForm):
     text = TextAreaField(_l("Terms of use"), validators=[InputRequired()],
                          description=_l("Bookers accept these when they book. Saving changed text makes a new "
                                         "version; earlier bookings keep the version they accepted."))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(BaseForm):
     label = StringField(_l("Question"), validators=[InputRequired(), Length(max=300)])
     kind = SelectField(_l("Answer"), choices=[(k.value, label) for k, label in QUESTION_KIND_LABELS.items()])
     choices = TextAreaField(_l("Answers to choose from"), validators=[Optional()],
@@ -220,18 +220,18 @@ class QuestionForm(FlaskForm):
                 "choices": (self.choices.data or "").splitlines()}
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(BaseForm):
     photo = FileField(_l("Photo"), description=_l("JPEG, PNG, WebP or GIF. Large photos are made smaller."))
     alt_text = StringField(_l("Description for screen readers"), validators=[InputRequired(), Length(max=300)],
                            description=_l("What the photo shows, e.g. 'The hall set up with 80 chairs'."))
 
 
-class PhotoEditForm(FlaskForm):
+class PhotoEditForm(BaseForm):
     alt_text = StringField(_l("Description"), validators=[InputRequired(), Length(max=300)])
     position = IntegerField(_l("Position"), validators=[Optional()])
 
 
-class CsvImportForm(FlaskForm):
+class CsvImportForm(BaseForm):
     file = FileField(_l("CSV file"))
     check_only = BooleanField(_l("Only check the file; import nothing"))
 

@@ -7,6 +7,7 @@ import smtplib
 from flask import current_app
 
 from booking.extensions import db
+from booking.jobs import job
 from booking.notifications.services import claim, due_message_ids, record_failure, record_sent, send
 from booking.unit_of_work import unit_of_work
 
@@ -36,3 +37,8 @@ def deliver_pending(limit: int = 50) -> int:
                 record_sent(db.session.merge(message))
             sent += 1
     return sent
+
+
+@job("send-outbox", 30, "Send queued e-mails by SMTP (when MAIL_SERVER is set).")
+def send_outbox():
+    return deliver_pending()

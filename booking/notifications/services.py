@@ -1,20 +1,28 @@
-"""Queue e-mails in the caller's transaction; claim, send and record them for the delivery job
-(booking/notifications/jobs.py), once, with retries. Nothing here commits."""
+"""Queue e-mails (and their in-app notifications) in the caller's transaction; claim, send and
+record them for the delivery job (booking/notifications/jobs.py), once, with retries; people's
+settings; sent-markers for things told once. Nothing here commits."""
 from __future__ import annotations
 
+import re
 import smtplib
-from datetime import timedelta
+import ssl
+from datetime import datetime, timedelta
 from email.message import EmailMessage, Message
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
-from sqlalchemy import event, or_, select, update
+from markupsafe import Markup, escape
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from booking.audit.services import record
 from booking.database import utcnow
 from booking.extensions import db
-from booking.notifications.models import OutboxAttachment, OutboxMessage, OutboxStatus
+from booking.notifications.kinds import DEFAULT_REMINDER_HOURS, OPTIONAL, REMINDER_HOURS
+from booking.notifications.models import (Notification, NotificationSettings, OutboxAttachment, OutboxMessage,
+                                          OutboxStatus, SentMarker)
 
 MAX_ATTEMPTS = 5
 SENDING_LEASE = timedelta(minutes=10)
@@ -23,19 +31,127 @@ _QUEUED = "outbox_queued"
 
 
 def queue_email(to: str, subject: str, template: str, *, locale: str | None = None,
-                topic: str | None = None, **context) -> OutboxMessage:
-    """Render templates/emails/<template>.txt (and .html if present) into the outbox.
+                topic: str | None = None, user_id: int | None = None, kind: str | None = None,
+                page: str | None = None, **context) -> OutboxMessage | None:
+    """Render templates/emails/<template>.txt and its HTML part into the outbox.
 
-    Nothing is sent here: the message commits or rolls back with the caller's change.
+    The HTML part is templates/emails/<template>.html if present, else the text in the shared
+    layout (emails/layout.html). `page` (a path here, e.g. /reservations/12) is the page to act
+    on. For a person (`user_id`) the message is also listed in the app, and an optional `kind`
+    (booking.notifications.kinds) is e-mailed only if they have not turned it off (None: not
+    e-mailed). Nothing is sent here: the message commits or rolls back with the caller's change.
     """
-    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        text = render_template(f"emails/{template}.txt", **context)
-        html = render_template(f"emails/{template}.html", **context) if _exists(f"emails/{template}.html") else None
+    settings = settings_for(user_id) if user_id is not None else None
+    e_mail = kind not in OPTIONAL or settings is None or wants_email(settings, kind)
+    locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    base = current_app.config["BASE_URL"].rstrip("/")
+    with force_locale(locale):
         subject = str(subject)
+        if user_id is not None:
+            db.session.add(Notification(user_id=user_id, subject=subject[:300], link=page, topic=topic))
+        if not e_mail:
+            return None
+        text = render_template(f"emails/{template}.txt", **context)
+        if kind in OPTIONAL:  # say why it came and how to stop it, before the signature
+            body, signature, name = text.rpartition("\n-- \n")
+            settings_url = f"{base}/profile#notifications"
+            why = _("You can choose which e-mails you get on your profile: %(url)s", url=settings_url)
+            text = f"{body}\n{why}\n{signature}{name}" if signature else f"{text}\n\n{why}\n"
+        if _exists(f"emails/{template}.html"):
+            html = render_template(f"emails/{template}.html", **{"subject": subject, **context})
+        else:
+            html = render_template("emails/layout.html", paragraphs=html_paragraphs(text), subject=subject,
+                                   link=f"{base}{page}" if page else None)
     message = OutboxMessage(to=to, subject=subject, text_body=text, html_body=html, topic=topic)
     db.session.add(message)
     db.session.info.setdefault(_QUEUED, []).append(message)
     return message
+
+
+_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
+
+
+def html_paragraphs(text: str) -> list[Markup]:
+    """A text part as HTML paragraphs (escaped, addresses made links), without its signature."""
+    body = text.rpartition("\n-- \n")[0] or text
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", body.strip()):
+        if block.strip():
+            linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', str(escape(block.strip())))
+            paragraphs.append(Markup("<p>" + linked.replace("\n", "<br>\n") + "</p>"))
+    return paragraphs
+
+
+# --- what people want ----------------------------------------------------------------------
+
+def settings_for(user_id: int) -> NotificationSettings:
+    """The person's settings (the defaults, unsaved, when they never chose)."""
+    return db.session.get(NotificationSettings, user_id) or NotificationSettings(
+        user_id=user_id, muted="", request_digest=False, reminder_hours=DEFAULT_REMINDER_HOURS)
+
+
+def wants_email(settings: NotificationSettings, kind: str) -> bool:
+    if kind in settings.muted_kinds:
+        return False
+    return not (kind == "new_request" and settings.request_digest)  # those come in the daily digest
+
+
+def save_settings(user_id: int, *, muted: set[str], request_digest: bool, reminder_hours: int) -> NotificationSettings:
+    settings = db.session.get(NotificationSettings, user_id)
+    if settings is None:
+        settings = NotificationSettings(user_id=user_id)
+        db.session.add(settings)
+    before = {"muted": settings.muted, "request_digest": settings.request_digest,
+              "reminder_hours": settings.reminder_hours}
+    settings.muted = " ".join(sorted(k for k in muted if k in OPTIONAL))
+    settings.request_digest = bool(request_digest)
+    settings.reminder_hours = reminder_hours if reminder_hours in REMINDER_HOURS else DEFAULT_REMINDER_HOURS
+    after = {"muted": settings.muted, "request_digest": settings.request_digest,
+             "reminder_hours": settings.reminder_hours}
+    if before != after:
+        record("user.notification_settings_updated", object_type="User", object_id=user_id, before=before,
+               after=after)
+    db.session.flush()
+    return settings
+
+
+def claim_once(key: str) -> bool:
+    """True the first time `key` is claimed, in any process: a conditional insert of a sent-marker
+    (another transaction holding the same key makes this wait for it, then answer False)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(SentMarker).values(key=key[:200], created_dt=utcnow()).on_conflict_do_nothing(
+        index_elements=["key"]).returning(SentMarker.key)
+    return db.session.execute(statement).scalar() is not None
+
+
+# --- in-app notifications ---------------------------------------------------------------------
+
+def notifications_of(user_id: int):
+    return select(Notification).where(Notification.user_id == user_id).order_by(Notification.id.desc())
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_dt.is_(None))) or 0
+
+
+def mark_read(user_id: int, notification_id: int | None = None, *, now: datetime | None = None) -> int:
+    """Mark one of the person's notifications (or all of them) read; how many changed."""
+    statement = update(Notification).where(Notification.user_id == user_id, Notification.read_dt.is_(None))
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    return db.session.execute(statement.values(read_dt=now or utcnow())).rowcount
+
+
+def resend(message: OutboxMessage, *, actor=None) -> None:
+    """Queue a message again at once, with a fresh count of attempts (an admin asked)."""
+    before = {"status": message.status, "attempts": message.attempts}
+    message.status, message.attempts, message.next_attempt_dt = OutboxStatus.queued, 0, utcnow()
+    record("outbox_message.resent", message, actor=actor, before=before, after={"status": message.status})
+    db.session.flush()
 
 
 def queued_now(topic: str) -> list[OutboxMessage]:
@@ -80,9 +196,14 @@ def _smtp_send(message: OutboxMessage) -> None:
         email.add_attachment(attachment.content, maintype=kind.get_content_maintype(),
                              subtype=kind.get_content_subtype(), filename=attachment.filename,
                              params=dict(kind.get_params()[1:]))
-    with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30) as smtp:
-        if cfg["MAIL_USE_TLS"]:
-            smtp.starttls()
+    context = ssl.create_default_context()
+    if cfg["MAIL_USE_SSL"]:
+        connection = smtplib.SMTP_SSL(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30, context=context)
+    else:
+        connection = smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30)
+    with connection as smtp:
+        if cfg["MAIL_USE_TLS"] and not cfg["MAIL_USE_SSL"]:
+            smtp.starttls(context=context)
         if cfg["MAIL_USERNAME"]:
             smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
         smtp.send_message(email)

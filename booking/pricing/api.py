@@ -268,7 +268,7 @@ def list_tariffs(facility_id: int):
     return [tariff_out(t) for t in services.tariff_versions(_managed(facility_id))]
 
 
-@route("/facilities/<int:facility_id>/tariffs", "PUT", summary="Set the tariff valid from a date", tag="pricing",
+@route("/facilities/<int:facility_id>/tariffs", "PUT", scope="manage", summary="Set the tariff valid from a date", tag="pricing",
        body=TariffIn, response=TariffOut, errors=(403, 404, 409))
 def put_tariff(facility_id: int, body: TariffIn):
     """Creates the tariff starting on `valid_from`, or changes the one that starts then (a

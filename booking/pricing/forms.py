@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from booking.forms import BaseForm
 from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField,
                      RadioField, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
@@ -106,7 +106,7 @@ def _euro_field(label, description=None, required=False):
     return DecimalField(label, places=2, validators=validators, description=description)
 
 
-class TariffForm(FlaskForm):
+class TariffForm(BaseForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)],
                        description=_l("For example 'Standard 2031'."))
     valid_from = DateField(_l("Valid from"), validators=[InputRequired()],
@@ -203,7 +203,7 @@ class TariffForm(FlaskForm):
         return TariffInput(self.name.data or "", self.valid_from.data, terms, bool(self.invoice_each_reservation.data))
 
 
-class IssueForm(FlaskForm):
+class IssueForm(BaseForm):
     month = StringField(_l("Month"), validators=[InputRequired()], description=_l("As 2031-01."))
 
     def validate_month(self, field):
@@ -216,11 +216,11 @@ class IssueForm(FlaskForm):
         return int(year), int(month)
 
 
-class CreditForm(FlaskForm):
+class CreditForm(BaseForm):
     reason = TextAreaField(_l("Reason for the credit note"), validators=[InputRequired(), Length(max=2000)])
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(BaseForm):
     class Meta:
         csrf = False  # a GET form: it only reads
 

@@ -28,11 +28,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from booking import csvfiles
-from booking.accounts.models import Organisation
+from booking.accounts.models import MembershipRole, Organisation
 from booking.accounts.rules import can_administer
 from booking.database import utcnow
 from booking.errors import Conflict, Message, RuleViolation
-from booking.events import Event, publish
+from booking.events import Email, Event, publish
 from booking.extensions import db
 from booking.pricing.models import (BillingStatus, ChargeKind, Invoice, InvoiceCounter, InvoiceKind, InvoiceLine,
                                     PriceSnapshot)
@@ -166,9 +166,23 @@ def issue_invoices(year: int, month: int, *, organisation: Organisation | None =
         db.session.flush()
         publish(Event("invoice.issued", invoice, actor=actor,
                       after={"number": invoice.number, "organisation_id": invoice.organisation_id,
-                             "gross_cents": invoice.gross_cents, "lines": len(invoice.lines)}))
+                             "gross_cents": invoice.gross_cents, "lines": len(invoice.lines)},
+                      emails=invoice_emails(invoice)))
         invoices.append(invoice)
     return invoices
+
+
+def invoice_emails(invoice: Invoice) -> list[Email]:
+    """An issued invoice, to its organisation's owners (who may turn it off) and its contact address."""
+    organisation = invoice.organisation or db.session.get(Organisation, invoice.organisation_id)
+    subject = Message("pricing.email.invoice_issued", number=invoice.number)
+    fields = {"topic": f"invoice:{invoice.id}", "link": f"/invoices/{invoice.id}",
+              "context": {"invoice": invoice, "organisation": organisation}}
+    owners = [m.user for m in organisation.memberships if m.role == MembershipRole.owner and m.user.active]
+    emails = [Email.to_person(owner, subject, "invoice_issued", kind="invoice", **fields) for owner in owners]
+    if organisation.contact_email and organisation.contact_email.lower() not in {o.email for o in owners}:
+        emails.append(Email(organisation.contact_email, subject, "invoice_issued", **fields))
+    return emails
 
 
 def credit(invoice: Invoice, reason: str, *, actor=None, today: date | None = None) -> Invoice:

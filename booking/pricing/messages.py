@@ -8,6 +8,7 @@ from booking.formatting import register
 register({f"actor_type.{actor_type.value}": label for actor_type, label in ACTOR_TYPE_LABELS.items()})
 
 register({
+    "pricing.email.invoice_issued": _l("Invoice %(number)s from Infrashare"),
     "pricing.name_required": _l("Give the tariff a name."),
     "pricing.name_too_long": _l("Use at most %(max)s characters."),
     "pricing.valid_from_required": _l("Give the first day the tariff applies."),

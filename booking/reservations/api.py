@@ -276,7 +276,7 @@ def reservation_cancel(reservation_id: int, body: CancelIn):
     return reservation_out(reservation, api_user())
 
 
-@route("/reservations/<int:reservation_id>/approve", "POST", summary="Approve a pending request", tag=TAG,
+@route("/reservations/<int:reservation_id>/approve", "POST", scope="manage", summary="Approve a pending request", tag=TAG,
        body=ApproveIn, response=ReservationOut, errors=(403, 422))
 def reservation_approve(reservation_id: int, body: ApproveIn):
     """Facility managers. `scope: series` approves every pending occurrence of its series."""
@@ -288,7 +288,7 @@ def reservation_approve(reservation_id: int, body: ApproveIn):
     return reservation_out(reservation, api_user())
 
 
-@route("/reservations/<int:reservation_id>/reject", "POST", summary="Decline a pending request", tag=TAG,
+@route("/reservations/<int:reservation_id>/reject", "POST", scope="manage", summary="Decline a pending request", tag=TAG,
        body=RejectIn, response=ReservationOut, errors=(403, 422))
 def reservation_reject(reservation_id: int, body: RejectIn):
     """Facility managers. The reason is sent to the booker; the internal note is not."""
@@ -306,7 +306,7 @@ def reservation_check_in(reservation_id: int):
     return reservation_out(reservation, api_user())
 
 
-@route("/reservations/<int:reservation_id>/no-show", "POST", summary="Mark a reservation as not shown up", tag=TAG,
+@route("/reservations/<int:reservation_id>/no-show", "POST", scope="manage", summary="Mark a reservation as not shown up", tag=TAG,
        response=ReservationOut, errors=(403, 422))
 def reservation_no_show(reservation_id: int):
     """Facility managers, after the start, when nobody checked in."""

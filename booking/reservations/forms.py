@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from booking.forms import BaseForm
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField,
                      TextAreaField, TimeField)
 from wtforms.fields.choices import SelectChoice
@@ -28,7 +28,7 @@ SCOPE_CHOICES = [SelectChoice("one", _l("Only this one")),
                  SelectChoice("all", _l("The whole series"))]
 
 
-class RepeatForm(FlaskForm):
+class RepeatForm(BaseForm):
     """The choose step's "Repeat" option: which rule, and until when."""
     repeat = SelectField(_l("Repeat"), choices=REPEAT_CHOICES, default="", id="repeat-frequency")
     interval = IntegerField(_l("Every how many weeks or months"), default=1, id="repeat-interval",
@@ -73,7 +73,7 @@ def build_rrule(repeat: str, interval: int, first: date, *, count: int | None = 
     return ";".join(parts)
 
 
-class MultiDayForm(FlaskForm):
+class MultiDayForm(BaseForm):
     """A start and an end on different days, for facilities that allow multi-day bookings."""
     start_date = DateField(_l("Start date"), validators=[InputRequired()])
     start_time = TimeField(_l("Start time"), validators=[InputRequired()])
@@ -81,7 +81,7 @@ class MultiDayForm(FlaskForm):
     end_time = TimeField(_l("End time"), validators=[InputRequired()])
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(BaseForm):
     title = StringField(_l("Title"), filters=[lambda value: value.strip() if isinstance(value, str) else value],
                         validators=[DataRequired(message=_l("Give the reservation a title.")), Length(max=200)],
                         description=_l("A short name for the event, shown to the facility's managers."))
@@ -135,17 +135,17 @@ def details_form(facility, *, with_terms: bool = False, **kwargs) -> DetailsForm
     return FacilityDetailsForm(**kwargs)
 
 
-class TermsForm(FlaskForm):
+class TermsForm(BaseForm):
     accept_terms = BooleanField(_l("I accept the terms"))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(BaseForm):
     scope = RadioField(_l("What to cancel"), default="one", choices=SCOPE_CHOICES)
     reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=2000)],
                            description=_l("Helps the facility's managers plan; it is kept with the reservation."))
 
 
-class ChangeTimeForm(FlaskForm):
+class ChangeTimeForm(BaseForm):
     scope = RadioField(_l("What to change"), default="one", choices=SCOPE_CHOICES)
     date = DateField(_l("Date"), validators=[InputRequired()],
                      description=_l("For several occurrences, each keeps its own date and gets the new times."))
@@ -155,7 +155,7 @@ class ChangeTimeForm(FlaskForm):
     end_time = TimeField(_l("End time"), validators=[InputRequired()])
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(BaseForm):
     internal_note = TextAreaField(_l("Internal note (optional)"), id="approve-note",
                                   validators=[Optional(), Length(max=5000)],
                                   description=_l("Seen only by the facility's managers."))
@@ -169,7 +169,7 @@ class ApproveForm(FlaskForm):
         return None if self.decided_price.data is None else int(self.decided_price.data * 100)
 
 
-class RejectForm(FlaskForm):
+class RejectForm(BaseForm):
     reason = TextAreaField(_l("Reason for declining"), id="reject-reason",
                            validators=[InputRequired(message=_l("Give a reason; it is sent to the booker.")),
                                        Length(max=2000)],
@@ -179,13 +179,13 @@ class RejectForm(FlaskForm):
                                   description=_l("Seen only by the facility's managers."))
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(BaseForm):
     internal_note = TextAreaField(_l("Internal note (optional)"), id="return-note",
                                   validators=[Optional(), Length(max=5000)],
                                   description=_l("Why the decision is taken back; seen only by managers."))
 
 
-class BlockForm(FlaskForm):
+class BlockForm(BaseForm):
     """An internal block: time the facility is used by the city or kept for maintenance."""
     title = StringField(_l("What is it"), id="block-title", validators=[InputRequired(), Length(max=200)],
                         description=_l("For example: Maintenance, or City event."))

@@ -124,6 +124,12 @@ EMAIL_SUBJECTS = {
     "no_show": _l("Marked as not shown up: %(facility)s"),
     "completed": _l("Thank you for using %(facility)s"),
     "overdue": _l("Overdue reservation request: %(facility)s"),
+    "reminder": _l("Reminder: your reservation of %(facility)s"),
+    "new_request": _l("New reservation request: %(facility)s"),
+    "cancellation": _l("Confirmed reservation cancelled: %(facility)s"),
+    "closure": _l("A closure of %(facility)s lands on reservations"),
+    "deadline": _l("Reservation requests nearing their decision deadline"),
+    "digest": _l("Your daily digest of new reservation requests"),
 }
 
 register({f"reservation.status.{status.value}": text for status, text in STATUS_LABELS.items()})

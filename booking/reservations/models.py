@@ -162,6 +162,8 @@ class Reservation(db.Model):
     # Pending because something larger holds it (e.g. "agreement:12", a pilot agreement not yet
     # signed): decided with that, never on its own, and left out of the managers' inbox.
     held_for: Mapped[str | None] = mapped_column(String(40))
+    # When who booked and why was removed, RETENTION_MONTHS after the end (services/sweeps.anonymise_old).
+    anonymised_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # The price it keeps (booking/pricing): quoted when booked, never changed by a later tariff.
     price_snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("price_snapshot.id", ondelete="RESTRICT"),

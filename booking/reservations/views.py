@@ -29,6 +29,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from booking import navigation, panels
+from booking.reservations import personal  # noqa: F401  (registers its part of a person's data)
 from booking.accounts.forms import EmptyForm
 from booking.accounts.models import Organisation
 from booking.api.pagination import paginate

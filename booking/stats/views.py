@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from booking.forms import BaseForm
 from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -41,7 +41,7 @@ TABLES = ("rows", "heatmap", "least_used", "actor_types", "lead_times")
 OFTEN_FREE_BELOW = 0.25   # "often free" on a catalogue card under this recent utilisation
 
 
-class StatsForm(FlaskForm):
+class StatsForm(BaseForm):
     class Meta:
         csrf = False  # a GET form: it only reads
 

@@ -2,7 +2,7 @@
 everywhere" and deactivation end sessions for good
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-01 09:00:00
 
 """
@@ -14,7 +14,7 @@ import booking.database
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -49,11 +49,11 @@ def test_a_password_reset_is_recorded(client, member):
 
 def test_token_creation_and_revocation_are_recorded_with_the_prefix_only(client, auth, member):
     auth.login(member)
-    page = client.post("/profile/tokens", data={"name": "Script"}).get_data(as_text=True)
+    page = client.post("/profile/tokens", data={"name": "Script", "scopes": ["read"], "expires_in_days": 0}).get_data(as_text=True)
     token = re.search(r'value="(ifs_[^"]+)"', page).group(1)
     [created] = _events("api_token.created")
     assert created.actor_id == member.id
-    assert created.after == {"name": "Script", "prefix": token[:8]}
+    assert created.after == {"name": "Script", "prefix": token[:8], "scopes": "read", "expires_dt": None}
     assert token not in str(created.after)
 
     client.post(f"/profile/tokens/{created.object_id}/revoke")

@@ -48,8 +48,8 @@ def test_buttons_that_change_something_need_the_token_too(client, member):
     assert client.post("/logout", data={"csrf_token": _csrf_token(page)}).status_code == 302
 
 
-def test_the_api_uses_tokens_not_csrf(client, member, token_for):
-    response = client.post("/api/v1/tokens", json={"name": "script"}, headers=token_for(member))
+def test_the_api_uses_tokens_not_csrf(client, admin, token_for):
+    response = client.post("/api/v1/tokens", json={"name": "script"}, headers=token_for(admin))
     assert response.status_code == 201
 
 

@@ -96,7 +96,7 @@ def test_only_an_own_organisation_can_be_chosen(client, auth, member, create_org
 
 def test_a_token_is_created_shown_once_and_revoked_on_the_profile_page(client, auth, member):
     auth.login(member)
-    response = client.post("/profile/tokens", data={"name": "Booking script"})
+    response = client.post("/profile/tokens", data={"name": "Booking script", "scopes": ["read", "book"], "expires_in_days": 90})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Copy the token now: it is shown only once." in page

@@ -291,3 +291,12 @@ def test_errors_about_one_block_name_it(lead, create_facility, manager, pilot_fa
         run(services.create_agreement, lead, lead.organisations[0], data, now=NOW)
     assert list(refused.value.field_messages) == ["blocks.1.end"]
     assert refused.value.codes == ["agreement.block_order"]
+
+
+def test_agreement_events_reach_the_in_app_notifications_of_the_people_told(make_agreement, manager, lead, template):
+    from booking.notifications.models import Notification
+    agreement = make_agreement("submitted")
+    [note] = db.session.scalars(select(Notification).where(Notification.user_id == manager.id)).all()
+    assert note.link == f"/agreements/{agreement.id}" and agreement.title in note.subject
+    run(services.transition, manager, agreement, "request_changes", reason="Add the noise KPI.", now=LATER)
+    assert db.session.scalars(select(Notification).where(Notification.user_id == lead.id)).all()

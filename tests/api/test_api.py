@@ -85,7 +85,7 @@ def test_a_wrong_method_is_a_405_problem_that_names_the_allowed_ones(client, mem
 @pytest.mark.parametrize("data,content_type", [("{not json", "application/json"), ("name=x", "text/plain"),
                                                 ("", "application/json")])
 def test_a_body_that_is_not_json_is_a_400_problem(client, member, token_for, data, content_type):
-    response = client.post("/api/v1/tokens", data=data, content_type=content_type, headers=token_for(member))
+    response = client.post("/api/v1/reservations", data=data, content_type=content_type, headers=token_for(member))
     body = _is_problem(response, 400)
     assert body["detail"] == "The request body must be a JSON object."
 
@@ -99,7 +99,7 @@ def test_invalid_input_is_a_422_problem_listing_every_field(client, member, toke
 
 
 def test_a_json_value_that_is_not_an_object_is_a_422_problem(client, member, token_for):
-    _is_problem(client.post("/api/v1/tokens", json=["a"], headers=token_for(member)), 422)
+    _is_problem(client.post("/api/v1/reservations", json=["a"], headers=token_for(member)), 422)
 
 
 def test_invalid_query_parameters_are_a_422_problem(client, member, token_for):
@@ -107,11 +107,11 @@ def test_invalid_query_parameters_are_a_422_problem(client, member, token_for):
     assert {e["field"] for e in body["errors"]} == {"page", "per_page"}
 
 
-def test_a_domain_error_is_a_problem_and_rolls_back(client, member, create_user, token_for):
+def test_a_domain_error_is_a_problem_and_rolls_back(client, admin, create_user, token_for):
     other = create_user("other@example.com")
     token_for(other)
     other_token = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == other.id))
-    body = _is_problem(client.delete(f"/api/v1/tokens/{other_token}", headers=token_for(member)), 404)
+    body = _is_problem(client.delete(f"/api/v1/tokens/{other_token}", headers=token_for(admin)), 404)
     assert body["errors"] == [{"code": "accounts.no_such_token", "message": "There is no such token among yours."}]
 
 
@@ -125,13 +125,15 @@ def test_updating_the_callers_profile(client, member, token_for):
     assert body["locale"] is None
 
 
-def test_tokens_are_created_listed_and_revoked_through_the_api(client, member, token_for):
-    headers = token_for(member)
-    response = client.post("/api/v1/tokens", json={"name": "Integration"}, headers=headers)
+def test_tokens_are_created_listed_and_revoked_through_the_api(client, admin, token_for):
+    """Token management through the API needs an admin-scope token (or the profile page)."""
+    headers = token_for(admin)
+    response = client.post("/api/v1/tokens", json={"name": "Integration", "scopes": ["read"]}, headers=headers)
     assert response.status_code == 201
     created = response.get_json()
     assert created["token"].startswith(created["prefix"]) and created["revoked_dt"] is None
     assert created["created_dt"].endswith(("Z", "+00:00"))  # ISO 8601 with offset
+    assert created["scopes"] == "read" and created["expires_dt"] is None
     new_headers = {"Authorization": f"Bearer {created['token']}"}
     assert client.get("/api/v1/me", headers=new_headers).status_code == 200
 

@@ -37,3 +37,26 @@ def smtp_server(app):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
     yield inbox
     controller.stop()
+
+
+@pytest.fixture
+def certificate(tmp_path, monkeypatch):
+    """A self-signed certificate for 127.0.0.1 that this test's clients trust (SSL_CERT_FILE);
+    returns a server-side SSL context."""
+    import ssl
+    import subprocess
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def start_server(app, inbox, **kwargs):
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **kwargs)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    return controller

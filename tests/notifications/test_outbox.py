@@ -34,12 +34,17 @@ def test_queue_email_renders_the_text_and_html_parts(app, member, queued):
     assert '<a href="http://127.0.0.1:5000/password/reset/abc">' in message.html_body
 
 
-def test_a_template_without_an_html_part_sends_text_only(app, tmp_path, member):
+def test_a_template_without_an_html_part_gets_the_shared_layout(app, tmp_path, member):
     app.jinja_loader.searchpath.insert(0, str(tmp_path))
     (tmp_path / "emails").mkdir()
-    (tmp_path / "emails" / "plain_only.txt").write_text("Hi {{ name }}")
-    message = queue_email(member.email, "Plain", "plain_only", name="Mia")
-    assert (message.text_body, message.html_body) == ("Hi Mia", None)
+    (tmp_path / "emails" / "plain_only.txt").write_text("Hi {{ name }} & co,\n\nSee https://x.example/a?b=1&c=2.\n\n-- \nInfrashare")
+    message = queue_email(member.email, "Plain", "plain_only", name="Mia", page="/reservations/3")
+    assert message.text_body.startswith("Hi Mia & co,")
+    html = message.html_body
+    assert "<p>Hi Mia &amp; co,</p>" in html and "<title>Plain</title>" in html
+    assert '<a href="https://x.example/a?b=1&amp;c=2">https://x.example/a?b=1&amp;c=2</a>.' in html
+    assert '<a href="http://127.0.0.1:5000/reservations/3"' in html  # the page to act on
+    assert "-- " not in html  # the layout signs it
 
 
 def test_a_queued_mail_is_undone_with_its_transaction(app, member):

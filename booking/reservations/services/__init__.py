@@ -60,11 +60,16 @@ Sweeps (sweeps.py; the scheduler's jobs, idempotent)
     expire_holds(now=None) -> int          # held past hold_expires_dt → cancelled
     complete_finished(now=None) -> int     # confirmed and ended → completed
     flag_overdue(now=None) -> int          # pending past its deadline → escalated once
+    anonymise_old(months, now=None) -> int # ended over `months` ago → who booked and why removed, once
+
+Told by the clock, once each (alerts.py): send_reminders, warn_deadlines, send_request_digests
+(now=None) -> int; a closure landing on bookings tells the department's managers.
 
 An expired hold never blocks anyone: every booking first cancels the facility's expired
 holds, and the busy time shown by availability leaves them out.
 """
 from booking.reservations import messages  # noqa: F401  (registers the domain's wording)
+from booking.reservations.services.alerts import send_reminders, send_request_digests, warn_deadlines
 from booking.reservations.services.booking import (change_time, create_internal_block, create_reservation, hold,
                                                    release_hold, submit)
 from booking.reservations.services.checks import is_overlap_error
@@ -79,14 +84,17 @@ from booking.reservations.services.queries import (ActionInfo, BookingCheck, boo
 from booking.reservations.services.series import (SCOPES, OccurrencePreview, SeriesPreview, approve_series,
                                                   cancel_occurrences, change_occurrences, create_series,
                                                   preview_series)
-from booking.reservations.services.sweeps import busy_intervals, complete_finished, expire_holds, flag_overdue
+from booking.reservations.services.sweeps import (anonymise_old, busy_intervals, complete_finished, expire_holds,
+                                                  flag_overdue)
 
 __all__ = [
-    "ActionInfo", "BookingCheck", "OccurrencePreview", "SCOPES", "SeriesPreview", "approve", "approve_series",
+    "ActionInfo", "BookingCheck", "OccurrencePreview", "SCOPES", "SeriesPreview", "anonymise_old", "approve",
+    "approve_series",
     "bookable_start_times", "busy_intervals", "cancel", "cancel_occurrences", "cancellation_info",
     "change_info", "change_occurrences", "change_time", "check_booking", "check_in", "complete",
     "complete_finished", "count_in_closures", "count_overdue_for", "count_pending_for", "create_internal_block", "create_reservation",
     "create_series", "expire_holds", "flag_overdue", "get_reservation", "get_series", "hold", "is_overlap_error",
     "manager_inbox", "mark_no_show", "organisation_active_count", "preview_series", "quote_occurrences", "reject", "release_hold",
-    "reservations_in_closures", "return_to_handling", "submit", "visible_reservations",
+    "reservations_in_closures", "return_to_handling", "send_reminders", "send_request_digests", "submit",
+    "visible_reservations", "warn_deadlines",
 ]

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import and_, exists, or_, select, update
 
 from booking.database import utcnow
 from booking.events import Event, publish
 from booking.extensions import db
 from booking.facilities.availability import Interval
 from booking.facilities.schedules import register_busy_provider
-from booking.reservations.models import Reservation, ReservationStatus
+from booking.reservations.models import Reservation, ReservationKind, ReservationStatus, Series
 from booking.reservations.services.booking import expire
 from booking.reservations.services.decisions import complete_now
 from booking.reservations.services.notify import escalation_emails
@@ -44,6 +45,29 @@ def complete_finished(now: datetime | None = None) -> int:
     now = now_or(now)
     return _sweep(and_(Reservation.status == S.confirmed, Reservation.end_dt <= now),
                   lambda reservation: complete_now(reservation, None, now))
+
+
+def anonymise_old(months: int, now: datetime | None = None) -> int:
+    """Bookings that ended more than `months` ago lose what says who booked and why: the person,
+    title, purpose, answers, reasons and notes (and so does a series once all of it has). What
+    statistics count stays: facility, organisation, times, status and price. One conditional
+    update, so each is done once however often or in how many processes it runs; returns how many."""
+    now = now_or(now)
+    cutoff = now - relativedelta(months=months)
+    done = db.session.execute(
+        update(Reservation)
+        .where(Reservation.kind == ReservationKind.booking, Reservation.end_dt < cutoff,
+               Reservation.anonymised_dt.is_(None))
+        .values(user_id=None, title="", purpose="", answers={}, rejection_reason=None, cancel_reason=None,
+                internal_note=None, anonymised_dt=now, updated_dt=Reservation.updated_dt)
+        .execution_options(synchronize_session=False)).rowcount
+    occurrence = Reservation.series_id == Series.id
+    db.session.execute(
+        update(Series)
+        .where(or_(Series.title != "", Series.user_id.is_not(None)), exists().where(occurrence),
+               ~exists().where(occurrence, Reservation.anonymised_dt.is_(None)))
+        .values(user_id=None, title="").execution_options(synchronize_session=False))
+    return done
 
 
 def _escalate(reservation: Reservation, now: datetime) -> None:

@@ -159,6 +159,7 @@ def test_a_list_page_or_feed_costs_the_same_statements_for_three_times_the_city(
     headers = {}
     if who and who.endswith(" token"):
         headers = token_for(request.getfixturevalue(who.split()[0]))
+        assert client.get("/api/v1/me", headers=headers).status_code == 200  # a token's first use records it
     elif who:
         auth.login(request.getfixturevalue(who))
 

@@ -286,10 +286,8 @@ def agreement_create(body: AgreementIn):
     """The draft is the organisation's until it is submitted (`POST /agreements/{id}/submit`)."""
     user = api_user()
     organisation = db.session.get(Organisation, body.organisation_id)
-    if organisation is None:
-        raise NotFound()
-    if not rules.can_act_for(user, organisation.id):
-        raise PermissionDenied()
+    if organisation is None or not rules.can_act_for(user, organisation.id):  # existence not revealed
+        raise NotFound("You are not a member of an organisation with this id.")
     challenge = db.session.get(Challenge, body.challenge_id) if body.challenge_id else None
     if body.challenge_id and challenge is None:
         raise NotFound()

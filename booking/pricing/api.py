@@ -280,18 +280,17 @@ def put_tariff(facility_id: int, body: TariffIn):
 
 
 @route("/facilities/<int:facility_id>/quote", summary="The itemised price of a booking", tag="pricing",
-       auth="optional", query=QuoteQuery, response=QuoteOut, errors=(403, 404))
+       auth="optional", query=QuoteQuery, response=QuoteOut, errors=(404,))
 def facility_quote(facility_id: int, query: QuoteQuery):
     """The price the booking flow would show: the list price, or with `organisation_id` that
     organisation's price (its members and staff only). Lists the tariff's actor-type rules."""
     facility = _facility(facility_id)
     organisation = None
     if query.organisation_id is not None:
-        if not can_quote_for(api_user(), query.organisation_id):
-            raise PermissionDenied("Only the organisation's members get its price.")
         organisation = db.session.get(Organisation, query.organisation_id)
-        if organisation is None:
-            raise NotFound("No organisation has this id.")
+        if organisation is None or not can_quote_for(api_user(), query.organisation_id):
+            # Another organisation's price answers as a missing one: its existence is not revealed.
+            raise NotFound("You are not a member of an organisation with this id.")
     zone = ZoneInfo(facility.timezone)
     base = {"facility_id": facility.id, "start": query.start.astimezone(zone), "end": query.end.astimezone(zone),
             "timezone": facility.timezone, "organisation_id": query.organisation_id}

@@ -55,6 +55,7 @@ from booking.extensions import db
 from booking.facilities.services import photo_file_key
 from booking.facilities.models import (ApprovalPolicy, BookingQuestion, BookingRules, Closure, Facility,
                                        FacilityPhoto, FacilityStatus, OpeningHours, SpecialOpening)
+from booking.notifications.models import Notification, OutboxMessage
 from booking.pricing import invoicing
 from booking.pricing import services as pricing
 from booking.pricing.services import TariffInput
@@ -104,10 +105,20 @@ accounts.log_out_everywhere                   POST    login  ok     ok     ok   
 accounts.create_token                         POST    login  ok     ok     ok     ok     ok
 accounts.revoke_token                         POST    login  ok     404    404    404    404
 accounts.switch_organisation                  POST    login  ok     404    404    404    404
+accounts.download_data                        GET     login  ok     ok     ok     ok     ok
+accounts.delete_account                       GET     login  ok     ok     ok     ok     ok
+accounts.delete_account                       POST    login  ok     ok     ok     ok     ok
+accounts.update_notifications                 POST    login  ok     ok     ok     ok     ok
+
+# notifications (A's)
+notifications.index                           GET     login  ok     ok     ok     ok     ok
+notifications.open_one                        GET     login  ok     404    404    404    404
+notifications.read_all                        POST    login  ok     ok     ok     ok     ok
 
 # accounts: admin and staff pages
 accounts.audit_log                            GET     login  403    403    ok     ok     ok
 accounts.outbox                               GET     login  403    403    403    403    ok
+accounts.resend                               POST    login  403    403    403    403    ok
 accounts.departments                          GET     login  403    403    403    403    ok
 accounts.edit_department                      GET     login  403    403    403    403    ok
 accounts.edit_department                      POST    login  403    403    403    403    ok
@@ -236,9 +247,15 @@ agreements.templates                          POST    login  403    403    403  
 api.openapi_document                          GET     ok     ok     ok     ok     ok     ok
 api.me                                        GET     login  ok     ok     ok     ok     ok
 api.update_me                                 PATCH   login  ok     ok     ok     ok     ok
+api.my_data                                   GET     login  ok     ok     ok     ok     ok
+api.get_settings                              GET     login  ok     ok     ok     ok     ok
+api.put_settings                              PUT     login  ok     ok     ok     ok     ok
+api.list_notifications                        GET     login  ok     ok     ok     ok     ok
+api.read_all                                  POST    login  ok     ok     ok     ok     ok
+api.read_one                                  POST    login  ok     404    404    404    404
 api.list_tokens                               GET     login  ok     ok     ok     ok     ok
-api.create_token                              POST    login  ok     ok     ok     ok     ok
-api.revoke_token                              DELETE  login  ok     404    404    404    404
+api.create_token                              POST    login  403    403    403    403    ok
+api.revoke_token                              DELETE  login  403    403    403    403    404
 api.list_facilities                           GET     ok     ok     ok     ok     ok     ok
 api.get_facility                              GET     404    404    404    ok     404    ok
 api.facility_availability                     GET     ok     ok     ok     ok     ok     ok
@@ -252,10 +269,10 @@ api.reservation_create                        POST    login  ok     404    404  
 api.reservation_preview                       POST    login  ok     404    404    404    404
 api.reservation_detail                        GET     login  ok     404    ok     404    ok
 api.reservation_cancel                        POST    login  ok     404    ok     404    ok
-api.reservation_approve                       POST    login  403    404    ok     404    ok
-api.reservation_reject                        POST    login  403    404    ok     404    ok
+api.reservation_approve                       POST    login  403    403    ok     404    ok
+api.reservation_reject                        POST    login  403    403    ok     404    ok
 api.reservation_check_in                      POST    login  403    404    ok     404    ok
-api.reservation_no_show                       POST    login  403    404    ok     404    ok
+api.reservation_no_show                       POST    login  403    403    ok     404    ok
 api.list_feeds                                GET     login  ok     ok     ok     ok     ok
 api.create_feed                               POST    login  ok     404    404    404    404
 api.regenerate_feed                           POST    login  ok     404    404    404    403
@@ -280,6 +297,7 @@ MARKERS = {
     "Alpha proposed pilot": A_SIDE,       # A's submitted agreement, hosted by X
     "Alpha approved pilot": A_SIDE,       # … and an approved one
     "alma.alpha@example.com": A_SIDE,
+    "Alpha private notice": {"memA"},     # A's member's in-app notification
     "Beta board meeting": B_SIDE,
     "Beta pending request": B_SIDE,
     "Beta draft pilot": {"memB", "admin"},
@@ -434,6 +452,11 @@ def _build(world: World) -> None:
     db.session.commit()
     o["feed"], o["feed_token"] = calendars.create_feed(world.users["memA"], "organisation", org_a.id)
     db.session.commit()
+    o["notification"] = Notification(user_id=world.users["memA"].id, subject="Alpha private notice",
+                                     link=f"/reservations/{o['res_Alpha'].id}")
+    db.session.add(o["notification"])
+    db.session.commit()
+    o["message"] = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).first()
 
 
 # Fresh objects for rows whose action destroys or moves what it acts on, so that each
@@ -530,6 +553,8 @@ PARAMS = {
     "closure_id": lambda w: w.closure.id,
     "photo_id": lambda w: w.photo.id,
     "feed_id": lambda w: w.feed.id,
+    "notification_id": lambda w: w.notification.id,
+    "message_id": lambda w: w.message.id,
     "token_id": lambda w: _fresh_token(w),
     "department_id": lambda w: w.x.id,
     "user_id": lambda w: _fresh_user(w),
@@ -602,6 +627,7 @@ FORMS = {
     "accounts.change_password": lambda w, r: {"current": "wrong-password-1", "password": PASSWORD,
                                               "confirm": PASSWORD},
     "accounts.create_token": lambda w, r: {"name": "Matrix"},
+    "accounts.delete_account": lambda w, r: {"password": "wrong-password-1", "confirm": "y"},
     "accounts.switch_organisation": lambda w, r: {"organisation_id": w.org_a.id},
     "accounts.edit_department": lambda w, r: {"description": "", "contact_email": "", "decision_days": 5},
     "accounts.set_user_active": lambda w, r: {"active": "0"},
@@ -818,8 +844,9 @@ def test_every_route_has_a_row(world):
     described = [(row.endpoint, row.method) for row in ROWS]
     assert len(described) == len(set(described)), "a route has two rows"
     served = _served(world.app)
-    assert sorted(served - set(described)) == [], "routes without a row in MATRIX"
-    assert sorted(set(described) - served) == [], "rows in MATRIX for routes that do not exist"
+    missing, stale = sorted(served - set(described)), sorted(set(described) - served)
+    assert not missing, "routes without a row in MATRIX:\n" + "\n".join(f"{e} {m}" for e, m in missing)
+    assert not stale, "rows in MATRIX for routes that do not exist:\n" + "\n".join(f"{e} {m}" for e, m in stale)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r.endpoint} {r.method}" for r in ROWS])

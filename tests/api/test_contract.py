@@ -39,9 +39,10 @@ def _format(schema: dict) -> str | None:
 
 # --- required bodies ----------------------------------------------------------------------------
 
-def test_an_operation_whose_body_is_required_refuses_none(client, document, facility, booker, token_for):
-    """Before anything else (even before the id in the path is looked up): 400."""
-    headers = token_for(booker)
+def test_an_operation_whose_body_is_required_refuses_none(client, document, facility, admin, token_for):
+    """Before anything but the token (even before the id in the path is looked up): 400. An
+    admin's token has every scope."""
+    headers = token_for(admin)
     required = [(path, method) for path, method, op in _operations(document)
                 if op.get("requestBody", {}).get("required")]
     assert ("/api/v1/me", "PATCH") in required

@@ -6,7 +6,8 @@ may use it.
 The callers act in a small world built once for this module: organisations A and B, each
 with a confirmed reservation and a pending request, departments X and Y, each with a
 published facility (A books at X, B at Y), a draft facility of X, a pilot agreement draft and
-a submitted one of each organisation, an invoice of A, a calendar feed of A. URL parameters
+a submitted one of each organisation (and an approved one of A), an invoice of A, a calendar
+feed of A, an in-app notification of A's member. URL parameters
 are A's and X's objects, so every row asks: may B's member, or Y's manager, read, change
 or cancel A's things through pages, the API or feeds? Pages are visited with a logged-in
 browser session, the API with the caller's bearer token.
@@ -26,8 +27,11 @@ appear in what they get: every response is searched for the private texts of the
 (MARKERS).
 
 State changes are allowed to happen: the refused callers of a row go first, then the
-allowed ones; rows that destroy what they act on (delete, revoke, a transition) get a fresh
-object per request (FRESH).
+allowed ones; rows that destroy what they act on (delete, revoke, a transition, a decision)
+get a fresh object per request (the `_fresh_*` parameters in OVERRIDES).
+
+A new route: add its row; a new URL parameter name needs an entry in PARAMS, and a POST
+whose refusal depends on its form, its form in FORMS (or its JSON body in BODIES).
 """
 from __future__ import annotations
 
@@ -35,7 +39,6 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 

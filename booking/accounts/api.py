@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Literal
 
 from flask import g
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
 from booking import personal_data
@@ -36,9 +36,16 @@ class MeOut(BaseModel):
 
 
 class MeUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: Text | None = Field(None, min_length=1, max_length=200)
+    """At least one of the fields: what is left out stays as it is."""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+    name: Text | None = Field(None, min_length=1, max_length=200, description="left out or null: unchanged")
     locale: Literal["en", "fi", "sv"] | None = Field(None, description="null: follow the browser")
+
+    @model_validator(mode="after")
+    def _something_to_change(self):
+        if not self.model_fields_set:
+            raise ValueError("give name or locale (or both)")
+        return self
 
 
 class TokenOut(BaseModel):

@@ -17,7 +17,7 @@ from booking.agreements.models import (AgreementBlock, AgreementStatus, Challeng
 from booking.api.auth import token_has
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, page_of, paginate
-from booking.api.types import Count, Id, Instant, Text
+from booking.api.types import Count, Day, Id, Instant, Text
 from booking.errors import NotFound, PermissionDenied
 from booking.extensions import db
 from booking.facilities.models import Facility
@@ -38,9 +38,10 @@ class OrganisationRef(BaseModel):
 
 
 class BlockIn(BaseModel):
+    """Facility time at a facility of the host department (every block at one department's)."""
     facility_id: Id
-    start: Instant
-    end: Instant
+    start: Instant = Field(description="before `end`; to submit, within the agreement's start_date..end_date")
+    end: Instant = Field(description="after `start`")
 
 
 class AgreementIn(BaseModel):
@@ -50,10 +51,12 @@ class AgreementIn(BaseModel):
     title: Text = Field(max_length=200)
     need: Text = Field("", max_length=MAX_TEXT)
     description: Text = Field("", max_length=MAX_TEXT)
-    start_date: date
-    end_date: date
-    partner_ids: list[Id] = Field(default_factory=list, max_length=rules.MAX_PARTNERS)
-    blocks: list[BlockIn] = Field(default_factory=list, max_length=rules.MAX_BLOCKS)
+    start_date: Day = Field(description="first day of the pilot")
+    end_date: Day = Field(description=f"last day: on or after `start_date`, at most {rules.MAX_PILOT_DAYS} days later")
+    partner_ids: list[Id] = Field(default_factory=list, max_length=rules.MAX_PARTNERS,
+                                  description="partner organisations (not `organisation_id`)")
+    blocks: list[BlockIn] = Field(default_factory=list, max_length=rules.MAX_BLOCKS, description=(
+        "without `challenge_id` at least one (its facility's department hosts the agreement)"))
     kpis: Text = Field("", max_length=MAX_TEXT)
     data_collected: Text = Field("", max_length=MAX_TEXT)
     data_legal_basis: Text = Field("", max_length=2000)
@@ -61,14 +64,15 @@ class AgreementIn(BaseModel):
     insurer: Text = Field("", max_length=200)
     insurance_policy: Text = Field("", max_length=100)
     insurance_coverage_cents: int | None = Field(None, ge=0, le=10**12)
-    insurance_expiry_date: date | None = None
+    insurance_expiry_date: Day | None = Field(None, description="to submit: on or after `end_date`")
     liability: Literal["company", "shared"] = "company"
     ip_rights: Literal["company", "joint"] = "company"
     publicity: Literal["open", "after_completion", "by_consent"] = "open"
     terms_addition: Text = Field("", max_length=MAX_TEXT)
     removal: Text = Field("", max_length=MAX_TEXT)
     pilot_fee_cents: int = Field(0, ge=0, le=10**10)
-    fee_at_signing_cents: int = Field(0, ge=0, le=10**10)
+    fee_at_signing_cents: int = Field(0, ge=0, le=10**10, description=(
+        "the part of `pilot_fee_cents` paid at signing: at most `pilot_fee_cents`"))
     registry_consent: bool = False
 
 
@@ -163,11 +167,14 @@ class ChallengeIn(BaseModel):
     title: Text = Field(max_length=200)
     need: Text = Field(max_length=MAX_TEXT)
     offer: Text = Field("", max_length=MAX_TEXT)
-    facility_ids: list[Id] = Field(default_factory=list, max_length=50)
-    period_start_date: date
-    period_end_date: date
-    deadline: Instant
-    criteria: list[dict[Text, Text | Count]] = Field(max_length=20, description='[{"name": "Impact", "weight": 60}, …]')
+    facility_ids: list[Id] = Field(default_factory=list, max_length=50,
+                                   description="facilities offered: of the department `department_id`")
+    period_start_date: Day = Field(description="first day of the pilots")
+    period_end_date: Day = Field(description=(
+        f"last day: on or after `period_start_date`, at most {rules.MAX_PILOT_DAYS} days later"))
+    deadline: Instant = Field(description="when applications close")
+    criteria: list[dict[Text, Text | Count]] = Field(max_length=20, description=(
+        '[{"name": "Impact", "weight": 60}, …]: at least one, each weight 1–100, the weights add up to 100'))
     pilot_fee_cents: int | None = Field(None, ge=0, le=10**10)
     contact_email: Text = Field("", max_length=320)
 
@@ -294,10 +301,8 @@ def agreement_create(body: AgreementIn):
     """The draft is the organisation's until it is submitted (`POST /agreements/{id}/submit`)."""
     user = api_user()
     organisation = db.session.get(Organisation, body.organisation_id)
-    if organisation is None:
-        raise NotFound()
-    if not rules.can_act_for(user, organisation.id):
-        raise PermissionDenied()
+    if organisation is None or not rules.can_act_for(user, organisation.id):  # existence not revealed
+        raise NotFound("You are not a member of an organisation with this id.")
     challenge = db.session.get(Challenge, body.challenge_id) if body.challenge_id else None
     if body.challenge_id and challenge is None:
         raise NotFound()
@@ -312,7 +317,7 @@ def agreement_detail(agreement_id: int):
 
 
 @route("/agreements/<int:agreement_id>/<transition>", "POST", summary="Move an agreement by a named transition",
-       tag=TAG, body=TransitionIn, response=AgreementOut, errors=(403, 404, 409, 422))
+       tag=TAG, body=TransitionIn, body_required=False, response=AgreementOut, errors=(403, 404, 409, 422))
 def agreement_transition(agreement_id: int, transition: str, body: TransitionIn):
     """`submit`, `review`, `request_changes`, `approve`, `decline`, `activate`, `terminate`,
     `withdraw`; `accept` (one party accepts the document whose `document_sha256` it read; the
@@ -320,7 +325,8 @@ def agreement_transition(agreement_id: int, transition: str, body: TransitionIn)
     taken); `report` (the lead organisation's outcome report); `complete` (the city accepts
     the report). An illegal transition answers 422, an unknown name 404. The city's decisions
     (`review`, `request_changes`, `approve`, `decline`, `activate`, `terminate`, `complete`)
-    need a token with the `manage` scope."""
+    need a token with the `manage` scope. The body is optional where the transition needs none
+    of its fields."""
     user = api_user()
     agreement = _visible(agreement_id)
     if transition in CITY_TRANSITIONS and not token_has("manage"):

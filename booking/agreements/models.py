@@ -211,8 +211,10 @@ class PilotAgreement(db.Model):
         return [a for a in self.acceptances if a.void_dt is None]
 
     @property
-    def department_id(self) -> int:
-        return self.host_department_id
+    def department_id(self) -> int | None:
+        """The department whose managers see the agreement's audit events: the host, from the
+        submission on (a draft is its organisations' alone; admins see every event)."""
+        return None if self.status == AgreementStatus.draft else self.host_department_id
 
     def __str__(self):
         return self.title

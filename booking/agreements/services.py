@@ -118,7 +118,7 @@ def _status(agreement: PilotAgreement) -> Message:
 
 
 def _tell(action: str, agreement: PilotAgreement, actor, *, before=None, after=None, emails=()) -> None:
-    publish(Event(f"agreement.{action}", agreement, actor=actor, department_id=agreement.host_department_id,
+    publish(Event(f"agreement.{action}", agreement, actor=actor, department_id=agreement.department_id,
                   before=before, after={"status": agreement.status, **(after or {})}, emails=list(emails)))
     db.session.flush()
 

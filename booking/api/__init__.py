@@ -37,6 +37,7 @@ class Operation:
     errors: tuple[int, ...] = field(default_factory=tuple)
     description: str = ""
     content_type: str = "application/json"
+    body_required: bool = True
 
 
 OPERATIONS: list[Operation] = []
@@ -45,14 +46,18 @@ OPERATIONS: list[Operation] = []
 def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str = "token", scope: str | None = None,
           query: type[BaseModel] | None = None, body: type[BaseModel] | None = None,
           response: Any = None, status: int = 200, errors: tuple[int, ...] = (),
-          content_type: str = "application/json") -> Callable:
+          content_type: str = "application/json", body_required: bool = True) -> Callable:
     """Declare a JSON route: authenticate, validate query and body, serialise the result.
 
     The view receives path arguments, then `query=` and `body=` as validated models, and
     returns a model, a dict, a list, or a ready Response. A bearer token must have `scope`
-    (default: "read" for GET, "book" for a change; booking.accounts.rules.SCOPES).
+    (default: "read" for GET, "book" for a change; booking.accounts.rules.SCOPES). A declared
+    body is required (400 without one) unless `body_required=False`, which only a model of
+    optional fields may say (no body is then the same as `{}`); the OpenAPI document says which.
     """
     needed = scope or ("read" if method in ("GET", "HEAD") else "book")
+    assert body is not None or body_required, "body_required=False needs a body model"
+    assert body_required or _all_optional(body), f"{body.__name__} has required fields: its body is required"
 
     def decorator(fn: Callable) -> Callable:
         endpoint = fn.__name__
@@ -72,11 +77,9 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
                     data = _json_body()
                     if isinstance(data, Response):
                         return data
-                    if data is None and _all_optional(body):
-                        data = {}  # an empty body is fine where nothing is required
-                    if data is None:
+                    if data is None and body_required:
                         return problem(400, "Bad request", "The request body must be a JSON object.")
-                    kwargs["body"] = body.model_validate(data)
+                    kwargs["body"] = body.model_validate({} if data is None else data)
             except ValidationError as exc:
                 return validation_problem(exc)
             # A write is one unit of work: the response is built inside it, before the commit.
@@ -98,7 +101,7 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
         OPERATIONS.append(Operation(rule, method, endpoint, summary, tag, auth, query, body,
                                     response, status, errors,
                                     ((fn.__doc__ or "").strip() + f"\n\nA bearer token needs the `{needed}` scope.").strip(),
-                                    content_type))
+                                    content_type, body_required))
         return view
 
     return decorator

@@ -99,7 +99,7 @@ def build_document() -> dict:
             entry["description"] = op.description
         entry["security"] = {"token": [{"bearer": []}], "optional": [{}, {"bearer": []}]}.get(op.auth, [])
         if op.body is not None:
-            entry["requestBody"] = {"required": True, "content": {"application/json": {
+            entry["requestBody"] = {"required": op.body_required, "content": {"application/json": {
                 "schema": refs[(op.body, "validation")]}}}
         entry["responses"] = _responses(op, params, refs)
         paths.setdefault(path, {})[op.method.lower()] = entry

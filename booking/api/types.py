@@ -1,10 +1,14 @@
 """Bounded input types every API model uses, so no value reaches the database that it cannot
-hold: ids and counts fit a 32-bit integer, instants lie within years the code can compute
-with, and text carries no NUL or control characters (PostgreSQL refuses NUL in text)."""
+hold: ids and counts fit a 32-bit integer, instants and days lie within years the code can
+compute with, and text carries no NUL or control characters (PostgreSQL refuses NUL in text).
+
+Instants and days are what the OpenAPI document says they are, ISO 8601 strings: a number
+(which pydantic would otherwise read as seconds since 1970) is refused, in a body or a query.
+"""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
@@ -31,7 +35,27 @@ def _plus_restored(value):
     return value
 
 
-def _in_years(value: datetime) -> datetime:
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def _iso_instant(value):
+    """An ISO 8601 date-time string (or a datetime, from Python callers); never a number."""
+    if isinstance(value, datetime) or (isinstance(value, str) and not _NUMBER.match(value)):
+        return value
+    raise ValueError("must be an ISO 8601 date and time with an offset, e.g. 2030-03-05T10:00:00+02:00")
+
+
+def _iso_day(value):
+    """An ISO 8601 calendar date, YYYY-MM-DD (or a date, from Python callers); never a number
+    or a date-time."""
+    if (isinstance(value, date) and not isinstance(value, datetime)) or (
+            isinstance(value, str) and _ISO_DAY.match(value)):
+        return value
+    raise ValueError("must be an ISO 8601 date, YYYY-MM-DD")
+
+
+def _in_years(value: datetime | date) -> datetime | date:
     # Checked on the local wall time, before anything converts it (year 1 or 9999 overflow in UTC).
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
@@ -42,4 +66,7 @@ Id = Annotated[int, Field(ge=1, le=MAX_INT)]
 Count = Annotated[int, Field(ge=0, le=MAX_INT)]         # capacities, attendees, quantities
 PageNumber = Annotated[int, Field(ge=1, le=MAX_INT, description="1-based page number")]
 Text = Annotated[str, AfterValidator(_plain_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
-Instant = Annotated[AwareDatetime, BeforeValidator(_plus_restored), AfterValidator(_in_years)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_instant), BeforeValidator(_plus_restored),
+                    AfterValidator(_in_years)]
+Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_in_years),
+                Field(json_schema_extra={"pattern": r"^\d{4}-\d{2}-\d{2}$"})]

@@ -51,8 +51,11 @@ class FacilityQuery(PageQuery):
     accessibility: list[Annotated[Text, Field(max_length=100)]] = Field(default_factory=list, max_length=20,
                                      description="has every accessibility feature, e.g. `step_free_access` (repeatable)")
     q: Text | None = Field(None, max_length=100, description="name contains")
-    free_from: Instant | None = Field(None, description="with free_to: only facilities with some free time then")
-    free_to: Instant | None = None
+    free_from: Instant | None = Field(None, description=(
+        "with `free_to` (both or neither): only facilities with some free time between them"))
+    free_to: Instant | None = Field(None, description=(
+        f"end of that window: after `free_from`, at most {MAX_WINDOW_DAYS} days later, both between "
+        f"{search.FIRST_DATE} and {search.LAST_DATE}"))
 
     @model_validator(mode="after")
     def _window(self):
@@ -61,8 +64,10 @@ class FacilityQuery(PageQuery):
 
 
 class AvailabilityQuery(BaseModel):
-    from_: Instant = Field(alias="from", description="start of the window, ISO 8601 with offset")
-    to: Instant = Field(description=f"end of the window (at most {MAX_WINDOW_DAYS} days after `from`)")
+    from_: Instant = Field(alias="from", description="start of the window, ISO 8601 with offset; before `to`")
+    to: Instant = Field(description=(
+        f"end of the window: after `from`, at most {MAX_WINDOW_DAYS} days later, both between "
+        f"{search.FIRST_DATE} and {search.LAST_DATE}"))
 
     @model_validator(mode="after")
     def _window(self):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from booking.accounts.models import Organisation
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, page_of
-from booking.api.types import Id, Instant, Text
+from booking.api.types import Day, Id, Instant, Text
 from booking.errors import NotFound, PermissionDenied
 from booking.extensions import db
 from booking.facilities.models import Facility
@@ -45,23 +45,23 @@ HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", descri
 
 class BandIn(BaseModel):
     label: Text = Field(max_length=80)
-    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(max_length=7, description="Monday = 0")
-    start: HHMM
-    end: HHMM
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(max_length=7, description="Monday = 0; at least one")
+    start: HHMM = Field(description="local time; before `end`")
+    end: HHMM = Field(description="local time; after `start` (24:00: midnight). Bands of a tariff may not overlap")
     percent: Percentage = Field(description="+20 makes the band dearer, −30 cheaper")
 
 
 class RuleIn(BaseModel):
     actor_type: ActorTypeName
     kind: Literal["percent", "fixed", "free"]
-    percent: Percentage | None = Field(None, description="with kind=percent: the discount")
-    fixed_cents: Cents | None = Field(None, description="with kind=fixed: the price per unit")
+    percent: Percentage | None = Field(None, description="required with kind=percent: the discount")
+    fixed_cents: Cents | None = Field(None, description="required with kind=fixed: the price per unit")
 
 
 class TariffIn(BaseModel):
     """A tariff from `valid_from` on. PUT it again to change it: a tariff that has priced
     reservations is kept and the change becomes a new version with the same valid_from."""
-    valid_from: date
+    valid_from: Day
     name: Text = Field(max_length=200)
     unit: Unit
     base_price_cents: Cents
@@ -70,12 +70,15 @@ class TariffIn(BaseModel):
         None, description="percent; the configured default (25.5) when left out")
     min_charge_cents: Cents = 0
     deposit_cents: Cents = 0
-    long_booking_min_days: Annotated[int, Field(ge=1, le=366)] | None = None
-    long_booking_percent: Percentage | None = None
+    long_booking_min_days: Annotated[int, Field(ge=1, le=366)] | None = Field(
+        None, description="with `long_booking_percent` (both or neither): bookings this many days or longer")
+    long_booking_percent: Percentage | None = Field(None, description="the long-booking discount")
     underused_threshold: Annotated[Decimal, Field(max_digits=4, decimal_places=3, ge=0, le=1)] | None = Field(
-        None, description="share 0..1 of recent utilisation below which the underused discount applies")
-    underused_percent: Percentage | None = None
-    late_fee_percent: Percentage | None = None
+        None, description="with `underused_percent` (both or neither): share of recent utilisation, above 0 and "
+                          "at most 1, below which the underused discount applies")
+    underused_percent: Percentage | None = Field(None, description="the underused discount")
+    late_fee_percent: Percentage | None = Field(None, description="late-cancellation fee: this or `late_fee_cents`, "
+                                                                  "not both")
     late_fee_cents: Cents | None = None
     invoice_each_reservation: bool = False
     bands: list[BandIn] = Field(default_factory=list, max_length=MAX_BANDS)
@@ -158,8 +161,9 @@ def tariff_out(tariff: Tariff) -> TariffOut:
 
 
 class QuoteQuery(BaseModel):
-    start: Instant = Field(description="ISO 8601 with offset")
-    end: Instant = Field(description=f"after start, at most {MAX_QUOTE_DAYS} days later")
+    start: Instant = Field(description="ISO 8601 with offset; before `end`")
+    end: Instant = Field(description=(f"after `start`, at most {MAX_QUOTE_DAYS} days later, both between "
+                                      f"{FIRST_VALID_FROM} and {LAST_VALID_FROM}"))
     organisation_id: Id | None = Field(None,
                                         description="your organisation: its own price (members only)")
 
@@ -281,18 +285,17 @@ def put_tariff(facility_id: int, body: TariffIn):
 
 
 @route("/facilities/<int:facility_id>/quote", summary="The itemised price of a booking", tag="pricing",
-       auth="optional", query=QuoteQuery, response=QuoteOut, errors=(403, 404))
+       auth="optional", query=QuoteQuery, response=QuoteOut, errors=(404,))
 def facility_quote(facility_id: int, query: QuoteQuery):
     """The price the booking flow would show: the list price, or with `organisation_id` that
     organisation's price (its members and staff only). Lists the tariff's actor-type rules."""
     facility = _facility(facility_id)
     organisation = None
     if query.organisation_id is not None:
-        if not can_quote_for(api_user(), query.organisation_id):
-            raise PermissionDenied("Only the organisation's members get its price.")
         organisation = db.session.get(Organisation, query.organisation_id)
-        if organisation is None:
-            raise NotFound("No organisation has this id.")
+        if organisation is None or not can_quote_for(api_user(), query.organisation_id):
+            # Another organisation's price answers as a missing one: its existence is not revealed.
+            raise NotFound("You are not a member of an organisation with this id.")
     zone = ZoneInfo(facility.timezone)
     base = {"facility_id": facility.id, "start": query.start.astimezone(zone), "end": query.end.astimezone(zone),
             "timezone": facility.timezone, "organisation_id": query.organisation_id}

@@ -93,12 +93,11 @@ def _template_globals(state):
 
 
 def _load(model, object_id: int, may) -> object:
-    """The object (404 if missing) if `may(current_user, it)` (403 if not)."""
+    """The object if `may(current_user, it)`; 404 otherwise, as if it were missing (another
+    organisation's invoice, another department's facility: its existence is not revealed)."""
     found = db.session.get(model, object_id)
-    if found is None:
+    if found is None or not may(current_user, found):
         abort(404)
-    if not may(current_user, found):
-        abort(403)
     return found
 
 

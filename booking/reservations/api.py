@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 from booking.accounts.models import Organisation
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, paginate
-from booking.api.types import Count, Id, Instant, Text
+from booking.api.types import Count, Day, Id, Instant, Text
 from booking.database import utcnow
 from booking.errors import NotFound
 from booking.extensions import db
@@ -31,8 +31,8 @@ BOOKING_ERRORS = (403, 404, 409, 422)
 
 class ReservationIn(BaseModel):
     facility_id: Id
-    start: Instant = Field(description="Start, ISO 8601 with offset")
-    end: Instant = Field(description="End (exclusive), ISO 8601 with offset")
+    start: Instant = Field(description="Start, ISO 8601 with offset; before `end`")
+    end: Instant = Field(description="End (exclusive), ISO 8601 with offset: after `start`")
     title: Text = Field(max_length=200)
     attendees: Count = Field(1, description="Expected attendees: at least 1 for a booking")
     organisation_id: Id | None = Field(None, description="The organisation booking; required unless kind is "
@@ -50,7 +50,8 @@ class ReservationIn(BaseModel):
     recurrence: Text | None = Field(None, max_length=500,
                                    description="RFC 5545 RRULE applied in the facility's local time, e.g. "
                                                "FREQ=WEEKLY;COUNT=6 or FREQ=MONTHLY;BYDAY=2TU;UNTIL=20261231")
-    skip: list[date] = Field(default_factory=list, max_length=1000, description="Local dates of a series to leave out")
+    skip: list[Day] = Field(default_factory=list, max_length=1000,
+                            description="With `recurrence`: local dates of the series to leave out")
     internal_note: Text = Field("", max_length=5000, description="Internal blocks: a note for managers")
 
     @model_validator(mode="after")
@@ -125,8 +126,14 @@ class ReservationQuery(PageQuery):
     facility_id: Id | None = None
     organisation_id: Id | None = None
     status: list[ReservationStatus] = Field(default_factory=list, description="Repeat to allow several")
-    from_: Instant | None = Field(None, alias="from", description="Only those ending after this")
-    to: Instant | None = Field(None, description="Only those starting before this")
+    from_: Instant | None = Field(None, alias="from", description="Only those ending after this; before `to`")
+    to: Instant | None = Field(None, description="Only those starting before this; after `from`")
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.from_ is not None and self.to is not None and self.to <= self.from_:
+            raise ValueError("to must be after from")
+        return self
 
 
 class CancelIn(BaseModel):
@@ -137,8 +144,8 @@ class CancelIn(BaseModel):
 
 class ApproveIn(BaseModel):
     internal_note: Text | None = Field(None, max_length=5000)
-    price_cents: int | None = Field(None, ge=0, le=100_000_000,
-                                    description="For a request for free use: the gross price decided (0: free)")
+    price_cents: int | None = Field(None, ge=0, le=100_000_000, description=(
+        "Only for a request for free use (a free_of_charge_reason): the gross price decided (0: free)"))
     scope: Literal["one", "series"] = Field("one", description="series: every pending occurrence of its series")
 
 
@@ -267,19 +274,21 @@ def reservation_detail(reservation_id: int):
 
 
 @route("/reservations/<int:reservation_id>/cancel", "POST", summary="Cancel a reservation (or series occurrences)",
-       tag=TAG, body=CancelIn, response=ReservationOut, errors=(403, 422))
+       tag=TAG, body=CancelIn, body_required=False, response=ReservationOut, errors=(403, 422))
 def reservation_cancel(reservation_id: int, body: CancelIn):
     """Until the facility's cancellation deadline; after it the facility either refuses
-    (422, saying whom to contact) or sets `late_cancellation_fee`. Send `{}` for defaults."""
+    (422, saying whom to contact) or sets `late_cancellation_fee`. The body is optional
+    (without one: this occurrence, no reason)."""
     reservation = _visible(reservation_id)
     services.cancel_occurrences(api_user(), reservation, body.scope, reason=body.reason)
     return reservation_out(reservation, api_user())
 
 
 @route("/reservations/<int:reservation_id>/approve", "POST", scope="manage", summary="Approve a pending request", tag=TAG,
-       body=ApproveIn, response=ReservationOut, errors=(403, 422))
+       body=ApproveIn, body_required=False, response=ReservationOut, errors=(403, 422))
 def reservation_approve(reservation_id: int, body: ApproveIn):
-    """Facility managers. `scope: series` approves every pending occurrence of its series."""
+    """Facility managers. `scope: series` approves every pending occurrence of its series.
+    The body is optional (without one: this request, at its quoted price)."""
     reservation = _visible(reservation_id)
     if body.scope == "series" and reservation.series is not None:
         services.approve_series(api_user(), reservation.series, internal_note=body.internal_note)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from booking import csvfiles
 from booking.api import route
-from booking.api.types import Id, Text
+from booking.api.types import Day, Id, Text
 from booking.errors import Message, RuleViolation
 from booking.stats import messages  # noqa: F401  (registers the domain's wording)
 from booking.stats import rollups, services
@@ -27,8 +27,11 @@ TAG = "statistics"
 class UtilisationQuery(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: date | None = Field(None, alias="from", description="First local day (default: 1 January this year)")
-    to: date | None = Field(None, description="Last local day, inclusive (default: today)")
+    from_: Day | None = Field(None, alias="from", description=(
+        "First local day (default: 1 January this year); on or before `to`"))
+    to: Day | None = Field(None, description=(
+        f"Last local day, inclusive (default: today): at most {services.MAX_DAYS} days from `from` counted "
+        f"inclusively, {services.MAX_DAYS_BY_DAY} with interval=day"))
     group_by: Literal[services.GROUPS] = Field("none", description="One row per facility, category, department, "
                                                                    "district or actor type of the booker")
     interval: Literal[services.INTERVALS] = Field("month", description="One row per day, week (from Monday), "

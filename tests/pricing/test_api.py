@@ -73,11 +73,11 @@ def test_a_member_gets_their_organisation_s_price_and_no_one_else_s(client, faci
                       query_string={**WINDOW, "organisation_id": organisation_id})
     assert mine.json["actor_type"] == "third_sector" and mine.json["gross_cents"] == 16566
     assert mine.json["subsidy_cents"] == 16566
-    other = create_organisation()
+    other = create_organisation()  # another organisation's price answers as a missing one
     assert client.get(f"/api/v1/facilities/{facility.id}/quote", headers=token_for(member),
-                      query_string={**WINDOW, "organisation_id": other.id}).status_code == 403
+                      query_string={**WINDOW, "organisation_id": other.id}).status_code == 404
     assert client.get(f"/api/v1/facilities/{facility.id}/quote",
-                      query_string={**WINDOW, "organisation_id": organisation_id}).status_code == 403
+                      query_string={**WINDOW, "organisation_id": organisation_id}).status_code == 404
 
 
 @pytest.mark.parametrize("query", [

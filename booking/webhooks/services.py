@@ -83,8 +83,9 @@ def register_webhook(user, *, url: str, events: list[str], organisation_id: int 
                      description: str = "", now: datetime | None = None) -> Webhook:
     """A new webhook for an organisation's events (its members, admins) or the city's (admins)."""
     now = now or utcnow()
-    if organisation_id is not None and db.session.get(Organisation, organisation_id) is None:
-        raise NotFound(Message("webhooks.organisation_not_found"))
+    if organisation_id is not None and (db.session.get(Organisation, organisation_id) is None
+                                        or not rules.can_register_webhook(user, organisation_id)):
+        raise NotFound(Message("webhooks.organisation_not_found"))   # another's exists no more than a missing one
     if not rules.can_register_webhook(user, organisation_id):
         raise PermissionDenied(Message("webhooks.not_allowed"))
     problems: dict[str, list[Message]] = {}

@@ -58,7 +58,7 @@ def test_test_and_server_share_the_database(page, member, create_user, log_in):
     log_in(page, other)
     page.get_by_role("link", name="Profile").click()
     page.get_by_label("Name").fill("Olli Renamed")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("Your profile is saved.")
 
     assert other.name == "Olli Renamed"  # the test's objects are reloaded after the browser acted

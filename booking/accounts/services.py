@@ -508,6 +508,7 @@ def delete_account(user: User, password: str) -> list[Organisation]:
     user.name, user.email = "Deleted user", f"deleted-{user.id}@deleted.invalid"
     user.set_password(secrets.token_hex(32))
     user.active, user.locale, user.current_organisation = False, None, None
+    user.departments = []   # no longer listed among any department's managers
     emails = [Email(admin.email, Message("accounts.email.organisation_orphaned", organisation=o.name),
                     "organisation_orphaned", locale=admin.locale, topic=f"organisation:{o.id}",
                     context={"organisation": o})

@@ -88,3 +88,12 @@ def test_the_last_member_leaving_tells_the_admins_and_the_last_admin_cannot_leav
     auth.login(admin)
     response = client.post("/profile/delete", data={"password": "correct-horse-1", "confirm": "y"})
     assert response.status_code == 422 and "only admin" in response.get_data(as_text=True)
+
+
+def test_a_manager_who_leaves_is_no_longer_listed_among_the_departments_managers(client, auth, manager, admin):
+    from booking.extensions import db
+    department = manager.departments[0]
+    auth.login(manager)
+    assert client.post("/profile/delete", data={"password": "correct-horse-1", "confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    assert manager not in department.managers

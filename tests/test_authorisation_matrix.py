@@ -282,7 +282,7 @@ api.reservation_detail                        GET     login  ok     404    ok   
 api.reservation_cancel                        POST    login  ok     404    ok     404    ok
 api.reservation_approve                       POST    login  403    403    ok     404    ok
 api.reservation_reject                        POST    login  403    403    ok     404    ok
-api.reservation_check_in                      POST    login  403    404    ok     404    ok
+api.reservation_check_in                      POST    login  403    403    ok     404    ok
 api.reservation_no_show                       POST    login  403    403    ok     404    ok
 api.list_feeds                                GET     login  ok     ok     ok     ok     ok
 api.create_feed                               POST    login  ok     404    404    404    404

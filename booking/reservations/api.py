@@ -306,7 +306,7 @@ def reservation_reject(reservation_id: int, body: RejectIn):
     return reservation_out(reservation, api_user())
 
 
-@route("/reservations/<int:reservation_id>/check-in", "POST", summary="Check a reservation in", tag=TAG,
+@route("/reservations/<int:reservation_id>/check-in", "POST", scope="manage", summary="Check a reservation in", tag=TAG,
        response=ReservationOut, errors=(403, 422))
 def reservation_check_in(reservation_id: int):
     """Facility managers, from 30 minutes before the start until the end."""

@@ -12,7 +12,8 @@ from booking.reservations.models import Reservation
 def _reservations(user) -> list[dict]:
     """Every reservation the person made, whatever became of it (holds that never became one left out)."""
     stmt = (select(Reservation).where(Reservation.user_id == user.id, Reservation.hold_end.is_(None))
-            .options(selectinload(Reservation.facility), selectinload(Reservation.organisation))
+            .options(selectinload(Reservation.facility), selectinload(Reservation.organisation),
+                     selectinload(Reservation.accepted_terms))
             .order_by(Reservation.start_dt, Reservation.id))
     return [{"id": r.id, "facility": r.facility.name, "organisation": r.organisation.name if r.organisation else None,
              "start": r.start_dt, "end": r.end_dt, "status": r.status, "title": r.title, "purpose": r.purpose,

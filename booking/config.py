@@ -101,6 +101,7 @@ def load(instance_path: str) -> dict:
         "MAIL_USE_SSL": _bool(env("MAIL_USE_SSL")),  # TLS from the start (port 465)
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Infrashare <no-reply@infrashare.invalid>"),
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
+        "REGISTRATION_LINK_MAX_AGE": _int("REGISTRATION_LINK_MAX_AGE", 24 * 3600),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_FAILURE_WINDOW": _int("LOGIN_FAILURE_WINDOW", 900),
         # Let URL fetches (calendar import, webhooks) reach loopback and private addresses: tests or a closed

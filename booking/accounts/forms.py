@@ -37,8 +37,13 @@ class LoginForm(BaseForm):
 
 
 class RegisterForm(BaseForm):
-    name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=200)])
+    """Step 1: only the address, so the answer can be the same whoever asks."""
     email = EmailField(_l("E-mail"), validators=[InputRequired(), Email(), Length(max=320)])
+
+
+class RegisterDetailsForm(BaseForm):
+    """Step 2, opened from the e-mailed link: the person and their organisation."""
+    name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=200)])
     password = PasswordField(_l("Password"), validators=[InputRequired(), strong_password],
                              description=_l("At least 10 characters, with letters and a digit or symbol."))
     confirm = PasswordField(_l("Repeat password"),
@@ -52,7 +57,7 @@ class RegisterForm(BaseForm):
 
 
 class ForgotPasswordForm(BaseForm):
-    email = EmailField(_l("E-mail"), validators=[InputRequired(), Email()])
+    email = EmailField(_l("E-mail"), validators=[InputRequired(), Email(), Length(max=320)])
 
 
 def _new_password_fields():

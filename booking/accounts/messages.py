@@ -28,4 +28,14 @@ register({
     "accounts.admins_only": _l("Only the city's admins can do this."),
     "accounts.cannot_deactivate_self": _l("You cannot deactivate your own account; ask another admin."),
     "accounts.email.password_reset": _l("Reset your Infrashare password"),
+    "accounts.email.password_reset_no_account": _l("No Infrashare account uses this address"),
+    "accounts.email.password_reset_deactivated": _l("Your Infrashare account is deactivated"),
+    "accounts.email.registration_link": _l("Continue your registration to Infrashare"),
+    "accounts.email.account_exists": _l("You already have an Infrashare account"),
+    "accounts.registration_link_expired": _l("This registration link has expired. Give your e-mail address "
+                                             "again and we will send you a new one."),
+    "accounts.registration_link_invalid": _l("This registration link is not valid. Copy the whole link from "
+                                             "the e-mail, or give your e-mail address again for a new one."),
+    "accounts.registration_link_used": _l("This registration link was already used: the account exists. "
+                                          "Log in, or reset your password if you have forgotten it."),
 })

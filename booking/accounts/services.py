@@ -149,9 +149,65 @@ def add_membership(user: User, organisation: Organisation, role: MembershipRole 
     return membership
 
 
+# --- registering ---------------------------------------------------------------------
+
+# No enumeration: step 1 (the address) answers every address alike and does the same work on
+# both paths (one lookup, one audit event, one message signed, rendered and queued); only the
+# inbox learns which it was. Step 2 (the person and the organisation) opens from the e-mailed
+# link, so whoever sees an organisation clash there has proven an address first.
+Links = Callable[[str, "str | None"], str]   # links("register" | "reset" | "login", token) → absolute URL
+
+
+def _registration_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="registration")
+
+
+def make_registration_token(email: str) -> str:
+    return _registration_serializer().dumps({"e": normalise_email(email)})
+
+
+def registration_email(token: str) -> str:
+    """The address a registration link was sent to. An expired or forged link is refused, and so
+    is a used one: once an account has the address, its links open nothing (single use)."""
+    try:
+        data = _registration_serializer().loads(token, max_age=current_app.config["REGISTRATION_LINK_MAX_AGE"])
+    except SignatureExpired:
+        raise RuleViolation(Message("accounts.registration_link_expired")) from None
+    except BadSignature:
+        raise RuleViolation(Message("accounts.registration_link_invalid")) from None
+    email = data.get("e") if isinstance(data, dict) else None
+    if not isinstance(email, str) or not email:
+        raise RuleViolation(Message("accounts.registration_link_invalid"))
+    if get_user_by_email(email) is not None:
+        raise Conflict(Message("accounts.registration_link_used"))
+    return email
+
+
+def request_registration(email: str, *, locale: str | None, links: Links) -> None:
+    """Step 1 of signing up. A new address gets a link to step 2; a known one is told that it
+    has an account, with links to log in and to set a new password. The caller answers alike."""
+    user = get_user_by_email(email)
+    if user is None:
+        email = normalise_email(email)
+        mail = Email(email, Message("accounts.email.registration_link"), "registration_link", locale=locale,
+                     context={"link": links("register", make_registration_token(email)),
+                              "hours": current_app.config["REGISTRATION_LINK_MAX_AGE"] // 3600})
+        # Nobody to point at yet, and the address is not kept: only that a link went out.
+        publish(Event("user.registration_link_sent", None, emails=[mail]))
+    else:
+        mail = Email(user.email, Message("accounts.email.account_exists"), "account_exists",
+                     locale=user.locale or locale, topic=f"user:{user.id}",
+                     context={"user": user, "login_link": links("login", None),
+                              "reset_link": links("reset", make_reset_token(user)),
+                              "minutes": current_app.config["PASSWORD_RESET_MAX_AGE"] // 60})
+        publish(Event("user.registration_of_known_address", user, actor=user, emails=[mail]))
+    db.session.flush()
+
+
 def register(*, email: str, name: str, password: str, organisation_name: str, actor_type: ActorType,
              business_id: str | None, address: str = "", locale: str | None = None) -> User:
-    """Self-service sign-up: the user and their organisation, in one transaction.
+    """Step 2 of signing up (the address is proven by the link): the user and their
+    organisation, in one transaction.
 
     Every reason to refuse is collected first, so the form shows them all at once and
     nothing is written unless everything can be. A clash that slips past the checks (someone
@@ -331,17 +387,31 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
-def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
-    """Queue a reset link (`link_for(token)`, the page's absolute URL) if the account exists.
-    Says nothing either way (no enumeration)."""
+def request_password_reset(email: str, *, locale: str | None, links: Links) -> None:
+    """Every address gets one message, so known and unknown ones cost the same and the caller
+    answers alike (no enumeration): an account's owner gets the reset link; an address without
+    an account is told so, with a link to register it; a deactivated account's owner is told to
+    ask the admins."""
     user = get_user_by_email(email)
-    if user is not None and user.active:
-        mail = Email(user.email, Message("accounts.email.password_reset"), "password_reset", locale=user.locale,
-                     topic=f"user:{user.id}",
-                     context={"user": user, "link": link_for(make_reset_token(user)),
+    if user is None:
+        email = normalise_email(email)
+        mail = Email(email, Message("accounts.email.password_reset_no_account"), "password_reset_no_account",
+                     locale=locale,
+                     context={"link": links("register", make_registration_token(email)),
+                              "hours": current_app.config["REGISTRATION_LINK_MAX_AGE"] // 3600})
+        publish(Event("user.password_reset_unknown_address", None, emails=[mail]))  # the address is not kept
+    elif not user.active:
+        mail = Email(user.email, Message("accounts.email.password_reset_deactivated"),
+                     "password_reset_deactivated", locale=user.locale or locale, topic=f"user:{user.id}",
+                     context={"user": user})
+        publish(Event("user.password_reset_requested", user, actor=user, after={"active": False}, emails=[mail]))
+    else:
+        mail = Email(user.email, Message("accounts.email.password_reset"), "password_reset",
+                     locale=user.locale or locale, topic=f"user:{user.id}",
+                     context={"user": user, "link": links("reset", make_reset_token(user)),
                               "minutes": current_app.config["PASSWORD_RESET_MAX_AGE"] // 60})
         publish(Event("user.password_reset_requested", user, actor=user, emails=[mail]))
-        db.session.flush()
+    db.session.flush()
 
 
 def set_password(user: User, password: str, *, action: str = "user.password_changed",

@@ -2,11 +2,13 @@
 departments, audit and outbox pages."""
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, time, timezone
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -17,14 +19,15 @@ from sqlalchemy.orm import selectinload
 from booking import navigation, panels, personal_data
 from booking.accounts import personal  # noqa: F401  (registers its part of a person's data)
 from booking.accounts import services
-from booking.accounts.forms import (SCOPE_LABELS, ChangePasswordForm, DeleteAccountForm, DepartmentForm, EmptyForm, ForgotPasswordForm, LoginForm,
-                                    ProfileForm, RegisterForm, ResetPasswordForm, TokenForm)
+from booking.accounts.forms import (SCOPE_LABELS, ChangePasswordForm, DeleteAccountForm, DepartmentForm, EmptyForm,
+                                    ForgotPasswordForm, LoginForm, ProfileForm, RegisterDetailsForm, RegisterForm,
+                                    ResetPasswordForm, TokenForm)
 from booking.accounts.models import ActorType, ApiToken, Department, User, hash_token
 from booking.accounts.rules import can_administer, can_view_audit, can_view_outbox, scopes_for
 from booking.api.pagination import paginate
 from booking.audit.models import AuditEvent
 from booking.database import utcnow
-from booking.errors import DomainError
+from booking.errors import Conflict, DomainError
 from booking.extensions import db
 from booking.notifications import kinds
 from booking.notifications import services as notifications
@@ -41,16 +44,50 @@ navigation.add("accounts.outbox", _l("Outbox"), visible=can_view_outbox, order=9
 navigation.add("accounts.profile", _l("Profile"), visible=lambda u: u.is_authenticated, order=10, group="account")
 
 
+def _links(kind: str, token: str | None = None, *, next_page: str | None = None) -> str:
+    """The absolute links the account e-mails carry (services give the kind and the token)."""
+    endpoints = {"register": "accounts.register_details", "reset": "accounts.reset_password",
+                 "login": "accounts.login"}
+    values = {"token": token} if token else {}
+    if next_page and kind in ("register", "login"):
+        values["next"] = next_page  # where the person was going when they started
+    return current_app.config["BASE_URL"] + url_for(endpoints[kind], **values)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
+    """Step 1: the address. Every address gets the same answer (and the same work); the
+    e-mail says whether to go on with registering or to log in."""
     if current_user.is_authenticated:
         return redirect(url_for("site.index"))
     form = RegisterForm()
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
+        next_page = safe_next() if request.values.get("next") else None
+        with unit_of_work():
+            services.request_registration(form.email.data, locale=str(get_locale()),
+                                          links=functools.partial(_links, next_page=next_page))
+        return render_template("accounts/register_sent.html", email=form.email.data.strip(),
+                               hours=current_app.config["REGISTRATION_LINK_MAX_AGE"] // 3600)
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/register/<token>", methods=["GET", "POST"])
+def register_details(token: str):
+    """Step 2, from the e-mailed link: the person and their organisation."""
+    if current_user.is_authenticated:
+        return redirect(url_for("site.index"))
+    try:
+        email = services.registration_email(token)
+    except DomainError as exc:
+        flash_errors(exc)
+        return redirect(url_for("accounts.login" if isinstance(exc, Conflict) else "accounts.register"))
+    form = RegisterDetailsForm()
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
         try:
             with unit_of_work():
-                user = services.register(email=form.email.data, name=form.name.data, password=form.password.data,
+                user = services.register(email=email, name=form.name.data, password=form.password.data,
                                          organisation_name=form.organisation_name.data,
                                          actor_type=ActorType(form.actor_type.data),
                                          business_id=form.business_id.data, address=form.address.data or "",
@@ -63,7 +100,7 @@ def register():
             flash(_("Welcome, %(name)s. Your account and %(org)s are ready.", name=user.name,
                     org=user.current_organisation.name), "success")
             return redirect(safe_next())
-    return render_template("accounts/register.html", form=form), status
+    return render_template("accounts/register_details.html", form=form, email=email), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -128,14 +165,13 @@ def log_out_everywhere():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password():
+    """Every address gets a message and the same answer: the reset link, or why there is none."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        base = current_app.config["BASE_URL"]
         with unit_of_work():
-            services.request_password_reset(
-                form.email.data, link_for=lambda token: base + url_for("accounts.reset_password", token=token))
-        flash(_("If an account uses that address, we have sent it a link to set a new password. "
-                "The link works once, for %(minutes)d minutes.",
+            services.request_password_reset(form.email.data, locale=str(get_locale()), links=_links)
+        flash(_("We have sent a message to that address. If an account uses it, the message has a link to set "
+                "a new password, which works once, for %(minutes)d minutes.",
                 minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)

@@ -98,6 +98,8 @@ accounts.login                                POST    ok     ok     ok     ok   
 accounts.logout                               POST    ok     ok     ok     ok     ok     ok
 accounts.register                             GET     ok     ok     ok     ok     ok     ok
 accounts.register                             POST    ok     ok     ok     ok     ok     ok
+accounts.register_details                     GET     ok     ok     ok     ok     ok     ok
+accounts.register_details                     POST    ok     ok     ok     ok     ok     ok
 accounts.forgot_password                      GET     ok     ok     ok     ok     ok     ok
 accounts.forgot_password                      POST    ok     ok     ok     ok     ok     ok
 accounts.reset_password                       GET     ok     ok     ok     ok     ok     ok
@@ -564,6 +566,11 @@ def _fresh_user(w: World) -> int:
     return user.id
 
 
+def _fresh_registration(w: World) -> str:
+    """A registration link's token for an address nobody uses yet."""
+    return accounts.make_registration_token(f"signup{next(_seq)}@example.com")
+
+
 def _fresh_draft(w: World) -> int:
     with unit_of_work():
         agreement = agreements.create_agreement(w.users["memA"], w.org_a, _agreement_input(
@@ -613,6 +620,7 @@ OVERRIDES = {
     "facilities.detail": {"slug": lambda w: w.draft.slug},
     "api.get_facility": {"facility_id": lambda w: w.draft.id},
     "calendars.feed": {"token": lambda w: w.feed_token},
+    "accounts.register_details": {"token": _fresh_registration},
     "facilities.manage.delete_closure": {"closure_id": _fresh_closure},
     "facilities.manage.delete_hours": {"valid_from": _fresh_hours},
     "facilities.manage.delete_special": {"day": _fresh_special},
@@ -662,9 +670,9 @@ def _iso(day: date) -> str:
 FORMS = {
     "site.set_language": lambda w, r: {"locale": "en"},
     "accounts.login": lambda w, r: {"email": "nobody@example.com", "password": "wrong-password-1"},
-    "accounts.register": lambda w, r: {"name": "New Person", "email": f"new{next(_seq)}@example.com",
-                                       "password": PASSWORD, "confirm": PASSWORD, "organisation_name": "",
-                                       "actor_type": "sme"},
+    "accounts.register": lambda w, r: {"email": f"new{next(_seq)}@example.com"},
+    "accounts.register_details": lambda w, r: {"name": "New Person", "password": PASSWORD, "confirm": PASSWORD,
+                                               "organisation_name": "", "actor_type": "sme"},
     "accounts.forgot_password": lambda w, r: {"email": "alma.alpha@example.com"},
     "accounts.reset_password": lambda w, r: {"password": PASSWORD, "confirm": PASSWORD},
     "accounts.update_profile": lambda w, r: {"name": getattr(w.users[r], "name", "Nobody"), "locale": "en"},

@@ -16,10 +16,8 @@ def _events(action=None):
     return list(db.session.scalars(stmt))
 
 
-def test_registering_records_the_user_the_organisation_and_the_membership(client):
-    client.post("/register", data={
-        "name": "Nina New", "email": "nina@example.com", "password": "a-good-passw0rd",
-        "confirm": "a-good-passw0rd", "organisation_name": "Nina Labs Oy", "actor_type": "research"})
+def test_registering_records_the_user_the_organisation_and_the_membership(client, register):
+    register("nina@example.com", organisation_name="Nina Labs Oy", actor_type="research", business_id="")
     user_event, org_event, membership_event = (_events(a)[0] for a in
                                                ("user.created", "organisation.created", "membership.created"))
     assert user_event.actor_label == org_event.actor_label == membership_event.actor_label == "nina@example.com"
@@ -36,6 +34,15 @@ def test_a_password_change_is_recorded_without_the_password(client, auth, member
     [event] = _events("user.password_changed")
     assert (event.actor_id, event.object_type, event.object_id) == (member.id, "User", member.id)
     assert event.before is None and event.after == {"sessions_ended": 0}   # no password, only what it ended
+
+
+def test_registration_requests_are_recorded_without_an_unknown_address(client, member, register):
+    register.ask(member.email)
+    register.ask("stranger@example.com")
+    [known] = _events("user.registration_of_known_address")
+    assert (known.object_type, known.object_id) == ("User", member.id)
+    [unknown] = _events("user.registration_link_sent")
+    assert unknown.object_type == "system" and "stranger" not in str((unknown.before, unknown.after))
 
 
 def test_a_password_reset_is_recorded(client, member):

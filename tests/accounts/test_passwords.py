@@ -3,14 +3,16 @@ import re
 import time
 
 from itsdangerous import TimestampSigner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from booking.audit.models import AuditEvent
 from booking.extensions import db
 from booking.notifications.models import OutboxMessage, OutboxStatus
+from tests.facilities.helpers import count_queries
 from tests.fixtures.accounts import PASSWORD
 
 NEW_PASSWORD = "a-brand-new-passw0rd"
-SENT = "If an account uses that address, we have sent it a link to set a new password."
+SENT = "We have sent a message to that address. If an account uses it, the message has a link to set a new password"
 
 
 def _ask_for_reset(client, email):
@@ -76,15 +78,57 @@ def test_a_forged_link_does_nothing(client, member):
     assert response.status_code == 302 and response.location == "/password/forgot"
 
 
-def test_an_unknown_address_gets_the_same_answer_and_no_mail(client, member):
-    known = _ask_for_reset(client, member.email)
-    known_page = client.get(known.location).get_data(as_text=True)
-    unknown = _ask_for_reset(client, "nobody@example.com")
-    unknown_page = client.get(unknown.location).get_data(as_text=True)
+def _answer(client, email):
+    """The answer a person sees: the redirect, then the page it leads to (tokens and nonces blanked)."""
+    response = _ask_for_reset(client, email)
+    page = client.get(response.location).get_data(as_text=True)
+    return (response.status_code, response.location,
+            re.sub(r'((?:csrf_token|csrf-token)"[^>]*?(?:value|content)="|nonce=")[^"]*', r"\1…", page))
 
-    assert (known.status_code, known.location) == (unknown.status_code, unknown.location)
-    assert SENT in known_page and SENT in unknown_page
-    assert [m.to for m in db.session.scalars(select(OutboxMessage))] == [member.email]
+
+def test_an_unknown_address_gets_the_same_answer_and_a_link_to_register(client, member):
+    known = _answer(client, member.email)
+    unknown = _answer(client, "nobody@example.com")
+
+    assert known == unknown
+    assert known[:2] == (302, "/login") and SENT in known[2]
+    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to == "nobody@example.com"))
+    assert mail.subject == "No Infrashare account uses this address"
+    assert "no account uses it" in mail.text_body
+    link = re.search(r"http://127\.0\.0\.1:5000(/register/\S+)", mail.text_body).group(1)
+    assert "Your address nobody@example.com is confirmed." in client.get(link).get_data(as_text=True)
+
+
+def test_known_unknown_and_deactivated_addresses_cost_the_same(client, create_user):
+    """Counted, never timed: the same SQL statements, one audit event and one queued message."""
+    def count(model):
+        return db.session.scalar(select(func.count()).select_from(model))
+
+    create_user("known1@example.com")
+    gone = create_user("gone11@example.com")
+    gone.active = False
+    db.session.commit()
+    _ask_for_reset(client, "warm-up@example.com")
+    _ask_for_reset(client, "known1@example.com")
+
+    measured = {}
+    for email in ("known1@example.com", "other1@example.com", "gone11@example.com"):
+        outbox, audit = count(OutboxMessage), count(AuditEvent)
+        with count_queries() as queries:
+            assert _ask_for_reset(client, email).status_code == 302
+        measured[email] = (queries.statements, count(OutboxMessage) - outbox, count(AuditEvent) - audit)
+    first, *others = measured.values()
+    assert first[1:] == (1, 1)
+    assert all(other == first for other in others)
+
+
+def test_a_deactivated_account_gets_no_link_but_is_told_why(client, member):
+    member.active = False
+    db.session.commit()
+    _ask_for_reset(client, member.email)
+    mail = db.session.scalar(select(OutboxMessage))
+    assert mail.to == member.email and "deactivated" in mail.text_body
+    assert "/password/reset/" not in mail.text_body
 
 
 def test_a_reset_lifts_the_login_throttle(app, client, auth, member):

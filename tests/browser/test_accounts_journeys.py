@@ -1,8 +1,14 @@
-"""A person registers, logs out and in, and sees the navigation of their role; in Chromium."""
+"""A person registers (the address, the e-mailed link, the form), logs out and in, and sees the navigation of their role; in Chromium."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
+from booking.accounts import services
 from booking.accounts.models import Role
+from booking.notifications.jobs import deliver_pending
+from tests.fixtures.accounts import PASSWORD
+from tests.notifications.conftest import Inbox, start_server
 
 ROLE_LINKS = ["Audit log", "Outbox"]
 
@@ -16,12 +22,50 @@ def main_nav(page):
     return page.get_by_role("navigation", name="Main")
 
 
-def test_register_log_out_and_log_in_again(page, screenshot):
+@pytest.fixture
+def mailbox(app, live_server):
+    """A local SMTP server, and links in e-mails pointing at the live server."""
+    inbox = Inbox()
+    server = start_server(app, inbox)
+    app.config["BASE_URL"] = live_server
+    yield inbox
+    server.stop()
+
+
+def show_email(page, html):
+    """The e-mail as a mail client shows it (a blank page: the site's CSP is no mail client's)."""
+    page.goto("about:blank")
+    page.set_content(html)
+
+
+def _delivered(mailbox, to):
+    """Send what the outbox holds (the job's work) and return the newest message to `to`."""
+    deliver_pending()
+    return [m for m in mailbox.messages if m["To"] == to][-1]
+
+
+def test_register_log_out_and_log_in_again(page, live_server, mailbox, screenshot):
     page.goto("/")
     main_nav(page).get_by_role("button", name="Register").click()  # a link styled as a button
 
+    page.get_by_label("E-mail").fill("Riikka@Koekeittio.example")
+    screenshot(page, "register-address")
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", name="Check your inbox", level=1)).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("We have sent a message to Riikka@Koekeittio.example.")
+    screenshot(page, "register-sent")
+
+    mail = _delivered(mailbox, "riikka@koekeittio.example")
+    assert mail["Subject"] == "Continue your registration to Infrashare"
+    html = mail.get_body(("html",)).get_content()
+    link = re.search(r'href="([^"]+/register/[^"]+)"', html).group(1)
+    assert link.startswith(live_server)
+    show_email(page, html)
+    screenshot(page, "register-email")
+    page.goto(link)
+
+    expect(page.get_by_label("E-mail")).to_have_value("riikka@koekeittio.example")
     page.get_by_label("Your name").fill("Riikka Rinne")
-    page.get_by_label("E-mail").fill("riikka@koekeittio.example")
     password_field(page).fill("pilot-kitchen-42")
     page.get_by_label("Repeat password").fill("pilot-kitchen-42")
     page.get_by_label("Organisation name").fill("Koekeittiö Oy")
@@ -43,7 +87,9 @@ def test_register_log_out_and_log_in_again(page, screenshot):
     expect(main_nav(page).get_by_role("link", name="Profile")).to_have_count(0)
     screenshot(page, "logged-out")
 
-    main_nav(page).get_by_role("link", name="Log in").click()
+    page.goto(link)  # the link again: used, it opens nothing
+    expect(page.get_by_role("alert")).to_contain_text("This registration link was already used")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     page.get_by_label("E-mail").fill("RIIKKA@koekeittio.example")  # e-mail addresses ignore case
     password_field(page).fill("pilot-kitchen-42")
     page.get_by_role("button", name="Log in").click()
@@ -55,10 +101,26 @@ def test_register_log_out_and_log_in_again(page, screenshot):
     screenshot(page, "logged-in-again")
 
 
-def test_registration_lists_every_problem(page, screenshot):
+def test_registering_a_known_address_sends_it_the_way_to_log_in(page, live_server, mailbox, member, screenshot):
     page.goto("/register")
+    page.get_by_label("E-mail").fill(member.email)
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", name="Check your inbox", level=1)).to_be_visible()
+
+    mail = _delivered(mailbox, member.email)
+    assert mail["Subject"] == "You already have an Infrashare account"
+    show_email(page, mail.get_body(("html",)).get_content())
+    screenshot(page, "register-known-email")
+    page.get_by_role("link", name="Log in").click()
+    page.get_by_label("E-mail").fill(member.email)
+    password_field(page).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("status")).to_have_text("You are logged in.")
+
+
+def test_registration_lists_every_problem(page, screenshot):
+    page.goto(f"/register/{services.make_registration_token('riikka@koekeittio.example')}")
     page.get_by_label("Your name").fill("Riikka Rinne")
-    page.get_by_label("E-mail").fill("riikka@koekeittio.example")
     password_field(page).fill("pilot-kitchen-42")
     page.get_by_label("Repeat password").fill("pilot-kitchen-43")
     page.get_by_label("Business ID (Y-tunnus)").fill("1234567-2")

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from booking.api.auth import authenticate
 from booking.api.errors import problem, validation_problem
+from booking.api.strictness import check_json_scalars
 from booking.unit_of_work import unit_of_work
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -79,6 +80,7 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
                         return data
                     if data is None and body_required:
                         return problem(400, "Bad request", "The request body must be a JSON object.")
+                    check_json_scalars(body, {} if data is None else data)  # "5" is not 5 in a body
                     kwargs["body"] = body.model_validate({} if data is None else data)
             except ValidationError as exc:
                 return validation_problem(exc)

@@ -26,6 +26,7 @@ from booking.database import utcnow
 from booking.errors import Conflict, Message, NotFound, PermissionDenied, RuleViolation
 from booking.events import Email, Event, publish
 from booking.extensions import db
+from booking.notifications.models import OutboxMessage
 
 SELF = "self"  # create_user(actor=SELF): the new user signs themselves up
 
@@ -183,20 +184,41 @@ def registration_email(token: str) -> str:
     return email
 
 
+# Whoever asks, an address gets only a few account messages (registration and reset links) an
+# hour, so these forms cannot flood an inbox; past that the answer is the same and nothing is sent.
+ACCOUNT_MAILS_PER_HOUR = 5
+
+
+def account_mail_topic(email: str) -> str:
+    return f"account:{_account_tag(email)}"
+
+
+def _may_mail(email: str) -> bool:
+    """Whether the address may get another account message now (the same question, and the same
+    statement, whether or not it has an account)."""
+    since = utcnow() - timedelta(hours=1)
+    sent = db.session.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.topic == account_mail_topic(email), OutboxMessage.created_dt >= since))
+    return sent < ACCOUNT_MAILS_PER_HOUR
+
+
 def request_registration(email: str, *, locale: str | None, links: Links) -> None:
     """Step 1 of signing up. A new address gets a link to step 2; a known one is told that it
     has an account, with links to log in and to set a new password. The caller answers alike."""
     user = get_user_by_email(email)
+    if not _may_mail(email):
+        return
     if user is None:
         email = normalise_email(email)
         mail = Email(email, Message("accounts.email.registration_link"), "registration_link", locale=locale,
+                     topic=account_mail_topic(email),
                      context={"link": links("register", make_registration_token(email)),
                               "hours": current_app.config["REGISTRATION_LINK_MAX_AGE"] // 3600})
-        # Nobody to point at yet, and the address is not kept: only that a link went out.
+        # Nobody to point at yet, and the audit trail keeps no address: only that a link went out.
         publish(Event("user.registration_link_sent", None, emails=[mail]))
     else:
         mail = Email(user.email, Message("accounts.email.account_exists"), "account_exists",
-                     locale=user.locale or locale, topic=f"user:{user.id}",
+                     locale=user.locale or locale, topic=account_mail_topic(user.email),
                      context={"user": user, "login_link": links("login", None),
                               "reset_link": links("reset", make_reset_token(user)),
                               "minutes": current_app.config["PASSWORD_RESET_MAX_AGE"] // 60})
@@ -393,21 +415,24 @@ def request_password_reset(email: str, *, locale: str | None, links: Links) -> N
     an account is told so, with a link to register it; a deactivated account's owner is told to
     ask the admins."""
     user = get_user_by_email(email)
+    if not _may_mail(email):
+        return
     if user is None:
         email = normalise_email(email)
         mail = Email(email, Message("accounts.email.password_reset_no_account"), "password_reset_no_account",
-                     locale=locale,
+                     locale=locale, topic=account_mail_topic(email),
                      context={"link": links("register", make_registration_token(email)),
                               "hours": current_app.config["REGISTRATION_LINK_MAX_AGE"] // 3600})
         publish(Event("user.password_reset_unknown_address", None, emails=[mail]))  # the address is not kept
     elif not user.active:
         mail = Email(user.email, Message("accounts.email.password_reset_deactivated"),
-                     "password_reset_deactivated", locale=user.locale or locale, topic=f"user:{user.id}",
+                     "password_reset_deactivated", locale=user.locale or locale,
+                     topic=account_mail_topic(user.email),
                      context={"user": user})
         publish(Event("user.password_reset_requested", user, actor=user, after={"active": False}, emails=[mail]))
     else:
         mail = Email(user.email, Message("accounts.email.password_reset"), "password_reset",
-                     locale=user.locale or locale, topic=f"user:{user.id}",
+                     locale=user.locale or locale, topic=account_mail_topic(user.email),
                      context={"user": user, "link": links("reset", make_reset_token(user)),
                               "minutes": current_app.config["PASSWORD_RESET_MAX_AGE"] // 60})
         publish(Event("user.password_reset_requested", user, actor=user, emails=[mail]))

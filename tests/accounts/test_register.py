@@ -326,3 +326,16 @@ def test_passwords_are_hashed_with_scrypt(client, real_password_hashing, registe
     user = db.session.scalar(select(User))
     assert user.password_hash.startswith("scrypt:")
     assert "a-good-passw0rd" not in user.password_hash
+
+
+def test_an_address_gets_only_a_few_account_messages_an_hour(client, create_user, register):
+    """Nobody floods an inbox through these forms: past the limit (registration and reset
+    messages together) the answer stays the same and nothing more is queued."""
+    create_user("known1@example.com")
+    for email in ("known1@example.com", "other1@example.com"):
+        for attempt in range(services.ACCOUNT_MAILS_PER_HOUR + 2):
+            response = register.ask(email) if attempt % 2 else client.post("/password/forgot", data={"email": email})
+            assert response.status_code in (200, 302)
+        assert SENT in register.ask(email).get_data(as_text=True)
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                                 .where(OutboxMessage.to == email)) == services.ACCOUNT_MAILS_PER_HOUR

@@ -72,6 +72,10 @@ class Problem:
     locked: frozenset[str] = frozenset()      # candidate keys that must be chosen (manager-locked)
     excluded: frozenset[str] = frozenset()    # candidate keys that must not be chosen
     time_limit_s: float = 10.0
+    # The share of objective (1), priority-weighted minutes, that fairness may cost: 0 keeps the
+    # objectives strictly in order; 0.02 lets the solver give up to 2 % of them so that every
+    # organisation gets a share (see `solve`).
+    fairness_slack: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -312,7 +316,9 @@ def greedy(problem: Problem) -> Result:
 # --- the proposal ------------------------------------------------------------------------
 
 FAIRNESS_SCALE = 10_000          # shares are compared in ten-thousandths
-STAGE_SHARE = (0.5, 0.5, 1.0)    # of the deterministic time still left, per stage
+# Of the deterministic time still left, per stage: (1) is usually proved at once, (2) is the
+# hard one, (2b) and (3) take what is left.
+STAGE_SHARE = {"weighted": 0.5, "fairness": 0.7, "recover": 0.5, "rank": 1.0}
 
 
 def _maximal_cliques(items: list[tuple[int, int, int]]) -> list[frozenset[int]]:
@@ -397,6 +403,9 @@ def solve(problem: Problem) -> Result:
     (1) priority-weighted satisfied minutes, (2) the smallest share of its requested minutes
     any organisation gets, (3) preference rank (first choices preferred).
 
+    With `problem.fairness_slack` above 0, stage (2) may give up that share of (1), and a stage
+    (2b) then wins back as much of (1) as the fairness found allows, before (3).
+
     Sequential solves, not scaled weights: each stage optimises one objective with the
     previous ones fixed at the value found, so no weight can trade a minute of (1) for (2)
     however large the round, and each stage's number means what it says. Every stage is
@@ -433,7 +442,7 @@ def solve(problem: Problem) -> Result:
     spent = 0.0
     all_optimal = True
 
-    def run(stage: int, hint: set[int]) -> tuple[set[int], int] | None:
+    def run(stage: str, hint: set[int]) -> tuple[set[int], int] | None:
         nonlocal spent, all_optimal
         model.ClearHints()
         for i, var in enumerate(x):
@@ -456,20 +465,29 @@ def solve(problem: Problem) -> Result:
 
     # (1) as many priority-weighted minutes as possible.
     model.Maximize(weighted)
-    found = run(0, best)
+    found = run("weighted", best)
     if found is not None and value_of(found[0]) >= value_of(best):
         best = found[0]
-    model.Add(weighted >= value_of(best))
+    slack = min(max(problem.fairness_slack, 0.0), 1.0)
+    floor = value_of(best)
+    model.Add(weighted >= (floor - int(floor * slack)))
     # (2) then the smallest organisation share as large as possible (then the fewest
     # organisations with nothing).
     model.Maximize(fairness)
-    found = run(1, best)
+    found = run("fairness", best)
     if found is not None:
         best = found[0]
         model.Add(fairness >= found[1])
+    if slack:
+        # (2b) with fairness held, win back as many of the weighted minutes given up as possible.
+        model.Maximize(weighted)
+        found = run("recover", best)
+        if found is not None:
+            best = found[0]
+        model.Add(weighted >= value_of(best))
     # (3) then first choices.
     model.Minimize(rank_cost)
-    found = run(2, best)
+    found = run("rank", best)
     if found is not None:
         best = found[0]
     chosen: dict[int, Candidate | None] = {w.id: None for w in problem.wishes}

@@ -93,6 +93,22 @@ def test_more_priority_weighted_minutes_win_over_fairness():
     assert keys(solve(problem)) == {1: "1:1:1:17:00:w", 2: None}
 
 
+def test_a_fairness_slack_lets_fairness_cost_a_little_of_the_weighted_minutes():
+    # Strictly in order, the club's two long evenings beat the choir's one shorter evening; with
+    # 30 % slack the choir gets its Tuesday and the club keeps Wednesday.
+    wishes = (wish(1, 10), wish(2, 10), wish(3, 20, 90))
+    candidates = (slot(1, HALL, TUE, "18:00", "20:00"), slot(2, HALL, WED, "18:00", "20:00"),
+                  slot(3, HALL, TUE, "18:30", "20:00"))
+    strict = solve(Problem(wishes, candidates, cap_minutes_per_org=None))
+    assert keys(strict) == {1: "1:1:1:18:00:w", 2: "2:1:2:18:00:w", 3: None}
+    assert strict.min_org_share == 0
+
+    shared = solve(Problem(wishes, candidates, cap_minutes_per_org=None, fairness_slack=0.3))
+    assert keys(shared) == {1: None, 2: "2:1:2:18:00:w", 3: "3:1:1:18:30:w"}
+    assert shared.min_org_share == pytest.approx(0.5)
+    assert [r.code for r in shared.reasons[1]] == ["shared_fairly", "taken"]
+
+
 def test_the_first_choice_facility_is_preferred_when_nothing_else_differs():
     problem = Problem(wishes=(wish(1, 10),),
                       candidates=(slot(1, GYM, TUE, "18:00", "20:00", rank=1),

@@ -82,27 +82,26 @@ def busy(facility_id: int, window: Interval, now: datetime, exclude_ids=()) -> l
     return [Busy(*row) for row in db.session.execute(stmt)]
 
 
-def organisation_quota_use(organisation_id: int, facility_id: int, zone: ZoneInfo, *, now: datetime,
+def organisation_quota_use(organisation_id: int, facility_id: int, *, now: datetime,
                            exclude_ids=()) -> rules.QuotaUse:
     """The organisation's active reservations (not yet ended) at the facility, as quota use:
     one each, a series as many as its busiest week has (rules.QuotaUse). One query."""
-    stmt = select(Reservation.series_id, Reservation.start_dt).where(
+    stmt = select(Reservation.series_id, Reservation.start_dt, Facility.timezone).join(
+        Facility, Facility.id == Reservation.facility_id).where(
         Reservation.organisation_id == organisation_id, Reservation.facility_id == facility_id,
         Reservation.is_blocking(now), Reservation.end_dt > now)
     if exclude_ids:
         stmt = stmt.where(Reservation.id.not_in(list(exclude_ids)))
     use = rules.QuotaUse()
-    for series_id, start in db.session.execute(stmt):
-        use.add(series_id, rules.QuotaUse.week_of(start, zone))
+    for series_id, start, timezone in db.session.execute(stmt):
+        use.add(series_id, rules.QuotaUse.week_of(start, ZoneInfo(timezone)))
     return use
 
 
 def organisation_active_count(organisation_id: int, facility_id: int, *, now: datetime, exclude_ids=()) -> int:
     """How much of the facility's quota the organisation uses: its active reservations there,
     a recurring series counted by its busiest week (a weekly series counts one)."""
-    timezone = db.session.scalar(select(Facility.timezone).where(Facility.id == facility_id))
-    return organisation_quota_use(organisation_id, facility_id, ZoneInfo(timezone), now=now,
-                                  exclude_ids=exclude_ids).total
+    return organisation_quota_use(organisation_id, facility_id, now=now, exclude_ids=exclude_ids).total
 
 
 def _series_of(candidates: list[Candidate], exclude_ids) -> object:
@@ -143,7 +142,7 @@ def evaluate(facility: Facility, candidates: list[Candidate], *, now: datetime, 
             opening = open_intervals(schedule_for(facility, []), window)
             closures = closures_in([facility.id], window).get(facility.id, [])
     if not internal:
-        use = organisation_quota_use(organisation_id, facility.id, zone, now=now, exclude_ids=exclude_ids)
+        use = organisation_quota_use(organisation_id, facility.id, now=now, exclude_ids=exclude_ids)
         series = _series_of(candidates, exclude_ids) if ruleset.max_active_per_organisation else None
     taken = busy(facility.id, Interval(window.start - ruleset.buffer_before, window.end + ruleset.buffer_after),
                  now, exclude_ids) if window else []

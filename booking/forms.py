@@ -1,25 +1,17 @@
 """The base of every web form: text fields refuse what no person types on purpose (control
 characters, NUL, text-direction overrides that make a name read backwards) and have a
-length cap even where a form forgot one. The API's text type refuses the same characters
-(booking.api.types.Text)."""
+length cap even where a form forgot one. The character rule is booking.plaintext's, which the
+API's text type uses too."""
 from __future__ import annotations
-
-import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length, ValidationError
 
-# C0 controls except tab, newline and carriage return; DEL and C1 controls; the bidirectional
-# embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069).
-UNWANTED = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
-_UNWANTED = re.compile(f"[{UNWANTED}]")
+from booking.plaintext import has_unwanted_characters
+
 DEFAULT_MAX_LENGTH = 10_000
-
-
-def has_unwanted_characters(value: str) -> bool:
-    return bool(_UNWANTED.search(value))
 
 
 def plain_text(form, field) -> None:

@@ -14,10 +14,10 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 from booking.database import MAX_INT
-from booking.forms import has_unwanted_characters
+from booking.plaintext import has_unwanted_characters
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
-# The characters web forms refuse too (booking/forms.py): control characters and text-direction overrides.
+# The characters web forms refuse too (booking/plaintext.py): control characters and text-direction overrides.
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
 
 

@@ -1,147 +1,345 @@
-"""TEMPORARY stand-in for the solver helper's module (branch `solver`): the agreed interface
-with a first-come greedy, so the app layer can be built and tested. Replaced on merge."""
+"""The allocation engine of a seasonal round: which wish gets which weekly slot.
+
+Pure: plain dataclasses in, plain dataclasses out; no Flask, no SQLAlchemy, no session.
+The app (booking/seasons/services.py) turns a round into a `Problem`: for each wish it
+generates `Candidate` weekly slots that are already open, big enough and free of existing
+reservations and closures. This module chooses among them.
+
+Times are minutes from Monday 00:00 in the facility's local time (0 … 10080); a block may
+reach past the end of the week (Sunday late plus a buffer) and then wraps to Monday.
+
+Hard constraints: at most one candidate per wish; no two chosen candidates of one facility
+overlap (block intervals; two every-other-week slots of opposite parity do not clash, a
+weekly slot clashes with both); per organisation the chosen minutes per week stay within
+the round's cap (an every-other-week slot counts half); locked candidates are chosen,
+excluded ones are not.
+
+`greedy` is the first-come baseline: wishes in submitted order, each taking its first free
+candidate by preference rank.
+
+`solve` is the proposal (written with the real solver behind this same interface).
+"""
 from __future__ import annotations
 
-import time as _time
-from dataclasses import dataclass
-from typing import Iterable
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+WEEK_MINUTES = 7 * 24 * 60
 
 
 @dataclass(frozen=True)
 class Candidate:
-    key: str
+    """One weekly slot a wish could get."""
+    key: str                 # unique, stable (e.g. f"{wish_id}:{facility_id}:{weekday}:{start}")
     wish_id: int
     facility_id: int
-    weekday: int
-    start: int
+    weekday: int             # 0 = Monday
+    start: int               # minutes from Monday 00:00 local (the booked time)
     end: int
-    block_start: int
+    block_start: int         # start/end widened by the facility's buffers (used for overlap)
     block_end: int
-    parity: int | None
-    rank: int
+    parity: int | None       # None weekly; 0 / 1 every other week (even / odd weeks of the season)
+    rank: int                # 0 = the wish's first-choice facility
     dates_free: int = 0
     dates_total: int = 0
+
+    @property
+    def half_minutes(self) -> int:
+        """Booked time per week in half minutes (an every-other-week slot counts half)."""
+        return (self.end - self.start) * (2 if self.parity is None else 1)
+
+    @property
+    def minutes_per_week(self) -> float:
+        return self.half_minutes / 2
 
 
 @dataclass(frozen=True)
 class Wish:
     id: int
     organisation_id: int
-    minutes_per_week: int
-    priority: int
-    submitted_order: int
+    minutes_per_week: int    # duration (every other week counts half)
+    priority: int            # tier weight from the round's rules, higher = more important (e.g. 1..4)
+    submitted_order: int     # for the first-come greedy baseline
 
 
 @dataclass(frozen=True)
 class Problem:
     wishes: tuple[Wish, ...]
     candidates: tuple[Candidate, ...]
-    cap_minutes_per_org: int | None
-    locked: frozenset[str] = frozenset()
-    excluded: frozenset[str] = frozenset()
+    cap_minutes_per_org: int | None          # hours-per-week cap of the round, in minutes
+    locked: frozenset[str] = frozenset()      # candidate keys that must be chosen (manager-locked)
+    excluded: frozenset[str] = frozenset()    # candidate keys that must not be chosen
     time_limit_s: float = 10.0
 
 
 @dataclass(frozen=True)
 class Reason:
+    """Why a wish got nothing, or less than its first choice: a code and JSON-safe parameters.
+
+    Codes: "no_candidate" (no slot was open, big enough and free at all),
+    "taken" (every slot went to other wishes: params by_wish [ids], higher_priority bool),
+    "cap_reached" (the organisation's hours-per-week cap: params organisation_id, cap_minutes),
+    "shared_fairly" (a slot was free of higher priorities but went to another organisation so
+    that every organisation gets a share: params by_wish [ids]),
+    "lower_rank" (got a slot but not at a first-choice facility: params facility_id of the
+    first choice, by_wish [ids] who hold it), "locked" (a manager locked the slot),
+    "time_limit" (a free slot within the cap was left because the solver ran out of time).
+    """
     code: str
-    params: dict
+    params: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Result:
-    chosen: dict[int, Candidate | None]
+    chosen: dict[int, Candidate | None]      # wish id → chosen candidate or None
     reasons: dict[int, tuple[Reason, ...]]
-    satisfied_share: float
-    min_org_share: float
-    status: str
+    satisfied_share: float                    # allocated minutes / requested minutes (all wishes)
+    min_org_share: float                      # smallest share of requested minutes any organisation got
+    status: str                               # "optimal" | "feasible" | "greedy"
     solve_seconds: float
 
 
-def _clash(a: Candidate, b: Candidate) -> bool:
-    if a.facility_id != b.facility_id:
-        return False
-    if a.parity is not None and b.parity is not None and a.parity != b.parity:
-        return False
-    return a.block_start < b.block_end and b.block_start < a.block_end
+class AllocationError(ValueError):
+    """The locked candidates cannot all hold (they overlap, or two belong to one wish)."""
+
+    def __init__(self, code: str, params: dict):
+        super().__init__(f"{code}: {params}")
+        self.code = code
+        self.params = params
 
 
-def _result(problem: Problem, chosen: dict, reasons: dict, status: str, started: float) -> Result:
-    wishes = {w.id: w for w in problem.wishes}
-    asked = sum(w.minutes_per_week for w in problem.wishes) or 1
-    got = sum(wishes[i].minutes_per_week for i, c in chosen.items() if c is not None)
-    per_org: dict[int, list[int]] = {}
+# --- overlap -----------------------------------------------------------------------------
+
+def _pieces(c: Candidate) -> list[tuple[int, int]]:
+    """The block as intervals inside one week [0, WEEK_MINUTES): a wrapping block splits in two."""
+    start, end = c.block_start, c.block_end
+    if end - start >= WEEK_MINUTES:
+        return [(0, WEEK_MINUTES)]
+    start_mod = start % WEEK_MINUTES
+    end_mod = start_mod + (end - start)
+    if end_mod <= WEEK_MINUTES:
+        return [(start_mod, end_mod)]
+    return [(start_mod, WEEK_MINUTES), (0, end_mod - WEEK_MINUTES)]
+
+
+def _parities_clash(a: int | None, b: int | None) -> bool:
+    return a is None or b is None or a == b
+
+
+def overlaps(a: Candidate, b: Candidate) -> bool:
+    """Same facility, block intervals overlap (half-open), and the parities meet."""
+    if a.facility_id != b.facility_id or not _parities_clash(a.parity, b.parity):
+        return False
+    return any(s1 < e2 and s2 < e1 for s1, e1 in _pieces(a) for s2, e2 in _pieces(b))
+
+
+def conflicts(problem: Problem, chosen: Iterable[Candidate]) -> list[tuple[str, str]]:
+    """Pairs of candidate keys that overlap (same facility, blocks overlap, parity compatible).
+
+    For the manager's hand edits and for checking published allocations; each pair once,
+    keys in (start, key) order, pairs sorted.
+    """
+    by_facility: dict[int, list[Candidate]] = defaultdict(list)
+    for c in chosen:
+        by_facility[c.facility_id].append(c)
+    pairs = []
+    for items in by_facility.values():
+        items.sort(key=lambda c: (c.block_start, c.key))
+        for i, a in enumerate(items):
+            for b in items[i + 1:]:
+                if overlaps(a, b):
+                    pairs.append((a.key, b.key))
+    return sorted(pairs)
+
+
+# --- figures and reasons -----------------------------------------------------------------
+
+def _requested_half_minutes(wish: Wish) -> int:
+    return 2 * wish.minutes_per_week
+
+
+def _shares(problem: Problem, chosen: dict[int, Candidate | None]) -> tuple[float, float]:
+    requested = sum(_requested_half_minutes(w) for w in problem.wishes)
+    allocated = sum(c.half_minutes for c in chosen.values() if c is not None)
+    satisfied = allocated / requested if requested else 1.0
+    org_shares = _org_shares(problem, chosen).values()
+    return satisfied, (min(org_shares) if org_shares else 1.0)
+
+
+def _org_shares(problem: Problem, chosen: dict[int, Candidate | None]) -> dict[int, float]:
+    requested: dict[int, int] = defaultdict(int)
+    got: dict[int, int] = defaultdict(int)
     for w in problem.wishes:
-        entry = per_org.setdefault(w.organisation_id, [0, 0])
-        entry[0] += w.minutes_per_week
-        if chosen.get(w.id) is not None:
-            entry[1] += w.minutes_per_week
-    shares = [g / a for a, g in per_org.values() if a]
-    return Result(chosen, reasons, got / asked, min(shares) if shares else 1.0, status,
-                  _time.perf_counter() - started)
+        requested[w.organisation_id] += _requested_half_minutes(w)
+        c = chosen.get(w.id)
+        if c is not None:
+            got[w.organisation_id] += c.half_minutes
+    return {o: (min(1.0, got[o] / r) if r else 1.0) for o, r in requested.items()}
 
+
+def _explain(problem: Problem, chosen: dict[int, Candidate | None],
+             fair: bool) -> dict[int, tuple[Reason, ...]]:
+    """Reason codes per wish. `fair` is False for the first-come baseline, which never shares."""
+    wishes = {w.id: w for w in problem.wishes}
+    org_share = _org_shares(problem, chosen)
+    by_wish: dict[int, list[Candidate]] = defaultdict(list)
+    for c in problem.candidates:
+        by_wish[c.wish_id].append(c)
+    picked = [c for c in chosen.values() if c is not None]
+    picked_by_facility: dict[int, list[Candidate]] = defaultdict(list)
+    for c in picked:
+        picked_by_facility[c.facility_id].append(c)
+    org_used: dict[int, int] = defaultdict(int)
+    for c in picked:
+        org_used[wishes[c.wish_id].organisation_id] += c.half_minutes
+    cap = problem.cap_minutes_per_org
+
+    def blockers(c: Candidate) -> list[int]:
+        return sorted({o.wish_id for o in picked_by_facility[c.facility_id]
+                       if o.wish_id != c.wish_id and overlaps(c, o)})
+
+    reasons: dict[int, tuple[Reason, ...]] = {}
+    for wish in problem.wishes:
+        got = chosen.get(wish.id)
+        options = [c for c in by_wish[wish.id] if c.key not in problem.excluded]
+        if got is not None:
+            out = []
+            if got.key in problem.locked:
+                out.append(Reason("locked", {}))
+            if got.rank > 0:
+                firsts = sorted({c.facility_id for c in options if c.rank == 0})
+                holders = sorted({b for c in options if c.rank == 0 for b in blockers(c)})
+                out.append(Reason("lower_rank", {"facility_id": firsts[0] if firsts else None,
+                                                 "by_wish": holders}))
+            reasons[wish.id] = tuple(out)
+            continue
+        if not options:
+            reasons[wish.id] = (Reason("no_candidate", {}),)
+            continue
+        free = [c for c in options if not blockers(c)]
+        if free:
+            used = org_used[wish.organisation_id]
+            if cap is not None and all(used + c.half_minutes > 2 * cap for c in free):
+                reasons[wish.id] = (Reason("cap_reached", {"organisation_id": wish.organisation_id,
+                                                           "cap_minutes": cap}),)
+            else:
+                # A free slot within the cap left unused: only when the time limit stopped the
+                # solver before it could add it.
+                reasons[wish.id] = (Reason("time_limit", {}),)
+            continue
+        takers = sorted({b for c in options for b in blockers(c)})
+        higher = all(wishes[t].priority > wish.priority for t in takers)
+        taken = Reason("taken", {"by_wish": takers, "higher_priority": higher})
+        if fair and not higher and any(
+                wishes[t].organisation_id != wish.organisation_id
+                and org_share[wishes[t].organisation_id] <= org_share[wish.organisation_id]
+                for t in takers):
+            # An equal or lower priority of an organisation that got no more than this one
+            # holds the slot: the fairness objective gave it to them.
+            reasons[wish.id] = (Reason("shared_fairly", {"by_wish": takers}), taken)
+        else:
+            reasons[wish.id] = (taken,)
+    return reasons
+
+
+def _result(problem: Problem, chosen: dict[int, Candidate | None], status: str, started: float) -> Result:
+    satisfied, min_share = _shares(problem, chosen)
+    return Result(chosen=chosen, reasons=_explain(problem, chosen, status != "greedy"), satisfied_share=satisfied,
+                  min_org_share=min_share, status=status, solve_seconds=time.perf_counter() - started)
+
+
+def _check_locked(problem: Problem) -> list[Candidate]:
+    locked = [c for c in problem.candidates if c.key in problem.locked]
+    seen: dict[int, str] = {}
+    for c in locked:
+        if c.wish_id in seen:
+            raise AllocationError("locked_same_wish", {"keys": sorted([seen[c.wish_id], c.key])})
+        seen[c.wish_id] = c.key
+    pairs = conflicts(problem, locked)
+    if pairs:
+        raise AllocationError("locked_overlap", {"pairs": [list(p) for p in pairs]})
+    return locked
+
+
+# --- the baseline ------------------------------------------------------------------------
 
 def greedy(problem: Problem) -> Result:
-    started = _time.perf_counter()
-    by_wish: dict[int, list[Candidate]] = {}
+    """First come, first served: wishes in submitted order, each taking its first candidate
+    (by preference rank, then time) that is free and within the organisation's cap.
+    Locked candidates are placed first; excluded ones are never taken."""
+    started = time.perf_counter()
+    wishes = {w.id: w for w in problem.wishes}
+    chosen: dict[int, Candidate | None] = {w.id: None for w in problem.wishes}
+    by_facility: dict[int, list[Candidate]] = defaultdict(list)
+    org_used: dict[int, int] = defaultdict(int)
+    cap2 = None if problem.cap_minutes_per_org is None else 2 * problem.cap_minutes_per_org
+
+    def take(c: Candidate) -> None:
+        chosen[c.wish_id] = c
+        by_facility[c.facility_id].append(c)
+        org_used[wishes[c.wish_id].organisation_id] += c.half_minutes
+
+    for c in _check_locked(problem):
+        take(c)
+    by_wish: dict[int, list[Candidate]] = defaultdict(list)
     for c in problem.candidates:
         if c.key not in problem.excluded:
-            by_wish.setdefault(c.wish_id, []).append(c)
-    chosen: dict[int, Candidate | None] = {w.id: None for w in problem.wishes}
-    reasons: dict[int, tuple[Reason, ...]] = {}
-    used: dict[int, int] = {}
-    wishes = {w.id: w for w in problem.wishes}
-    for c in problem.candidates:
-        if c.key in problem.locked:
-            chosen[c.wish_id] = c
-            w = wishes[c.wish_id]
-            used[w.organisation_id] = used.get(w.organisation_id, 0) + w.minutes_per_week
-    for w in sorted(problem.wishes, key=lambda w: w.submitted_order):
-        if chosen[w.id] is not None:
+            by_wish[c.wish_id].append(c)
+    for wish in sorted(problem.wishes, key=lambda w: (w.submitted_order, w.id)):
+        if chosen[wish.id] is not None:
             continue
-        options = sorted(by_wish.get(w.id, []), key=lambda c: (c.rank, c.start))
-        if not options:
-            reasons[w.id] = (Reason("no_candidate", {}),)
-            continue
-        if problem.cap_minutes_per_org is not None and \
-                used.get(w.organisation_id, 0) + w.minutes_per_week > problem.cap_minutes_per_org:
-            reasons[w.id] = (Reason("cap_reached", {"cap_minutes": problem.cap_minutes_per_org}),)
-            continue
-        taken_by = None
-        for c in options:
-            other = next((o for o in chosen.values() if o is not None and _clash(o, c)), None)
-            if other is None:
-                chosen[w.id] = c
-                used[w.organisation_id] = used.get(w.organisation_id, 0) + w.minutes_per_week
-                if c.rank > 0:
-                    reasons[w.id] = (Reason("lower_rank", {"rank": c.rank}),)
-                break
-            taken_by = taken_by or other
-        else:
-            reasons[w.id] = (Reason("taken", {"by_wish": taken_by.wish_id, "facility_id": taken_by.facility_id,
-                                              "higher_priority": wishes[taken_by.wish_id].priority > w.priority}),)
-    return _result(problem, chosen, reasons, "greedy", started)
+        for c in sorted(by_wish[wish.id], key=lambda c: (c.rank, c.start, c.facility_id, c.key)):
+            if cap2 is not None and org_used[wish.organisation_id] + c.half_minutes > cap2:
+                continue
+            if any(overlaps(c, o) for o in by_facility[c.facility_id]):
+                continue
+            take(c)
+            break
+    return _result(problem, chosen, "greedy", started)
 
+
+# --- the proposal ------------------------------------------------------------------------
 
 def solve(problem: Problem) -> Result:
-    ordered = Problem(tuple(sorted(problem.wishes, key=lambda w: (-w.priority, w.submitted_order))),
-                      problem.candidates, problem.cap_minutes_per_org, problem.locked, problem.excluded)
-    order = {w.id: n for n, w in enumerate(ordered.wishes)}
-    ordered = Problem(tuple(Wish(w.id, w.organisation_id, w.minutes_per_week, w.priority, order[w.id])
-                            for w in ordered.wishes), problem.candidates, problem.cap_minutes_per_org,
-                      problem.locked, problem.excluded)
-    found = greedy(ordered)
-    return Result(found.chosen, found.reasons, found.satisfied_share, found.min_org_share, "feasible",
-                  found.solve_seconds)
+    """The proposal: priority-weighted satisfied minutes first, then the smallest share any
+    organisation gets, then preference rank. (Interface placeholder: greedy until CP-SAT lands.)"""
+    return greedy(problem)
+
+
+# --- alternatives ------------------------------------------------------------------------
+
+def _distance(c: Candidate, window: list[Candidate]) -> int:
+    if not window:
+        return 0
+    lo = min(w.start for w in window)
+    hi = max(w.end for w in window)
+    if c.start >= lo and c.end <= hi:
+        return 0
+    return min(abs(c.start - lo), abs(c.end - hi), abs(c.start - hi), abs(c.end - lo))
 
 
 def alternatives(problem: Problem, result: Result, wish_id: int, extra: Iterable[Candidate],
                  limit: int = 3) -> list[Candidate]:
-    chosen = [c for c in result.chosen.values() if c is not None]
-    free = [c for c in extra if c.wish_id == wish_id and not any(_clash(c, o) for o in chosen)]
+    """The nearest free slots for a wish, from `extra` candidates (other times or days the
+    app generated): those overlapping no chosen candidate of another wish, nearest in time to
+    the wish's own window (the span of its candidates in the problem) first, then by rank."""
+    window = [c for c in problem.candidates if c.wish_id == wish_id]
+    picked = [c for c in result.chosen.values() if c is not None and c.wish_id != wish_id]
+    picked_by_facility: dict[int, list[Candidate]] = defaultdict(list)
+    for c in picked:
+        picked_by_facility[c.facility_id].append(c)
+    own = result.chosen.get(wish_id)
+    seen: set[tuple[int, int, int | None]] = set()
+    free = []
+    for c in extra:
+        if c.key in problem.excluded or (own is not None and c.key == own.key):
+            continue
+        spot = (c.facility_id, c.start, c.parity)
+        if spot in seen or any(overlaps(c, o) for o in picked_by_facility[c.facility_id]):
+            continue
+        seen.add(spot)
+        free.append(c)
+    free.sort(key=lambda c: (_distance(c, window), c.rank, c.start, c.facility_id, c.key))
     return free[:limit]
-
-
-def conflicts(problem: Problem, chosen: Iterable[Candidate]) -> list[tuple[str, str]]:
-    items = list(chosen)
-    return [(a.key, b.key) for i, a in enumerate(items) for b in items[i + 1:] if _clash(a, b)]

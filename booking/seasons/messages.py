@@ -51,6 +51,7 @@ register({
     "round.already_answered": _l("Your organisation has already answered."),
     "round.facility_not_in_round": _l("Choose one of the round's facilities."),
     "round.ends_after_midnight": _l("The time must end by midnight."),
+    "round.locked_conflict": _l("Locked allocations overlap: unlock or move one, then run the allocation again."),
     "round.conflict": _l("Allocations %(first)s and %(second)s overlap: move or remove one before publishing."),
     "round.wish_required": _l("Add at least one wish."),
     "round.too_many_wishes": _l("An application holds at most %(max)s wishes."),
@@ -68,13 +69,17 @@ register({
     # The allocator's reasons, as the applicant reads them.
     "round.reason.no_candidate": _l("None of the facilities you ranked is open and free at that time on enough of "
                                     "the season's dates."),
-    "round.reason.taken": _l("The time at %(facility)s was given to another group's wish."),
-    "round.reason.taken_higher": _l("The time at %(facility)s was given to a wish with a higher priority under the "
-                                    "round's rules."),
+    "round.reason.taken": _l("Every time that fits your wish was given to other groups' wishes."),
+    "round.reason.taken_higher": _l("Every time that fits your wish was given to wishes with a higher priority "
+                                    "under the round's rules."),
     "round.reason.cap_reached": _l("Your organisation reached the round's cap of %(hours)s hours a week."),
     "round.reason.shared_fairly": _l("The time was shared so that every organisation gets part of what it asked "
                                      "for."),
-    "round.reason.lower_rank": _l("Your first choice was taken, so you got a facility you ranked lower."),
+    "round.reason.lower_rank": _l("Your first choice %(facility)s was taken at that time, so you got a facility "
+                                  "you ranked lower."),
+    "round.reason.locked": _l("The department's manager fixed this time."),
+    "round.reason.time_limit": _l("The allocation ran out of time before it could place this wish; the manager "
+                                  "can place it by hand."),
     "round.reason.moved_by_manager": _l("The department's manager placed this time by hand."),
     "round.reason.removed_by_manager": _l("The department's manager removed this time by hand."),
     "round.reason.other": _l("The allocation could not give this wish a time."),
@@ -95,8 +100,8 @@ def explain(reasons: list[dict], facility_names: dict[int, str], *, granted: boo
             sentences.append(render(Message("round.reason.cap_reached",
                                             hours=_hours(params.get("cap_minutes") or params.get("cap") or 0))))
             continue
-        known = code in {"no_candidate", "taken", "taken_higher", "shared_fairly", "lower_rank", "moved_by_manager",
-                         "removed_by_manager"}
+        known = code in {"no_candidate", "taken", "taken_higher", "shared_fairly", "lower_rank", "locked",
+                         "time_limit", "moved_by_manager", "removed_by_manager"}
         sentences.append(render(Message(f"round.reason.{code if known else 'other'}", facility=facility)))
     if not sentences and granted:
         sentences.append(render(Message("round.reason.granted")))

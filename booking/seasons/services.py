@@ -538,8 +538,11 @@ def allocate(user: User, round_: Round, *, now: datetime | None = None, time_lim
     if not rules.may_allocate(round_, now):
         _refuse("not_closed" if round_.state in (RoundState.draft, RoundState.open) else "already_published")
     built = build_problem(round_, time_limit_s=time_limit_s)
-    result = engine.solve(built.problem)
-    baseline = engine.greedy(built.problem)
+    try:
+        result = engine.solve(built.problem)
+        baseline = engine.greedy(built.problem)
+    except engine.AllocationError:
+        _refuse("locked_conflict")
     kept = {a.wish_id for a in round_.allocations if a.locked and a.wish_id in built.wishes}
     for allocation in list(round_.allocations):
         if allocation.wish_id not in kept:

@@ -169,7 +169,8 @@ class Wish(db.Model):
     application: Mapped[Application] = relationship(back_populates="wishes")
     facilities: Mapped[list[WishFacility]] = relationship(back_populates="wish", order_by="WishFacility.rank",
                                                           cascade="all, delete-orphan")
-    allocation: Mapped[Allocation | None] = relationship(back_populates="wish", uselist=False)
+    allocation: Mapped[Allocation | None] = relationship(back_populates="wish", uselist=False,
+                                                         cascade="all, delete-orphan")
 
     @property
     def minutes_per_week(self) -> int:

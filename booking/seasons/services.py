@@ -185,7 +185,7 @@ def get_round(user: User | None, round_id: int) -> Round:
 
 def visible_rounds(user: User | None) -> list[Round]:
     """Every round but other departments' drafts, newest season first."""
-    found = db.session.scalars(select(Round).options(selectinload(Round.department))
+    found = db.session.scalars(select(Round).options(selectinload(Round.department), selectinload(Round.facilities))
                                .order_by(Round.season_start.desc(), Round.id.desc()))
     return [r for r in found if rules.can_view_round(user, r)]
 
@@ -315,7 +315,8 @@ def applications_of(user: User) -> list[Application]:
     if not ids:
         return []
     return list(db.session.scalars(select(Application).where(Application.organisation_id.in_(ids))
-                                   .options(selectinload(Application.round), selectinload(Application.wishes))
+                                   .options(selectinload(Application.round), selectinload(Application.wishes),
+                                            selectinload(Application.organisation))
                                    .order_by(Application.id.desc())))
 
 
@@ -424,7 +425,8 @@ def active_applications(round_: Round) -> list[Application]:
     return list(db.session.scalars(
         select(Application).where(Application.round_id == round_.id, Application.state == ApplicationState.submitted)
         .options(selectinload(Application.organisation),
-                 selectinload(Application.wishes).selectinload(Wish.facilities))
+                 selectinload(Application.wishes).selectinload(Wish.facilities).selectinload(WishFacility.facility),
+                 selectinload(Application.wishes).selectinload(Wish.allocation))
         .order_by(Application.submitted_dt, Application.id)))
 
 

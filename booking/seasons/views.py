@@ -24,7 +24,7 @@ from booking.errors import DomainError
 from booking.extensions import db
 from booking.facilities.availability import local_instant
 from booking.facilities.models import Facility
-from booking.seasons import messages, rules, services
+from booking.seasons import messages, personal, rules, services  # noqa: F401  (personal: its part of a person's data)
 from booking.seasons.forms import ApplicationForm, MoveForm, RoundForm
 from booking.seasons.messages import (ACTOR_LABELS, AGE_LABELS, APPLICATION_LABELS, FREQUENCY_LABELS,
                                       PARITY_LABELS, RESPONSE_LABELS, STATE_LABELS, WEEKDAYS)

@@ -559,7 +559,8 @@ def allocate(user: User, round_: Round, *, now: datetime | None = None, time_lim
         if chosen is None:
             wish.alternatives = [{"facility_id": c.facility_id, "weekday": c.weekday, "start": c.start % DAY,
                                   "end": c.end % DAY, "parity": c.parity}
-                                 for c in engine.alternatives(built.problem, result, wish_id, built.extra)]
+                                 for c in engine.alternatives(built.problem, result, wish_id,
+                                                               [x for x in built.extra if x.wish_id == wish_id])]
             continue
         if wish_id in kept:
             continue

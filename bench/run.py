@@ -6,6 +6,10 @@ the same run.
     python -m bench --size S,M,L                              # each size in its own database, growth
     python -m bench --quick                                   # S, short phases: under a minute
     python -m bench --growth s.json m.json l.json             # the growth table from saved runs
+    python -m bench --seasons                                 # a seasonal round: CP-SAT against first-come
+
+--seasons needs no database: it generates a round (300 applications, 900 wishes, 40 halls by
+default; bench/seasons.py) and allocates it with the solver and the greedy baseline.
 
 A city is generated once per database (size, seed and anchor week are stored in it) and
 reused by later runs; --fresh generates it again. On PostgreSQL each size gets a database of
@@ -266,9 +270,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false")
     parser.add_argument("--json", default=None, help="where to write the results (one size)")
     parser.add_argument("--growth", nargs="+", metavar="JSON", help="print the growth table of saved runs")
+    parser.add_argument("--seasons", action="store_true", help="only the seasonal round allocation (no database)")
+    parser.add_argument("--applications", type=int, default=300, help="--seasons: applications (one per organisation)")
+    parser.add_argument("--wishes", type=int, default=900, help="--seasons: wishes over all applications")
+    parser.add_argument("--halls", type=int, default=40, help="--seasons: halls in the round")
+    parser.add_argument("--cap-hours", type=int, default=8, help="--seasons: hours per week per organisation")
+    parser.add_argument("--time-limit", type=float, default=10.0,
+                        help="--seasons: the solver's budget in seconds (deterministic time)")
     args = parser.parse_args(argv)
     if args.growth:
         print(growth([json.loads(Path(p).read_text()) for p in args.growth]))
+        return
+    if args.seasons:
+        from bench import seasons
+        result = seasons.measure(args.applications, args.wishes, args.halls, args.seed, args.cap_hours,
+                                 args.time_limit)
+        result["machine"] = machine()
+        folder = Path(args.folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = Path(args.json) if args.json else folder / "seasons.json"
+        path.write_text(json.dumps(result, indent=2, default=str))
+        print(seasons.table(result))
+        print(f"\n(JSON: {path})\n", flush=True)
         return
     if args.quick:
         args.size, args.runs, args.seconds, args.rounds = ("S" if args.size == "M" else args.size), 3, 3, 5

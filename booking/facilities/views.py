@@ -325,6 +325,8 @@ def rule_sentences(facility: Facility, limits: RuleSet) -> list[str]:
         sentences.append(ngettext("An organisation can have %(num)d active booking here at a time.",
                                   "An organisation can have %(num)d active bookings here at a time.",
                                   rules.max_active_per_organisation))
+        sentences.append(_("A recurring series counts as many bookings as it has dates in one week: a weekly "
+                           "series for a whole season counts as one."))
     sentences.append(_approval_sentence(rules))
     if rules.late_cancellation == LateCancellation.fee:
         sentences.append(_("Cancel free of charge until %(deadline)s before the start; later, a fee applies.",

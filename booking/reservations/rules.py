@@ -71,14 +71,16 @@ def in_checking_range(start: datetime, end: datetime, rules: RuleSet, now: datet
 
 def check_reservation(start: datetime, end: datetime, rules: RuleSet, *, opening: list[Interval] | None,
                       closures: list[Interval], now: datetime, attendees: int = 1,
-                      organisation_active: int = 0, internal: bool = False) -> list[Violation]:
+                      organisation_active: int = 0, adds_to_quota: bool = True,
+                      internal: bool = False) -> list[Violation]:
     """Every rule the requested time breaks (an empty list when it may be booked).
 
     `opening` is when the facility is open around the request (weekly hours or a date's
     special hours, closures NOT removed), or None when it was not looked up because the
     request is out of range (`in_checking_range`); `closures` the closures that may
-    touch it, so that a closure gets its own reason. `organisation_active` is how many
-    active reservations the organisation already has at this facility. Internal blocks
+    touch it, so that a closure gets its own reason. `organisation_active` is how much of the
+    facility's quota the organisation already uses (`QuotaUse`), and `adds_to_quota` whether
+    this booking would use more of it (a weekly series' later dates do not). Internal blocks
     (`internal=True`) only need a sensible time: managers may block any time.
     Conflicts with other reservations are checked separately (`find_conflicts`).
     """
@@ -117,9 +119,51 @@ def check_reservation(start: datetime, end: datetime, rules: RuleSet, *, opening
     elif rules.capacity and attendees > rules.capacity:
         found.append(Violation("over_capacity", "attendees", {"capacity": rules.capacity}))
     quota = rules.max_active_per_organisation
-    if quota is not None and organisation_active >= quota:
+    if quota is not None and adds_to_quota and organisation_active >= quota:
         found.append(Violation("quota_reached", None, {"quota": quota}))
     return found
+
+
+# --- the quota --------------------------------------------------------------------------
+
+@dataclass
+class QuotaUse:
+    """How much of a facility's per-organisation quota (`max_active_per_organisation`) the
+    organisation's active bookings there use.
+
+    The rule: a booking on its own counts one; a recurring series counts as many as it has
+    dates in its busiest week (Monday to Sunday, the facility's local time). So a weekly series
+    for a whole season counts one, like the one allocation it is: a hall allowing 5 active
+    bookings lets an association book every Tuesday of the autumn and still 4 more; a series
+    twice a week counts two, a daily one up to seven, so a quota still bounds how much of the
+    facility one organisation holds each week.
+    """
+    singles: int = 0
+    series_weeks: dict = dataclass_field(default_factory=dict)  # series key → {(iso year, week): dates}
+
+    @staticmethod
+    def week_of(start: datetime, zone: ZoneInfo) -> tuple[int, int]:
+        iso = start.astimezone(zone).isocalendar()
+        return iso[0], iso[1]
+
+    @property
+    def total(self) -> int:
+        return self.singles + sum(max(weeks.values()) for weeks in self.series_weeks.values() if weeks)
+
+    def would_add(self, series, week: tuple[int, int]) -> bool:
+        """Whether one more booking (of `series`, a key, or None for one on its own) in that
+        week uses more of the quota."""
+        if series is None:
+            return True
+        weeks = self.series_weeks.get(series, {})
+        return weeks.get(week, 0) + 1 > max(weeks.values(), default=0)
+
+    def add(self, series, week: tuple[int, int]) -> None:
+        if series is None:
+            self.singles += 1
+        else:
+            weeks = self.series_weeks.setdefault(series, {})
+            weeks[week] = weeks.get(week, 0) + 1
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ excluded ones are not.
 `greedy` is the first-come baseline: wishes in submitted order, each taking its first free
 candidate by preference rank.
 
-`solve` is the proposal (written with the real solver behind this same interface).
+`solve` is the proposal, by CP-SAT: see its docstring for the objectives and determinism.
 """
 from __future__ import annotations
 
@@ -72,6 +72,10 @@ class Problem:
     locked: frozenset[str] = frozenset()      # candidate keys that must be chosen (manager-locked)
     excluded: frozenset[str] = frozenset()    # candidate keys that must not be chosen
     time_limit_s: float = 10.0
+    # The share of objective (1), priority-weighted minutes, that fairness may cost: 0 keeps the
+    # objectives strictly in order; 0.02 lets the solver give up to 2 % of them so that every
+    # organisation gets a share (see `solve`).
+    fairness_slack: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,18 @@ def _explain(problem: Problem, chosen: dict[int, Candidate | None],
         org_used[wishes[c.wish_id].organisation_id] += c.half_minutes
     cap = problem.cap_minutes_per_org
 
+    requested: dict[int, int] = defaultdict(int)
+    for w in problem.wishes:
+        requested[w.organisation_id] += _requested_half_minutes(w)
+
+    def _fairer(taker: Wish, wish: Wish) -> bool:
+        if taker.priority != wish.priority or taker.organisation_id == wish.organisation_id:
+            return False
+        held = chosen[taker.id]
+        taker_without = org_share[taker.organisation_id] - held.half_minutes / requested[taker.organisation_id]
+        wish_with = org_share[wish.organisation_id] + _requested_half_minutes(wish) / requested[wish.organisation_id]
+        return taker_without < wish_with
+
     def blockers(c: Candidate) -> list[int]:
         return sorted({o.wish_id for o in picked_by_facility[c.facility_id]
                        if o.wish_id != c.wish_id and overlaps(c, o)})
@@ -232,12 +248,9 @@ def _explain(problem: Problem, chosen: dict[int, Candidate | None],
         takers = sorted({b for c in options for b in blockers(c)})
         higher = all(wishes[t].priority > wish.priority for t in takers)
         taken = Reason("taken", {"by_wish": takers, "higher_priority": higher})
-        if fair and not higher and any(
-                wishes[t].organisation_id != wish.organisation_id
-                and org_share[wishes[t].organisation_id] <= org_share[wish.organisation_id]
-                for t in takers):
-            # An equal or lower priority of an organisation that got no more than this one
-            # holds the slot: the fairness objective gave it to them.
+        if fair and any(_fairer(wishes[t], wish) for t in takers):
+            # An equal priority of another organisation holds the slot, and without it that
+            # organisation would fall below this one's share: fairness gave it to them.
             reasons[wish.id] = (Reason("shared_fairly", {"by_wish": takers}), taken)
         else:
             reasons[wish.id] = (taken,)
@@ -302,10 +315,185 @@ def greedy(problem: Problem) -> Result:
 
 # --- the proposal ------------------------------------------------------------------------
 
+FAIRNESS_SCALE = 10_000          # shares are compared in ten-thousandths
+# Of the deterministic time still left, per stage: (1) is usually proved at once, (2) is the
+# hard one, (2b) and (3) take what is left.
+STAGE_SHARE = {"weighted": 0.5, "fairness": 0.7, "recover": 0.5, "rank": 1.0}
+
+
+def _maximal_cliques(items: list[tuple[int, int, int]]) -> list[frozenset[int]]:
+    """Maximal sets of mutually overlapping intervals (start, end, index), half-open, by a sweep:
+    the active set just before an end, when something started since the last end."""
+    events = sorted([(s, 1, i) for s, _e, i in items] + [(e, 0, i) for _s, e, i in items])
+    active: set[int] = set()
+    grown = False
+    cliques = []
+    for _t, kind, i in events:
+        if kind == 1:
+            active.add(i)
+            grown = True
+        else:
+            if grown and len(active) > 1:
+                cliques.append(frozenset(active))
+            grown = False
+            active.discard(i)
+    return cliques
+
+
+def _build_model(problem: Problem, usable: list[Candidate]):
+    from ortools.sat.python import cp_model
+
+    wishes = {w.id: w for w in problem.wishes}
+    model = cp_model.CpModel()
+    x = [model.NewBoolVar(f"x{i}") for i in range(len(usable))]
+    for i, c in enumerate(usable):
+        if c.key in problem.locked:
+            model.Add(x[i] == 1)
+    per_wish: dict[int, list[int]] = defaultdict(list)
+    per_org: dict[int, list[int]] = defaultdict(list)
+    per_facility: dict[int, list[int]] = defaultdict(list)
+    for i, c in enumerate(usable):
+        per_wish[c.wish_id].append(i)
+        per_org[wishes[c.wish_id].organisation_id].append(i)
+        per_facility[c.facility_id].append(i)
+    for idx in per_wish.values():
+        if len(idx) > 1:
+            model.AddAtMostOne(x[i] for i in idx)
+    # No overlap per facility as clique constraints (the tightest linear form for intervals):
+    # a weekly slot occupies both parities, an every-other-week slot only its own.
+    for idx in per_facility.values():
+        seen: set[frozenset[int]] = set()
+        for parity in (0, 1):
+            items = [(s, e, i) for i in idx if usable[i].parity in (None, parity)
+                     for s, e in _pieces(usable[i])]
+            for clique in _maximal_cliques(items):
+                if clique not in seen:
+                    seen.add(clique)
+                    model.AddAtMostOne(x[i] for i in sorted(clique))
+    if problem.cap_minutes_per_org is not None:
+        for org, idx in per_org.items():
+            # A manager's locks may go past the cap; the solver then adds nothing more there.
+            locked_half = sum(usable[i].half_minutes for i in idx if usable[i].key in problem.locked)
+            limit = max(2 * problem.cap_minutes_per_org, locked_half)
+            model.Add(sum(usable[i].half_minutes * x[i] for i in idx) <= limit)
+    weighted = sum(wishes[c.wish_id].priority * c.half_minutes * x[i] for i, c in enumerate(usable))
+    # Fairness: z / SCALE is at most every organisation's share of its requested minutes
+    # (organisations with no usable slot at all cannot take part, or z would always be 0).
+    requested: dict[int, int] = defaultdict(int)
+    for w in problem.wishes:
+        requested[w.organisation_id] += _requested_half_minutes(w)
+    z = model.NewIntVar(0, FAIRNESS_SCALE, "min_share")
+    for org, idx in per_org.items():
+        if requested[org]:
+            model.Add(z * requested[org] <= FAIRNESS_SCALE * sum(usable[i].half_minutes * x[i] for i in idx))
+    # Within fairness, then as few organisations left with nothing as possible: the smallest
+    # share alone says nothing more once one organisation must go without.
+    served = []
+    for org, idx in sorted(per_org.items()):
+        y = model.NewBoolVar(f"served{org}")
+        model.Add(sum(x[i] for i in idx) >= y)
+        served.append(y)
+    fairness = z * (len(served) + 1) + sum(served)
+    rank_cost = sum(c.rank * x[i] for i, c in enumerate(usable))
+    return model, x, weighted, fairness, rank_cost
+
+
 def solve(problem: Problem) -> Result:
-    """The proposal: priority-weighted satisfied minutes first, then the smallest share any
-    organisation gets, then preference rank. (Interface placeholder: greedy until CP-SAT lands.)"""
-    return greedy(problem)
+    """The proposal, by CP-SAT (OR-Tools), with three objectives in strict order:
+    (1) priority-weighted satisfied minutes, (2) the smallest share of its requested minutes
+    any organisation gets, (3) preference rank (first choices preferred).
+
+    With `problem.fairness_slack` above 0, stage (2) may give up that share of (1), and a stage
+    (2b) then wins back as much of (1) as the fairness found allows, before (3).
+
+    Sequential solves, not scaled weights: each stage optimises one objective with the
+    previous ones fixed at the value found, so no weight can trade a minute of (1) for (2)
+    however large the round, and each stage's number means what it says. Every stage is
+    hinted with the solution before it, and stage (1) with the first-come baseline, so the
+    proposal is never worse than `greedy` on (1).
+
+    Deterministic: one worker, a fixed seed and a budget in deterministic time
+    (`time_limit_s`, shared out over the stages), so the same input gives the same answer on
+    any machine; a wall-clock limit (three times the budget and two seconds, for a loaded
+    machine) is only a safety net. When the budget
+    runs out the best allocation found is returned with status "feasible".
+    Raises AllocationError when the locked candidates cannot all hold.
+    """
+    from ortools.sat.python import cp_model
+
+    started = time.perf_counter()
+    _check_locked(problem)
+    if problem.locked & problem.excluded:
+        raise AllocationError("locked_excluded", {"keys": sorted(problem.locked & problem.excluded)})
+    baseline = greedy(problem)
+    usable = [c for c in problem.candidates if c.key not in problem.excluded]
+    if not usable:
+        return _result(problem, {w.id: None for w in problem.wishes}, "optimal", started)
+    model, x, weighted, fairness, rank_cost = _build_model(problem, usable)
+    wishes = {w.id: w for w in problem.wishes}
+
+    def value_of(picked: set[int]) -> int:
+        return sum(wishes[usable[i].wish_id].priority * usable[i].half_minutes for i in picked)
+
+    baseline_keys = {c.key for c in baseline.chosen.values() if c is not None}
+    best = {i for i, c in enumerate(usable) if c.key in baseline_keys}
+    budget = max(0.01, float(problem.time_limit_s))
+    wall_deadline = started + 3 * budget + 2.0
+    spent = 0.0
+    all_optimal = True
+
+    def run(stage: str, hint: set[int]) -> tuple[set[int], int] | None:
+        nonlocal spent, all_optimal
+        model.ClearHints()
+        for i, var in enumerate(x):
+            model.AddHint(var, 1 if i in hint else 0)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = 20260901
+        # The LP relaxation with the clique constraints is nearly tight: full linearisation
+        # proves the optimum in a fraction of what search alone takes.
+        solver.parameters.linearization_level = 2
+        solver.parameters.max_deterministic_time = max(0.01, (budget - spent) * STAGE_SHARE[stage])
+        solver.parameters.max_time_in_seconds = max(0.05, wall_deadline - time.perf_counter())
+        status = solver.Solve(model)
+        spent += solver.ResponseProto().deterministic_time
+        if status != cp_model.OPTIMAL:
+            all_optimal = False
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return {i for i, var in enumerate(x) if solver.Value(var)}, round(solver.ObjectiveValue())
+
+    # (1) as many priority-weighted minutes as possible.
+    model.Maximize(weighted)
+    found = run("weighted", best)
+    if found is not None and value_of(found[0]) >= value_of(best):
+        best = found[0]
+    slack = min(max(problem.fairness_slack, 0.0), 1.0)
+    floor = value_of(best)
+    model.Add(weighted >= (floor - int(floor * slack)))
+    # (2) then the smallest organisation share as large as possible (then the fewest
+    # organisations with nothing).
+    model.Maximize(fairness)
+    found = run("fairness", best)
+    if found is not None:
+        best = found[0]
+        model.Add(fairness >= found[1])
+    if slack:
+        # (2b) with fairness held, win back as many of the weighted minutes given up as possible.
+        model.Maximize(weighted)
+        found = run("recover", best)
+        if found is not None:
+            best = found[0]
+        model.Add(weighted >= value_of(best))
+    # (3) then first choices.
+    model.Minimize(rank_cost)
+    found = run("rank", best)
+    if found is not None:
+        best = found[0]
+    chosen: dict[int, Candidate | None] = {w.id: None for w in problem.wishes}
+    for i in best:
+        chosen[usable[i].wish_id] = usable[i]
+    return _result(problem, chosen, "optimal" if all_optimal else "feasible", started)
 
 
 # --- alternatives ------------------------------------------------------------------------
@@ -313,11 +501,10 @@ def solve(problem: Problem) -> Result:
 def _distance(c: Candidate, window: list[Candidate]) -> int:
     if not window:
         return 0
+    # How far the slot reaches outside the span the wish asked for (0 inside it).
     lo = min(w.start for w in window)
     hi = max(w.end for w in window)
-    if c.start >= lo and c.end <= hi:
-        return 0
-    return min(abs(c.start - lo), abs(c.end - hi), abs(c.start - hi), abs(c.end - lo))
+    return max(lo - c.start, c.end - hi, 0)
 
 
 def alternatives(problem: Problem, result: Result, wish_id: int, extra: Iterable[Candidate],

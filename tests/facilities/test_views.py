@@ -175,6 +175,7 @@ def test_facility_page_shows_details_rules_and_location(client, create_facility)
     assert "A manager approves each booking request." in page
     assert "Cancel free of charge until 2 days before the start; later, a fee applies." in page
     assert "An organisation can have 3 active bookings here at a time." in page
+    assert "a weekly series for a whole season counts as one." in page
     assert "A booking lasts a day at most." in page
     # The map is an extra: the address and coordinates are always there as text.
     assert "Rantatie 1" in page and "60.16990, 24.93840" in page

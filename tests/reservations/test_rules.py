@@ -350,3 +350,22 @@ def test_a_request_far_away_is_not_in_checking_range():
 
 def test_nobody_coming_is_not_a_booking():
     assert codes(check(local(2030, 3, 5, 10), local(2030, 3, 5, 12), attendees=0)) == ["attendees_too_few"]
+
+
+def test_quota_use_counts_a_series_by_its_busiest_week():
+    from booking.reservations.rules import QuotaUse
+    use = QuotaUse()
+    use.add(None, (2030, 10))
+    for week in range(10, 18):                   # weekly for eight weeks: one
+        assert use.would_add("club", (2030, week)) == (week == 10)
+        use.add("club", (2030, week))
+    assert use.total == 2
+    use.add("choir", (2030, 10))                 # twice a week: two
+    assert use.would_add("choir", (2030, 10)) and not use.would_add("choir", (2030, 11))
+    use.add("choir", (2030, 10))
+    assert use.total == 4
+    assert use.would_add(None, (2030, 12))       # a booking on its own always counts
+
+
+def test_a_series_date_that_adds_nothing_passes_a_full_quota():
+    assert check(local(2030, 3, 5, 10), local(2030, 3, 5, 11), organisation_active=3, adds_to_quota=False) == []

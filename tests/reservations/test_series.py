@@ -45,12 +45,50 @@ def test_preview_lists_every_occurrence_with_its_conflicts(facility, booker, cre
     assert db.session.scalar(select(func.count(Reservation.id))) == 1 and taken  # nothing written
 
 
-def test_preview_reports_broken_rules_per_occurrence(facility, booker):
+def test_preview_reports_broken_rules_per_occurrence(facility, booker, reserve):
+    # Quota 4 with 3 bookings held: a series twice a week counts two (its busiest week has two
+    # dates), so each Tuesday fits and each Thursday is one too many.
     facility.rules.max_active_per_organisation = 4
     db.session.commit()
-    preview = services.preview_series(booker, facility, booker.organisations[0], TUE_18, TUE_20, WEEKLY_6, now=NOW)
-    assert [o.ok for o in preview.occurrences] == [True] * 4 + [False] * 2
-    assert "already has 4 active reservations" in preview.occurrences[4].problems[0]
+    for day in (4, 5, 6):
+        reserve(booker, facility, local(2030, 3, 20 + day, 10), local(2030, 3, 20 + day, 11))
+    preview = services.preview_series(booker, facility, booker.organisations[0], TUE_18, TUE_20,
+                                      "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=6", now=NOW)
+    assert [o.ok for o in preview.occurrences] == [True, False] * 3
+    assert "already has 4 active reservations" in preview.occurrences[1].problems[0]
+
+
+def test_the_8_week_tuesday_series_at_a_quota_5_hall_books_all_8(facility, booker, series_of):
+    # Issue 16: a weekly series counts as one booking toward the quota, however many weeks.
+    facility.rules.max_active_per_organisation = 5
+    db.session.commit()
+    series = series_of("FREQ=WEEKLY;COUNT=8")
+    assert len(series.reservations) == 8
+    assert services.organisation_active_count(booker.organisations[0].id, facility.id, now=NOW) == 1
+
+
+def test_a_weekly_series_counts_one_and_the_quota_still_bounds_the_rest(facility, booker, reserve, series_of):
+    facility.rules.max_active_per_organisation = 2
+    db.session.commit()
+    series_of("FREQ=WEEKLY;COUNT=8")
+    reserve(booker, facility, local(2030, 3, 13, 10), local(2030, 3, 13, 11))  # the second of two
+    with pytest.raises(RuleViolation) as refused:
+        reserve(booker, facility, local(2030, 3, 14, 10), local(2030, 3, 14, 11))
+    assert "already has 2 active reservations" in refused.value.all_reasons()[0]
+    with pytest.raises(RuleViolation):
+        series_of("FREQ=WEEKLY;COUNT=4", start=local(2030, 3, 15, 10), end=local(2030, 3, 15, 11))
+
+
+def test_moving_one_date_of_a_weekly_series_at_a_full_quota_is_allowed(facility, booker, reserve, series_of):
+    facility.rules.max_active_per_organisation = 2
+    db.session.commit()
+    series = series_of("FREQ=WEEKLY;COUNT=4")
+    reserve(booker, facility, local(2030, 3, 13, 10), local(2030, 3, 13, 11))
+    third = series.reservations[2]
+    with unit_of_work():
+        services.change_time(booker, third, third.start_dt - timedelta(hours=1),
+                                         third.end_dt - timedelta(hours=1), now=NOW)
+    assert third.start_dt == local(2030, 3, 26, 17)
 
 
 def test_weekly_series_with_one_conflicting_week_skipped(facility, booker, create_user, reserve, series_of):
@@ -167,7 +205,7 @@ def test_internal_block_series_by_a_manager(facility, manager, booker, reserve):
 
 def test_a_closed_date_left_out_uses_none_of_the_quota(facility, booker, series_of):
     # A hall allows 5 active bookings per organisation; the weekly series from 12 March has
-    # its 19 March date closed. The fifth bookable Tuesday (16 April) is within the quota.
+    # its 19 March date closed. The series counts one toward the quota whatever it leaves out.
     set_quota = facility.rules
     set_quota.max_active_per_organisation = 5
     db.session.commit()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from booking.errors import Conflict, Message, PermissionDenied, RuleViolation
@@ -82,14 +82,37 @@ def busy(facility_id: int, window: Interval, now: datetime, exclude_ids=()) -> l
     return [Busy(*row) for row in db.session.execute(stmt)]
 
 
-def organisation_active_count(organisation_id: int, facility_id: int, *, now: datetime, exclude_ids=()) -> int:
-    """Active reservations (not yet ended) the organisation holds at the facility: its quota use."""
-    stmt = select(func.count(Reservation.id)).where(
+def organisation_quota_use(organisation_id: int, facility_id: int, *, now: datetime,
+                           exclude_ids=()) -> rules.QuotaUse:
+    """The organisation's active reservations (not yet ended) at the facility, as quota use:
+    one each, a series as many as its busiest week has (rules.QuotaUse). One query."""
+    stmt = select(Reservation.series_id, Reservation.start_dt, Facility.timezone).join(
+        Facility, Facility.id == Reservation.facility_id).where(
         Reservation.organisation_id == organisation_id, Reservation.facility_id == facility_id,
         Reservation.is_blocking(now), Reservation.end_dt > now)
     if exclude_ids:
         stmt = stmt.where(Reservation.id.not_in(list(exclude_ids)))
-    return db.session.scalar(stmt) or 0
+    use = rules.QuotaUse()
+    for series_id, start, timezone in db.session.execute(stmt):
+        use.add(series_id, rules.QuotaUse.week_of(start, ZoneInfo(timezone)))
+    return use
+
+
+def organisation_active_count(organisation_id: int, facility_id: int, *, now: datetime, exclude_ids=()) -> int:
+    """How much of the facility's quota the organisation uses: its active reservations there,
+    a recurring series counted by its busiest week (a weekly series counts one)."""
+    return organisation_quota_use(organisation_id, facility_id, now=now, exclude_ids=exclude_ids).total
+
+
+def _series_of(candidates: list[Candidate], exclude_ids) -> object:
+    """The quota key the candidates count under: the series whose dates are being moved, a new
+    series (several candidates are always one series' dates), or None for one booking."""
+    if exclude_ids:
+        moved_series = set(db.session.scalars(select(Reservation.series_id).where(
+            Reservation.id.in_(list(exclude_ids)))))
+        if len(moved_series) == 1 and None not in moved_series:
+            return moved_series.pop()
+    return "new series" if len(candidates) > 1 else None
 
 
 def evaluate(facility: Facility, candidates: list[Candidate], *, now: datetime, organisation_id: int | None,
@@ -98,7 +121,8 @@ def evaluate(facility: Facility, candidates: list[Candidate], *, now: datetime, 
 
     Candidates are also checked against each other (occurrences of one series), and only
     those that can be booked count against the organisation's quota: a date left out because
-    the facility is closed uses none of it."""
+    the facility is closed uses none of it. A series counts toward the quota by its busiest
+    week (rules.QuotaUse): a weekly series counts one, however many weeks it runs."""
     if any(c.start.tzinfo is None or c.end.tzinfo is None for c in candidates):
         return [[Violation("naive_time", "start")] for _c in candidates]
     internal = organisation_id is None
@@ -108,7 +132,9 @@ def evaluate(facility: Facility, candidates: list[Candidate], *, now: datetime, 
     near = [c for c, ok in zip(candidates, in_range) if ok]
     opening: list[Interval] = []
     closures: list[Interval] = []
-    base = 0
+    use = rules.QuotaUse()
+    series = None
+    zone = ZoneInfo(facility.timezone)
     window = None
     if near:
         window = Interval(min(c.start for c in near) - timedelta(days=1), max(c.end for c in near) + timedelta(days=1))
@@ -116,20 +142,25 @@ def evaluate(facility: Facility, candidates: list[Candidate], *, now: datetime, 
             opening = open_intervals(schedule_for(facility, []), window)
             closures = closures_in([facility.id], window).get(facility.id, [])
     if not internal:
-        base = organisation_active_count(organisation_id, facility.id, now=now, exclude_ids=exclude_ids)
+        use = organisation_quota_use(organisation_id, facility.id, now=now, exclude_ids=exclude_ids)
+        series = _series_of(candidates, exclude_ids) if ruleset.max_active_per_organisation else None
     taken = busy(facility.id, Interval(window.start - ruleset.buffer_before, window.end + ruleset.buffer_after),
                  now, exclude_ids) if window else []
     placed: list[Busy] = []
     results = []
     for c, near_enough in zip(candidates, in_range):
+        week = rules.QuotaUse.week_of(c.start, zone)
         found = rules.check_reservation(c.start, c.end, ruleset, opening=opening if near_enough else None,
                                         closures=closures, now=now, attendees=c.attendees,
-                                        organisation_active=base + len(placed), internal=internal)
+                                        organisation_active=use.total,
+                                        adds_to_quota=internal or use.would_add(series, week), internal=internal)
         if near_enough:
             blocked = ruleset.blocked(c.start, c.end)
             found += rules.find_conflicts(c.start, c.end, blocked, taken + placed)
             if not found:
                 placed.append(Busy(c.start, c.end, blocked.start, blocked.end))
+                if not internal:
+                    use.add(series, week)
         results.append(found)
     return results
 

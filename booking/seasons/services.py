@@ -532,19 +532,43 @@ def _figures(result: engine.Result) -> dict:
             "status": result.status, "solve_seconds": round(result.solve_seconds, 3)}
 
 
-def allocate(user: User, round_: Round, *, now: datetime | None = None, time_limit_s: float = 10.0) -> Round:
-    """Propose an allocation for the whole round (the solver), with the first-come baseline's
-    figures beside it; locked allocations stay as they are, the rest is replaced."""
-    now = now_or(now)
+@dataclass
+class Proposal:
+    """The solver's and the baseline's answers for a round as it was read (see `propose`)."""
+    built: Built
+    result: engine.Result
+    baseline: engine.Result
+
+
+def _check_allocatable(user: User, round_: Round, now: datetime) -> None:
     _require(rules.can_manage_round(user, round_))
     if not rules.may_allocate(round_, now):
         _refuse("not_closed" if round_.state in (RoundState.draft, RoundState.open) else "already_published")
+
+
+def propose(user: User, round_: Round, *, now: datetime | None = None, time_limit_s: float = 10.0) -> Proposal:
+    """Read the round and run the solver and the baseline, writing nothing: a page calls it
+    before its unit of work, so the solver's seconds never hold the database's write lock."""
+    now = now_or(now)
+    _check_allocatable(user, round_, now)
     built = build_problem(round_, time_limit_s=time_limit_s)
     try:
-        result = engine.solve(built.problem)
-        baseline = engine.greedy(built.problem)
+        return Proposal(built, engine.solve(built.problem), engine.greedy(built.problem))
     except engine.AllocationError:
         _refuse("locked_conflict")
+
+
+def allocate(user: User, round_: Round, *, now: datetime | None = None, time_limit_s: float = 10.0,
+             proposal: Proposal | None = None) -> Round:
+    """Store an allocation for the whole round (the solver's), with the first-come baseline's
+    figures beside it; locked allocations stay as they are, the rest is replaced. Without a
+    `proposal` (or with one made before the locks changed) the solver runs here."""
+    now = now_or(now)
+    _check_allocatable(user, round_, now)
+    locked_now = {allocation_candidate(round_, a).key for a in round_.allocations if a.locked}
+    if proposal is None or set(proposal.built.problem.locked) != locked_now:
+        proposal = propose(user, round_, now=now, time_limit_s=time_limit_s)
+    built, result, baseline = proposal.built, proposal.result, proposal.baseline
     kept = {a.wish_id for a in round_.allocations if a.locked and a.wish_id in built.wishes}
     for allocation in list(round_.allocations):
         if allocation.wish_id not in kept:

@@ -322,7 +322,14 @@ def act(round_id: int, action: str):
     round_ = _managed(round_id)
     use_case = {"open": services.open_round, "close": services.close_round, "allocate": services.allocate,
                 "publish": services.publish}[action]
-    ok, _done = _run(use_case, _me(), round_)
+    extra = {}
+    if action == "allocate":  # the solver runs before the unit of work: its seconds hold no write lock
+        try:
+            extra["proposal"] = services.propose(_me(), round_)
+        except DomainError as exc:
+            flash_errors(exc)
+            return redirect(url_for("seasons.manage", round_id=round_.id))
+    ok, _done = _run(use_case, _me(), round_, **extra)
     if ok:
         flash({"open": _("The round is open for applications."), "close": _("The round is closed."),
                "allocate": _("The allocation is proposed: review it below."),

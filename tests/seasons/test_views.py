@@ -101,4 +101,4 @@ def test_the_manager_allocates_moves_locks_and_publishes_and_the_member_sees_pri
     answered = client.post(f"/rounds/{office.round.id}/respond?organisation_id={office.association.id}",
                            data={"answer": "accept"})
     assert answered.status_code == 302
-    assert "accepted" in client.get(answered.headers["Location"]).get_data(as_text=True)
+    assert "answer to the result: accepted" in client.get(answered.headers["Location"]).get_data(as_text=True)

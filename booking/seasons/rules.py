@@ -55,6 +55,13 @@ def window_open(round_, now: datetime) -> bool:
     return round_.state == RoundState.open and round_.opens_dt <= now < round_.closes_dt
 
 
+def shown_state(round_, now: datetime) -> RoundState:
+    """The state as people should read it: an open round past its deadline is closed."""
+    if round_.state == RoundState.open and now >= round_.closes_dt:
+        return RoundState.closed
+    return round_.state
+
+
 def may_allocate(round_, now: datetime) -> bool:
     """After the deadline (or once closed by hand), until published."""
     if round_.state in (RoundState.closed, RoundState.allocated):

@@ -191,7 +191,7 @@ def visible_rounds(user: User | None) -> list[Round]:
 
 
 def public_rounds() -> list[Round]:
-    return list(db.session.scalars(select(Round).where(Round.state == RoundState.open)
+    return list(db.session.scalars(select(Round).where(Round.state == RoundState.open, Round.closes_dt > utcnow())
                                    .options(selectinload(Round.facilities), selectinload(Round.department))
                                    .order_by(Round.closes_dt, Round.id)))
 

@@ -64,6 +64,10 @@ from booking.pricing import services as pricing
 from booking.pricing.services import TariffInput
 from booking.pricing.terms import TariffTerms
 from booking.reservations import services as reservations
+from booking.seasons import services as seasons
+from booking.seasons.models import Allocation as SeasonAllocation
+from booking.seasons.models import Application as SeasonApplication
+from booking.seasons.models import Wish as SeasonWish
 from booking.storage import get_storage
 from booking.unit_of_work import unit_of_work
 from booking.webhooks.models import Webhook, WebhookDelivery
@@ -256,6 +260,24 @@ agreements.challenge_new                      POST    login  403    403    ok   
 agreements.templates                          GET     login  403    403    403    403    ok
 agreements.templates                          POST    login  403    403    403    403    ok
 
+# seasonal rounds (X's open round with fx, A's application and an allocation of it)
+seasons.index                                 GET     ok     ok     ok     ok     ok     ok
+seasons.detail                                GET     ok     ok     ok     ok     ok     ok
+seasons.apply                                 GET     login  ok     ok     403    403    403
+seasons.apply                                 POST    login  ok     ok     403    403    403
+seasons.withdraw                              POST    login  ok     404    404    404    404
+seasons.result                                GET     login  ok     404    404    404    404
+seasons.respond                               POST    login  ok     404    404    404    404
+seasons.create                                GET     login  403    403    ok     ok     ok
+seasons.create                                POST    login  403    403    ok     ok     ok
+seasons.edit                                  GET     login  403    403    ok     403    ok
+seasons.edit                                  POST    login  403    403    ok     403    ok
+seasons.act                                   POST    login  403    403    ok     403    ok
+seasons.manage                                GET     login  403    403    ok     403    ok
+seasons.move                                  POST    login  404    404    ok     404    ok
+seasons.remove                                POST    login  404    404    ok     404    ok
+seasons.lock                                  POST    login  404    404    ok     404    ok
+
 # the API (a bearer token per caller)
 api.openapi_document                          GET     ok     ok     ok     ok     ok     ok
 api.me                                        GET     login  ok     ok     ok     ok     ok
@@ -297,6 +319,13 @@ api.agreement_transition                      POST    login  ok     404    404  
 api.challenge_list                            GET     ok     ok     ok     ok     ok     ok
 api.challenge_create                          POST    login  403    403    ok     403    ok
 api.pilot_list                                GET     ok     ok     ok     ok     ok     ok
+api.round_list                                GET     ok     ok     ok     ok     ok     ok
+api.round_create                              POST    login  403    403    ok     403    ok
+api.round_detail                              GET     ok     ok     ok     ok     ok     ok
+api.round_apply                               POST    login  ok     404    404    404    404
+api.round_allocate                            POST    login  403    403    ok     403    ok
+api.round_allocation                          GET     login  ok     ok     ok     ok     ok
+api.round_publish                             POST    login  403    403    ok     403    ok
 api.list_webhooks                             GET     login  ok     ok     ok     ok     ok
 api.create_webhook                            POST    login  ok     404    404    404    ok
 api.get_webhook                               GET     login  ok     404    404    404    ok
@@ -319,6 +348,7 @@ MARKERS = {
     "Alpha draft pilot": {"memA", "admin"},  # A's agreement draft (admins read the whole audit trail)
     "Alpha proposed pilot": A_SIDE,       # A's submitted agreement, hosted by X
     "Alpha approved pilot": A_SIDE,       # … and an approved one
+    "Alpha season wish": A_SIDE,          # A's application to X's seasonal round
     "alma.alpha@example.com": A_SIDE,
     "Alpha private notice": {"memA"},     # A's member's in-app notification
     "alpha-hook": {"memA", "admin"},      # A's webhook address
@@ -487,6 +517,41 @@ def _build(world: World) -> None:
                                     body="{}", give_up_dt=_at(_day(1), 0))
     db.session.add(o["delivery"])
     db.session.commit()
+    _season_round(world)
+
+
+def _season_round(w: World) -> None:
+    """X's seasonal round, open now, with A's application and an allocation of its wish."""
+    now = datetime.now(ZoneInfo("UTC"))
+    with unit_of_work():
+        round_ = seasons.create_round(w.users["mgrX"], seasons.RoundInput(
+            name="Matrix round", season_start=_day(70), season_end=_day(120), opens_dt=now - timedelta(days=1),
+            closes_dt=now + timedelta(days=30), facilities=[w.fx], department_id=w.x.id))
+        seasons.open_round(w.users["mgrX"], round_)
+        application = seasons.save_application(w.users["memA"], round_, w.org_a, seasons.ApplicationInput(
+            [_season_wish(w, "Alpha season wish")]))
+        allocation = SeasonAllocation(round=round_, wish=application.wishes[0], facility=w.fx, weekday=1,
+                                      start_time=time(10), end_time=time(11))
+        db.session.add(allocation)
+    w.objects.update(season_round=round_, season_allocation=allocation)
+
+
+def _fresh_season_allocation(w: World) -> int:
+    """Another wish of A's application, allocated (moving, removing or a new application takes the old one)."""
+    application = db.session.scalar(sa.select(SeasonApplication).where(SeasonApplication.organisation_id == w.org_a.id))
+    wish = SeasonWish(position=next(_seq), purpose="Alpha season wish", weekday=1, earliest=time(9), latest=time(12),
+                      duration_minutes=60)
+    application.wishes.append(wish)
+    allocation = SeasonAllocation(round=application.round, wish=wish, facility=w.fx, weekday=2,
+                                  start_time=time(10), end_time=time(11))
+    db.session.add(allocation)
+    db.session.commit()
+    return allocation.id
+
+
+def _season_wish(w: World, purpose: str) -> seasons.WishInput:
+    return seasons.WishInput(purpose=purpose, weekday=1, earliest=time(9), latest=time(12), duration_minutes=60,
+                             facility_ids=[w.fx.id])
 
 
 def _webhook(w: World, url: str) -> Webhook:
@@ -615,6 +680,9 @@ PARAMS = {
     "filename": lambda w: "css/app.css",
     "name": lambda w: "submit",
     "transition": lambda w: "submit",
+    "round_id": lambda w: w.season_round.id,
+    "allocation_id": lambda w: w.season_allocation.id,
+    "action": lambda w: "allocate",
 }
 OVERRIDES = {
     "facilities.detail": {"slug": lambda w: w.draft.slug},
@@ -648,6 +716,9 @@ OVERRIDES = {
     "api.reservation_reject": {"reservation_id": _fresh_pending},
     "reservations.cancel": {"reservation_id": _fresh_pending},
     "api.reservation_cancel": {"reservation_id": _fresh_pending},
+    "seasons.move": {"allocation_id": _fresh_season_allocation},
+    "seasons.remove": {"allocation_id": _fresh_season_allocation},
+    "seasons.lock": {"allocation_id": _fresh_season_allocation},
 }
 
 # Query strings some GETs need to do their work.
@@ -683,6 +754,12 @@ FORMS = {
     "accounts.switch_organisation": lambda w, r: {"organisation_id": w.org_a.id},
     "accounts.edit_department": lambda w, r: {"description": "", "contact_email": "", "decision_days": 5},
     "accounts.set_user_active": lambda w, r: {"active": "0"},
+    # Only A's member sends a whole wish (B's would give B an application, and every later row would change).
+    "seasons.apply": lambda w, r: {} if r != "memA" else {"wishes-0-purpose": "Matrix wish", "wishes-0-weekday": "1",
+                                   "wishes-0-earliest": "09:00", "wishes-0-latest": "12:00", "wishes-0-duration": "60",
+                                   "wishes-0-frequency": "weekly", "wishes-0-age_group": "adults",
+                                   "wishes-0-participants": "5", "wishes-0-first": str(w.fx.id)},
+    "seasons.respond": lambda w, r: {"answer": "accept"},
     "facilities.manage.create": lambda w, r: {"name": f"New hall {next(_seq)}", "department_id": w.x.id,
                                               "category": "meeting_room", "capacity": 10,
                                               "timezone": "Europe/Helsinki"},
@@ -770,6 +847,13 @@ BODIES = {
                                           "blocks": [{"facility_id": w.fx.id, "start": _at(_day(31), 10).isoformat(),
                                                       "end": _at(_day(31), 12).isoformat()}]},
     "api.agreement_transition": lambda w, r: {"reason": "Matrix"},
+    "api.round_create": lambda w, r: {"name": f"API round {next(_seq)}", "department_id": w.x.id,
+                                      "season_start": _iso(_day(200)), "season_end": _iso(_day(260)),
+                                      "opens": _at(_day(1), 0).isoformat(), "closes": _at(_day(20), 0).isoformat(),
+                                      "facility_ids": [w.fx.id]},
+    "api.round_apply": lambda w, r: {"organisation_id": w.org_a.id, "wishes": [
+        {"purpose": "API wish", "weekday": 1, "earliest": "09:00", "latest": "12:00", "duration_minutes": 60,
+         "facility_ids": [w.fx.id]}]},
     "api.challenge_create": lambda w, r: {"department_id": w.x.id, "title": "API challenge", "need": "Less noise.",
                                           "period_start_date": _iso(_day(30)), "period_end_date": _iso(_day(90)),
                                           "deadline": _at(_day(20), 12).isoformat(),

@@ -19,6 +19,7 @@ from booking.notifications.models import OutboxMessage
 from booking.pricing import services as pricing
 from booking.pricing.models import BillingStatus, Invoice, Tariff
 from booking.reservations.models import Reservation, ReservationKind, ReservationStatus as S
+from booking.seasons.models import Allocation, Round, RoundState
 from booking.seed import reservations as reservations_seed
 from tests.fixtures.pricing import at
 from tests.fixtures.reservations import OVERLAPPING_ACTIVE_PAIRS
@@ -80,7 +81,9 @@ def reservations_are_varied(_client):
     assert any(r.start_dt > now + timedelta(weeks=4) for r in everything)      # and weeks ahead
     assert any(r.is_overdue(now) for r in everything)
     assert sum(r.kind == ReservationKind.internal_block for r in everything) >= 2
-    youth = [r for r in everything if r.series_id and r.organisation.name == reservations_seed.YOUTH]
+    seasonal = set(db.session.scalars(select(Allocation.series_id).where(Allocation.series_id.is_not(None))))
+    youth = [r for r in everything if r.series_id and r.organisation.name == reservations_seed.YOUTH
+             and r.series_id not in seasonal]  # its own weekly series, not the seasonal round's
     assert len(youth) >= 8 and len({r.start_dt.weekday() for r in youth}) == 1
     [pilot] = [r for r in everything if r.title == "Air-quality sensor pilot"]
     assert pilot.organisation.name == reservations_seed.SENSORS and pilot.facility.category == "public_space"
@@ -144,7 +147,8 @@ def public_outputs_carry_no_personal_data(client):
              + [f"/facilities/{f['slug']}" for f in facilities[:10]]
              + [f"/api/v1/facilities/{f['id']}/availability?from={today}T00:00:00Z&to={fortnight}T00:00:00Z"
                 for f in facilities[:10]]
-             + [f"/challenges/{c['id']}" for c in challenges])
+             + [f"/challenges/{c['id']}" for c in challenges]
+             + ["/rounds", "/api/v1/rounds"] + [f"/rounds/{r['id']}" for r in client.get("/api/v1/rounds").json["items"]])
     for path in paths:
         response = client.get(path)
         assert response.status_code == 200, path
@@ -152,9 +156,32 @@ def public_outputs_carry_no_personal_data(client):
         assert not [p for p in people if p in body], path
 
 
+def seasonal_rounds_are_allocated_and_open(client):
+    """The autumn round: applications from every kind of organisation, allocated and published,
+    each allocation a priced weekly series inside opening hours and clear of every other booking;
+    the spring round open for applications."""
+    rounds = {r.state: r for r in db.session.scalars(select(Round))}
+    autumn, spring = rounds[RoundState.published], rounds[RoundState.open]
+    assert {a.organisation.actor_type for a in autumn.applications} == set(ActorType)
+    assert autumn.figures["solver"]["satisfied_share"] > 0.5 and autumn.figures["greedy"]
+    assert len(autumn.allocations) >= 8 and all(a.series is not None for a in autumn.allocations)
+    for allocation in autumn.allocations:
+        booked = [r for r in allocation.series.reservations if r.is_active or r.status == S.completed]
+        assert booked and all(r.price is not None and r.organisation_id == allocation.wish.application.organisation_id
+                              for r in booked)
+        hours = [(h.start_time, h.end_time) for h in allocation.facility.opening_hours
+                 if h.weekday == allocation.weekday]
+        assert any(start <= allocation.start_time and allocation.end_time <= end for start, end in hours)
+    assert db.session.scalar(OVERLAPPING_ACTIVE_PAIRS) == 0
+    assert spring.closes_dt > utcnow() and spring.applications
+    page = client.get(f"/rounds/{spring.id}").get_data(as_text=True)
+    assert spring.name in page and "Log in to apply" in page
+
+
 CHECKS = [accounts_are_varied, facilities_are_varied, every_facility_has_a_tariff, reservations_are_varied,
           reservations_keep_prices_and_last_month_is_invoiced, pilots_are_on_record, utilisation_is_measured,
-          two_years_show_seasons_and_a_trend, public_outputs_carry_no_personal_data]
+          two_years_show_seasons_and_a_trend, public_outputs_carry_no_personal_data,
+          seasonal_rounds_are_allocated_and_open]
 
 
 def _all_counts() -> dict[str, int]:
@@ -177,6 +204,7 @@ def test_the_demo_city_loads_whole_and_loading_again_changes_nothing(runner, cli
     assert "0 new facilities, 0 updated" in again.output and "0 extras added" in again.output
     assert "pricing: 0 new tariffs" in again.output and "reservations: already seeded" in again.output
     assert "invoices: already invoiced" in again.output and "stats: already computed" in again.output and "history: already seeded" in again.output
+    assert "seasons: already seeded" in again.output
     db.session.expire_all()
     assert _all_counts() == counts
 

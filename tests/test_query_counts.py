@@ -22,6 +22,7 @@ from booking.database import utcnow
 from booking.extensions import db
 from booking.facilities.models import ApprovalPolicy, FacilityPhoto
 from booking.pricing import invoicing
+from booking.seasons import services as seasons
 from booking.unit_of_work import unit_of_work
 from tests.facilities.helpers import add_closure, add_special, count_queries
 from tests.fixtures.reservations import local
@@ -78,6 +79,12 @@ PAGES = {
     "api challenges": (None, "/api/v1/challenges"),
     "pilot registry": (None, "/pilots"),
     "api pilots": (None, "/api/v1/pilots"),
+    "seasonal rounds": (None, "/rounds"),
+    "seasonal rounds (member)": ("booker", "/rounds"),
+    "seasonal rounds (manager)": ("manager", "/rounds"),
+    "api rounds": (None, "/api/v1/rounds"),
+    "a round's applications": ("manager", "/rounds/{round}/manage"),
+    "api a round's allocation": ("manager token", "/api/v1/rounds/{round}/allocation"),
 }
 
 
@@ -96,8 +103,20 @@ def first(create_facility, create_tariff, manager):
 
 
 @pytest.fixture
+def season_round(manager, first):
+    """An open seasonal round at the first hall: every growth adds applications to it."""
+    with unit_of_work():
+        round_ = seasons.create_round(manager, seasons.RoundInput(
+            name="Autumn 2030", season_start=date(2030, 9, 2), season_end=date(2030, 12, 15),
+            opens_dt=utcnow() - timedelta(days=1), closes_dt=utcnow() + timedelta(days=7), facilities=[first],
+            department_id=manager.departments[0].id))
+        seasons.open_round(manager, round_)
+    return round_
+
+
+@pytest.fixture
 def city(app, create_facility, create_user, create_tariff, create_snapshot, make_reservation, make_feed, manager,
-         admin, booker, buyer, first, lead, make_agreement, template):
+         admin, booker, buyer, first, lead, make_agreement, template, season_round):
     """grow(count): `count` more of everything every list shows."""
     parks = manager.departments[0]
     numbers = itertools.count(1)
@@ -135,6 +154,16 @@ def city(app, create_facility, create_user, create_tariff, create_snapshot, make
                     title=f"Challenge {n}", need="Cleaner air.", period_start_date=date(2030, 5, 1),
                     period_end_date=date(2030, 6, 30), deadline_dt=utcnow() + timedelta(days=7),
                     criteria=[{"name": "Impact", "weight": 100}], facilities=[facility]))
+                seasons.save_application(other, season_round, other.organisations[0], seasons.ApplicationInput([
+                    seasons.WishInput(purpose=f"Training {n}", weekday=n % 5, earliest=time(17), latest=time(21),
+                                      duration_minutes=90, facility_ids=[first.id, facility.id][:1]),
+                    seasons.WishInput(purpose=f"Games {n}", weekday=(n + 1) % 5, earliest=time(17), latest=time(21),
+                                      duration_minutes=60, facility_ids=[first.id])]))
+                extra = seasons.create_round(manager, seasons.RoundInput(
+                    name=f"Round {n}", season_start=date(2030, 9, 2), season_end=date(2030, 12, 15),
+                    opens_dt=utcnow() - timedelta(days=1), closes_dt=utcnow() + timedelta(days=7),
+                    facilities=[first, facility], department_id=parks.id))
+                seasons.open_round(manager, extra)
         invoicing.issue_invoices(2030, month, today=date(2030, month + 1, 2))
         db.session.commit()
 
@@ -164,7 +193,7 @@ def test_a_list_page_or_feed_costs_the_same_statements_for_three_times_the_city(
         auth.login(request.getfixturevalue(who))
 
     city(2)
-    url = url.format(first=request.getfixturevalue("first").id)
+    url = url.format(first=request.getfixturevalue("first").id, round=request.getfixturevalue("season_round").id)
     few = statements(client, url, headers)
     city(4)
     many = statements(client, url, headers)

@@ -1,0 +1,1 @@
+"""Seasonal application rounds: organisations apply for weekly time, the city allocates fairly."""

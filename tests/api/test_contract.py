@@ -62,7 +62,8 @@ def test_only_a_body_of_optional_fields_may_be_left_out(document):
             optional[f"{method} {path}"] = schemas[name].get("required", [])
     assert optional == {"POST /api/v1/reservations/{reservation_id}/cancel": [],
                         "POST /api/v1/reservations/{reservation_id}/approve": [],
-                        "POST /api/v1/agreements/{agreement_id}/{transition}": []}
+                        "POST /api/v1/agreements/{agreement_id}/{transition}": [],
+                        "POST /api/v1/rounds/{round_id}/allocate": []}
 
 
 def test_patch_me_needs_something_to_change(client, booker, token_for):

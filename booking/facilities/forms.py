@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking.accounts.forms import ACTOR_TYPE_LABELS
+from booking.content import LANGUAGE_NAMES, LANGUAGES, content_language, languages_in_order
 from booking.facilities import services
 from booking.facilities.models import ApprovalPolicy, FacilityStatus, LateCancellation, QuestionKind
 
@@ -90,6 +91,17 @@ class FacilityForm(BaseForm):
     accessibility = MultiCheckboxField(_l("Accessibility"), choices=list(ACCESSIBILITY_LABELS.items()))
     house_rules = TextAreaField(_l("House rules"), validators=[Optional()],
                                 description=_l("Shown on the facility page before anyone books."))
+    accessibility_notes = TextAreaField(_l("Accessibility notes"), validators=[Optional()],
+                                        description=_l("The entrance, distances, what to ask for: what the "
+                                                       "features above do not say."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_languages(self, TRANSLATED_FIELDS)
+
+    def set_translations(self, facility) -> None:
+        """Fill the other languages' fields from the facility (the plain fields come from `obj`)."""
+        fill_translations(self, TRANSLATED_FIELDS, facility.translations)
 
     def validate_amenities(self, field):
         try:
@@ -102,7 +114,46 @@ class FacilityForm(BaseForm):
         return {name: getattr(self, name).data for name in services.DETAIL_FIELDS} | {
             "description": self.description.data or "", "address": self.address.data or "",
             "district": self.district.data or "", "house_rules": self.house_rules.data or "",
+            "accessibility_notes": self.accessibility_notes.data or "",
+            "translations": translations_of(self, TRANSLATED_FIELDS),
             "amenities": self.amenities.parsed, "accessibility": self.accessibility.data or []}
+
+
+# The texts a manager writes in every language, side by side: the plain field holds the content
+# language's text, `<field>_<language>` the others (the content language's one is removed).
+TRANSLATED_FIELDS = {"name": 200, "description": 20_000, "house_rules": 20_000, "accessibility_notes": 5_000}
+
+
+def add_language_fields(form_class, fields: dict[str, int]) -> None:
+    for name, limit in fields.items():
+        kind = StringField if limit <= 300 else TextAreaField
+        for language in LANGUAGES:
+            setattr(form_class, f"{name}_{language}", kind(validators=[Optional(), Length(max=limit)]))
+
+
+def label_languages(form, fields) -> None:
+    """Drop the content language's extra field; label each column 'Name · Suomi'."""
+    base = content_language()
+    for name in fields:
+        del form[f"{name}_{base}"]
+        plain = form[name].plain_label = form[name].label.text
+        form[name].label.text = f"{plain} · {LANGUAGE_NAMES[base]}"
+        for language in languages_in_order()[1:]:
+            form[f"{name}_{language}"].label.text = f"{plain} · {LANGUAGE_NAMES[language]}"
+
+
+def fill_translations(form, fields, translations: dict | None) -> None:
+    for name in fields:
+        for language in languages_in_order()[1:]:
+            form[f"{name}_{language}"].data = ((translations or {}).get(language) or {}).get(name, "")
+
+
+def translations_of(form, fields) -> dict:
+    return {language: {name: form[f"{name}_{language}"].data or "" for name in fields}
+            for language in languages_in_order()[1:]}
+
+
+add_language_fields(FacilityForm, TRANSLATED_FIELDS)
 
 
 class StatusForm(BaseForm):

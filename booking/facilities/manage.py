@@ -194,7 +194,9 @@ def edit(facility_id: int):
     facility = _load(facility_id)
     form = FacilityForm(obj=facility)
     if request.method == "GET":
-        form.amenities.data = "\n".join(f"{a.name}: {a.quantity}" for a in facility.amenities)
+        form.amenities.data = "\n".join(f"{a.name}: {a.quantity}"
+                                         for a in sorted(facility.amenities, key=lambda a: a.name.lower()))
+        form.set_translations(facility)
         form.accessibility.data = [a.feature for a in facility.accessibility]
     form.department_id.choices = [(d.id, d.name) for d in _managed_departments()]
     if form.validate_on_submit():

@@ -35,6 +35,17 @@ class Translated:
         return bool(self.text)
 
 
+class InReadersLanguage:
+    """A field to be read when a text is rendered (an e-mail subject in its recipient's
+    language): `Message(…, facility=InReadersLanguage(facility, "name"))`."""
+
+    def __init__(self, obj, field: str):
+        self.obj, self.field = obj, field
+
+    def __str__(self) -> str:
+        return self.obj.t(self.field)
+
+
 class Translatable:
     """A model mixin: the `translations` column and reading a field in a language."""
 

@@ -146,6 +146,7 @@ def init_app(app) -> None:
         # from a CLI command). The logged-in user and the language are per-request answers.
         g.pop("_login_user", None)
         g.pop("_flask_babel", None)
+        g.pop("content_language", None)
 
     @app.before_request
     def refuse_nul_bytes():

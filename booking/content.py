@@ -76,6 +76,21 @@ class Translatable:
                                                {k: v for k, v in texts.items() if k != base})
 
 
+def clean_translations(translations: dict | None, fields: tuple[str, ...]) -> dict:
+    """Only the languages other than the content language and the given fields, trimmed, the
+    empty ones left out: what a `translations` column holds."""
+    base = content_language()
+    cleaned: dict[str, dict[str, str]] = {}
+    for language, texts in (translations or {}).items():
+        if language not in LANGUAGES or language == base or not isinstance(texts, dict):
+            continue
+        kept = {field: text.strip() for field, text in texts.items()
+                if field in fields and isinstance(text, str) and text.strip()}
+        if kept:
+            cleaned[language] = kept
+    return cleaned
+
+
 def translated(base_text: str, translations: dict, field: str, language: str, base: str) -> Translated:
     """The text of `field` in `language`, or the base language's with `missing` set."""
     if language != base:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from booking.forms import BaseForm
+from booking.forms import BaseForm, add_language_fields, fill_translations, label_languages, translations_of
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DecimalField, FloatField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField, TimeField, URLField)
@@ -10,7 +10,6 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking.accounts.forms import ACTOR_TYPE_LABELS
-from booking.content import LANGUAGE_NAMES, LANGUAGES, content_language, languages_in_order
 from booking.facilities import services
 from booking.facilities.models import ApprovalPolicy, FacilityStatus, LateCancellation, QuestionKind
 
@@ -34,6 +33,28 @@ ACCESSIBILITY_LABELS = {
     "braille_signage": _l("Braille signage"),
     "quiet_room": _l("Quiet room"),
 }
+
+AMENITY_GROUP_LABELS = {
+    "technology": _l("Technology"),
+    "furniture": _l("Furniture and stage"),
+    "kitchen": _l("Kitchen"),
+    "workshop": _l("Workshop and lab"),
+    "sports": _l("Sports"),
+    "outdoor": _l("Outdoors"),
+    "accessibility": _l("Accessibility aids"),
+    "other": _l("Other"),
+}
+
+
+def amenity_groups(amenities) -> list[tuple[str, object, list]]:
+    """Amenities grouped in the vocabulary's order, each group sorted by name in the reader's
+    language: [(group code, its label, [amenity, …]), …], empty groups left out."""
+    by_group: dict[str, list] = {}
+    for amenity in amenities:
+        by_group.setdefault(amenity.group, []).append(amenity)
+    return [(group, AMENITY_GROUP_LABELS[group], sorted(by_group[group], key=lambda a: a.t("name").casefold()))
+            for group in AMENITY_GROUP_LABELS if group in by_group]
+
 
 STATUS_LABELS = {
     FacilityStatus.draft: _l("Draft"),
@@ -119,40 +140,8 @@ class FacilityForm(BaseForm):
             "amenities": self.amenities.parsed, "accessibility": self.accessibility.data or []}
 
 
-# The texts a manager writes in every language, side by side: the plain field holds the content
-# language's text, `<field>_<language>` the others (the content language's one is removed).
+# The texts a manager writes in every language, side by side (booking.forms.add_language_fields).
 TRANSLATED_FIELDS = {"name": 200, "description": 20_000, "house_rules": 20_000, "accessibility_notes": 5_000}
-
-
-def add_language_fields(form_class, fields: dict[str, int]) -> None:
-    for name, limit in fields.items():
-        kind = StringField if limit <= 300 else TextAreaField
-        for language in LANGUAGES:
-            setattr(form_class, f"{name}_{language}", kind(validators=[Optional(), Length(max=limit)]))
-
-
-def label_languages(form, fields) -> None:
-    """Drop the content language's extra field; label each column 'Name · Suomi'."""
-    base = content_language()
-    for name in fields:
-        del form[f"{name}_{base}"]
-        plain = form[name].plain_label = form[name].label.text
-        form[name].label.text = f"{plain} · {LANGUAGE_NAMES[base]}"
-        for language in languages_in_order()[1:]:
-            form[f"{name}_{language}"].label.text = f"{plain} · {LANGUAGE_NAMES[language]}"
-
-
-def fill_translations(form, fields, translations: dict | None) -> None:
-    for name in fields:
-        for language in languages_in_order()[1:]:
-            form[f"{name}_{language}"].data = ((translations or {}).get(language) or {}).get(name, "")
-
-
-def translations_of(form, fields) -> dict:
-    return {language: {name: form[f"{name}_{language}"].data or "" for name in fields}
-            for language in languages_in_order()[1:]}
-
-
 add_language_fields(FacilityForm, TRANSLATED_FIELDS)
 
 

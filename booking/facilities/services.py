@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from booking.accounts.models import ActorType, Department
 from booking.audit.services import snapshot
-from booking.content import LANGUAGES, content_language
+from booking.content import clean_translations, content_language
 from booking.database import utcnow
 from booking.errors import Message, RuleViolation
 from booking.events import Event, publish
@@ -361,20 +361,6 @@ def _apply_details(facility: Facility, values: dict) -> None:
         existing = {a.feature: a for a in facility.accessibility}
         facility.accessibility = [existing.get(f) or FacilityAccessibility(feature=f)
                                   for f in values["accessibility"]]
-
-
-def clean_translations(translations: dict | None, fields: tuple[str, ...]) -> dict:
-    """Only the other languages and the translatable fields, trimmed, the empty ones left out."""
-    base = content_language()
-    cleaned: dict[str, dict[str, str]] = {}
-    for language, texts in (translations or {}).items():
-        if language not in LANGUAGES or language == base or not isinstance(texts, dict):
-            continue
-        kept = {field: text.strip() for field, text in texts.items()
-                if field in fields and isinstance(text, str) and text.strip()}
-        if kept:
-            cleaned[language] = kept
-    return cleaned
 
 
 # --- the amenity vocabulary ------------------------------------------------------------

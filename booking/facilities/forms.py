@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from booking.content import content_language
 from booking.forms import BaseForm, add_language_fields, fill_translations, label_languages, translations_of
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DecimalField, FloatField, IntegerField, RadioField, SelectField,
@@ -143,6 +144,27 @@ class FacilityForm(BaseForm):
 # The texts a manager writes in every language, side by side (booking.forms.add_language_fields).
 TRANSLATED_FIELDS = {"name": 200, "description": 20_000, "house_rules": 20_000, "accessibility_notes": 5_000}
 add_language_fields(FacilityForm, TRANSLATED_FIELDS)
+
+
+class AmenityForm(BaseForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)])
+    group = SelectField(_l("Group"), choices=list(AMENITY_GROUP_LABELS.items()), validators=[InputRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_languages(self, AMENITY_TEXTS)
+
+    def set_translations(self, amenity) -> None:
+        fill_translations(self, AMENITY_TEXTS, amenity.translations)
+
+    def names(self) -> dict[str, str]:
+        """{language: name} for every language, the content language's from the plain field."""
+        others = translations_of(self, AMENITY_TEXTS)
+        return {content_language(): self.name.data or "", **{lang: t["name"] for lang, t in others.items()}}
+
+
+AMENITY_TEXTS = {"name": 100}
+add_language_fields(AmenityForm, AMENITY_TEXTS)
 
 
 class StatusForm(BaseForm):

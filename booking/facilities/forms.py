@@ -266,6 +266,20 @@ class TermsForm(BaseForm):
                          description=_l("Bookers accept these when they book. Saving changed text makes a new "
                                         "version; earlier bookings keep the version they accepted."))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_languages(self, TERMS_TEXTS)
+
+    def set_translations(self, terms) -> None:
+        fill_translations(self, TERMS_TEXTS, terms.translations)
+
+    def translations(self) -> dict:
+        return translations_of(self, TERMS_TEXTS)
+
+
+TERMS_TEXTS = {"text": 20_000}
+add_language_fields(TermsForm, TERMS_TEXTS)
+
 
 class QuestionForm(BaseForm):
     label = StringField(_l("Question"), validators=[InputRequired(), Length(max=300)])
@@ -277,9 +291,21 @@ class QuestionForm(BaseForm):
                             description=_l("Questions are asked in this order."))
     active = BooleanField(_l("Asked on the booking form"), default=True)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_languages(self, QUESTION_TEXTS)
+
+    def set_translations(self, question) -> None:
+        fill_translations(self, QUESTION_TEXTS, question.translations)
+
     def values(self) -> dict:
         return {"label": self.label.data, "kind": self.kind.data, "required": self.required.data,
-                "choices": (self.choices.data or "").splitlines()}
+                "choices": (self.choices.data or "").splitlines(),
+                "translations": translations_of(self, QUESTION_TEXTS)}
+
+
+QUESTION_TEXTS = {"label": 300}
+add_language_fields(QuestionForm, QUESTION_TEXTS)
 
 
 class PhotoForm(BaseForm):

@@ -473,8 +473,9 @@ def terms(facility_id: int):
     form = TermsForm()
     if request.method == "GET" and facility.current_terms:
         form.text.data = facility.current_terms.text
+        form.set_translations(facility.current_terms)
     if form.validate_on_submit():
-        ok, version = _save(services.set_terms, facility, form.text.data, form=form)
+        ok, version = _save(services.set_terms, facility, form.text.data, translations=form.translations(), form=form)
         if ok:
             flash(_("Version %(n)d of the terms is published.", n=version.version) if version
                   else _("The text is the same as the current version; nothing was changed."), "success")
@@ -504,6 +505,7 @@ def edit_question(facility_id: int, question_id: int):
     if request.method == "GET":
         form.kind.data = question.kind.value
         form.choices.data = "\n".join(question.choices or [])
+        form.set_translations(question)
     if form.validate_on_submit():
         ok, _changed = _save(services.update_question, question, form=form, **form.values(),
                              position=form.position.data or 0, active=form.active.data,

@@ -768,13 +768,16 @@ def update_rules(facility: Facility, *, actor=None, **values) -> bool:
 
 def set_terms(facility: Facility, text: str, *, translations: dict | None = None, actor=None) -> FacilityTerms | None:
     """New text → a new version (earlier versions stay, as bookers accepted them). `translations`
-    ({"fi": {"text": …}}) are part of the version. The same texts again change nothing and return None."""
+    ({"fi": {"text": …}}) are part of the version; None leaves them out of the comparison. The
+    same texts again change nothing and return None."""
     text = (text or "").strip()
     if not text:
         _refuse({"text": [Message("facilities.terms.missing")]})
     current = facility.current_terms
+    unchanged_translations = translations is None  # None: the text alone decides (a new text starts untranslated)
     translations = clean_translations(translations, FacilityTerms.TRANSLATABLE)
-    if current is not None and current.text == text and (current.translations or {}) == translations:
+    if current is not None and current.text == text and (
+            unchanged_translations or (current.translations or {}) == translations):
         return None
     terms = FacilityTerms(version=(current.version + 1) if current else 1, text=text, translations=translations)
     facility.terms.append(terms)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, g, has_app_context
+from flask_babel import get_locale
 from sqlalchemy import JSON
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -144,7 +145,6 @@ def current_language() -> str:
         chosen = g.get("content_language")
         if chosen:
             return chosen
-        from flask_babel import get_locale  # only with an app: models import this module
         locale = get_locale()
         if locale is not None and locale.language in LANGUAGES:
             return locale.language

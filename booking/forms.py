@@ -11,7 +11,12 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
-from booking.content import LANGUAGE_NAMES, LANGUAGES, content_language, languages_in_order
+from booking.content import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    content_language,
+    languages_in_order,
+)
 
 # C0 controls except tab, newline and carriage return; DEL and C1 controls; the bidirectional
 # embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069).

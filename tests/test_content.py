@@ -10,7 +10,12 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from booking.content import InReadersLanguage, Translated, merge_translations, translated
+from booking.content import (
+    InReadersLanguage,
+    Translated,
+    merge_translations,
+    translated,
+)
 from booking.errors import Message
 from booking.extensions import db
 from booking.facilities import importing, services

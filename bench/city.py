@@ -25,7 +25,8 @@ from bench.bulk import insert_rows, next_ids, reset_sequences
 from booking.accounts.models import (ActorType, ApiToken, Department, Membership, Organisation, Role, User,
                                      department_manager, hash_token)
 from booking.extensions import db
-from booking.facilities.models import (ACCESSIBILITY_FEATURES, CATEGORIES, BookingQuestion, BookingRules, Closure,
+from booking.facilities.amenities import code_for, group_for
+from booking.facilities.models import (ACCESSIBILITY_FEATURES, CATEGORIES, Amenity, BookingQuestion, BookingRules, Closure,
                                        Facility, FacilityAccessibility, FacilityAmenity, FacilityTerms, OpeningHours,
                                        SpecialOpening)
 from booking.reservations.models import Reservation, Series
@@ -112,7 +113,7 @@ def generate(size: str, seed: int = 1, anchor: date | None = None) -> City:
     for generator in _generators:
         generator(city, rng)
     tables = [t.__table__ for t in (Department, Organisation, User, Membership, ApiToken, Facility, OpeningHours,
-                                    SpecialOpening, Closure, BookingRules, FacilityAmenity, FacilityAccessibility,
+                                    SpecialOpening, Closure, BookingRules, Amenity, FacilityAmenity, FacilityAccessibility,
                                     FacilityTerms, BookingQuestion, Series, Reservation)]
     reset_sequences(tables)
     db.session.commit()
@@ -131,7 +132,7 @@ def load_city(size: str, seed: int, anchor: date) -> City:
 
 def _departments(rng: random.Random) -> list[int]:
     ids = next_ids(Department.__table__, len(DEPARTMENTS))
-    insert_rows(Department.__table__, [{"id": i, "name": name, "description": f"{name} department",
+    insert_rows(Department.__table__, [{"id": i, "name": name, "description": f"{name} department", "translations": {},
                                         "contact_email": f"{name.split()[0].lower()}@city.invalid",
                                         "decision_days": rng.choice([2, 3, 5])}
                                        for i, name in zip(ids, DEPARTMENTS)])
@@ -192,11 +193,22 @@ def _users(rng: random.Random, city: City, organisations, departments, spec: Siz
     insert_rows(ApiToken.__table__, [{"id": i, **t} for i, t in zip(token_ids, tokens)])
 
 
+def _amenity_vocabulary() -> dict[str, int]:
+    """The AMENITIES in the amenity vocabulary (added where missing), by name."""
+    existing = {a.name: a.id for a in db.session.scalars(select(Amenity))}
+    missing = [name for name in AMENITIES if name not in existing]
+    rows = [{"id": i, "code": code_for(name), "group": group_for(name), "name": name, "translations": {}}
+            for i, name in zip(next_ids(Amenity.__table__, len(missing)), missing)]
+    insert_rows(Amenity.__table__, rows)
+    return existing | {row["name"]: row["id"] for row in rows}
+
+
 def _facilities(rng: random.Random, city: City, spec: Size, departments: list[int], now: datetime) -> None:
     ids = list(next_ids(Facility.__table__, spec.facilities))
     city.facility_ids = ids
     anchor = city.anchor
     facilities, hours, rules, closures, special, amenities, access, terms, questions = ([] for _ in range(9))
+    amenity_ids = _amenity_vocabulary()
     for n, facility_id in enumerate(ids):
         kind = rng.choice(["Hall", "Lab", "Studio", "Field", "Room", "Workshop", "Gym", "Stage", "Garden"])
         zone = rng.choice(ZONES)
@@ -206,7 +218,7 @@ def _facilities(rng: random.Random, city: City, spec: Size, departments: list[in
             "description": "A facility of the benchmark city.", "address": f"Benchmark street {n}",
             "district": rng.choice(DISTRICTS), "latitude": 60.1 + rng.random() / 10,
             "longitude": 24.8 + rng.random() / 5, "capacity": rng.choice([4, 8, 12, 20, 30, 50, 80, 150, 400]),
-            "house_rules": "", "timezone": zone, "status": rng.choices(["published", "draft", "archived"],
+            "house_rules": "", "accessibility_notes": "", "translations": {}, "timezone": zone, "status": rng.choices(["published", "draft", "archived"],
                                                                        [94, 4, 2])[0],
             "created_dt": now, "updated_dt": now, "recent_utilisation": rng.choice([None, rng.random()])})
         for weekdays, spans in rng.choice(PATTERNS):
@@ -239,16 +251,17 @@ def _facilities(rng: random.Random, city: City, spec: Size, departments: list[in
             special.append({"facility_id": facility_id, "date": anchor + timedelta(days=rng.randrange(-365, 365)),
                             "start_time": time(rng.choice([10, 12])), "end_time": time(rng.choice([14, 16])),
                             "reason": "Event"})
-        amenities.extend({"facility_id": facility_id, "name": name, "quantity": rng.randrange(1, 4)}
+        amenities.extend({"facility_id": facility_id, "amenity_id": amenity_ids[name], "quantity": rng.randrange(1, 4)}
                          for name in rng.sample(AMENITIES, rng.randrange(1, 5)))
         access.extend({"facility_id": facility_id, "feature": f}
                       for f in rng.sample(ACCESSIBILITY_FEATURES, rng.randrange(0, 4)))
         if rng.random() < 0.2:
-            terms.append({"facility_id": facility_id, "version": 1, "text": "Leave the place as you found it.",
+            terms.append({"facility_id": facility_id, "version": 1, "text": "Leave the place as you found it.", "translations": {},
                           "created_dt": now})
         if rng.random() < 0.15:
             questions.append({"facility_id": facility_id, "label": "Will you serve food?", "kind": "yes_no",
-                              "choices": [], "required": True, "position": 0, "active": True})
+                              "choices": [], "required": True, "position": 0, "active": True,
+                              "translations": {}})
     insert_rows(Facility.__table__, facilities)
     for model, rows in ((OpeningHours, hours), (BookingRules, rules), (Closure, closures),
                         (SpecialOpening, special), (FacilityAmenity, amenities), (FacilityAccessibility, access),

@@ -88,6 +88,9 @@ def load(instance_path: str) -> dict:
         "DEFAULT_TIMEZONE": env("DEFAULT_TIMEZONE", "Europe/Helsinki"),
         "BABEL_DEFAULT_LOCALE": env("DEFAULT_LOCALE", "en"),
         "LANGUAGES": ["en", "fi", "sv"],
+        # The language the city writes its content in first (facility names, descriptions, terms …):
+        # the text columns hold it, translations hold the others, and it is shown where one is missing.
+        "CONTENT_LANGUAGE": env("CONTENT_LANGUAGE", "en"),
         "MAIL_SERVER": env("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         # Map tiles for facility pages; empty turns the map off (the address is always shown as text).

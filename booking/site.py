@@ -10,12 +10,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from markupsafe import Markup, escape
 from werkzeug.routing import IntegerConverter
 
 from booking import navigation
 from booking.accounts import rules as account_rules
 from booking.api.errors import domain_problem, problem
 from booking.api.types import MAX_INT
+from booking.content import Translated, languages_in_order
 from booking.errors import DomainError
 from booking.extensions import db
 from booking.formatting import duration, local_time, money, number, time_range
@@ -24,6 +26,42 @@ from booking.unit_of_work import unit_of_work
 bp = Blueprint("site", __name__)
 
 LANGUAGES = {"en": "English", "fi": "Suomi", "sv": "Svenska"}
+# Beside a text shown in the city's language because it has not been translated into the reader's.
+IN_LANGUAGE = {"en": _l("(in English)"), "fi": _l("(in Finnish)"), "sv": _l("(in Swedish)")}
+
+
+# --- city-written content in the reader's language (booking/content.py) ---------------------
+
+def translated_filter(obj, field: str = "name"):
+    """`{{ facility|t('description') }}`: the field in the reader's language (a Translated,
+    which prints as its text). Anything without translations gives its attribute as it is."""
+    if obj is None:
+        return Translated("", "", False)
+    if hasattr(obj, "translated"):
+        return obj.translated(field)
+    value = getattr(obj, field, obj)
+    return Translated("" if value is None else str(value), "", False)
+
+
+def lang_attr(text) -> Markup:
+    """` lang="en"` on the element holding a text that fell back to another language."""
+    if isinstance(text, Translated) and text.missing:
+        return Markup(' lang="%s"') % text.language
+    return Markup("")
+
+
+def missing_note(text) -> Markup:
+    """A small '(in English)' after a text that is not in the reader's language."""
+    if isinstance(text, Translated) and text.missing and text.language in IN_LANGUAGE:
+        return Markup(' <small class="content-missing">%s</small>') % IN_LANGUAGE[text.language]
+    return Markup("")
+
+
+def marked(text) -> Markup:
+    """An inline text with its language marked where it fell back: `{{ facility|t('name')|marked }}`."""
+    if isinstance(text, Translated) and text.missing:
+        return Markup("<span%s>%s</span>%s") % (lang_attr(text), text.text, missing_note(text))
+    return escape(str(text))
 
 
 @bp.get("/")
@@ -96,6 +134,11 @@ def init_app(app) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number
     app.jinja_env.globals["time_range"] = time_range
+    app.jinja_env.filters["t"] = translated_filter
+    app.jinja_env.globals["content_languages"] = languages_in_order
+    app.jinja_env.filters["lang_attr"] = lang_attr
+    app.jinja_env.filters["missing_note"] = missing_note
+    app.jinja_env.filters["marked"] = marked
 
     @app.before_request
     def forget_previous_request():
@@ -103,6 +146,7 @@ def init_app(app) -> None:
         # from a CLI command). The logged-in user and the language are per-request answers.
         g.pop("_login_user", None)
         g.pop("_flask_babel", None)
+        g.pop("content_language", None)
 
     @app.before_request
     def refuse_nul_bytes():

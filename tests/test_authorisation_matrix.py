@@ -56,7 +56,7 @@ from booking.agreements.services import AgreementInput, BlockInput, ChallengeInp
 from booking.calendars import services as calendars
 from booking.extensions import db
 from booking.facilities.services import photo_file_key
-from booking.facilities.models import (ApprovalPolicy, BookingQuestion, BookingRules, Closure, Facility,
+from booking.facilities.models import (Amenity, ApprovalPolicy, BookingQuestion, BookingRules, Closure, Facility,
                                        FacilityPhoto, FacilityStatus, OpeningHours, SpecialOpening)
 from booking.notifications.models import Notification, OutboxMessage
 from booking.pricing import invoicing
@@ -143,6 +143,9 @@ facilities.manage.import_csv                  GET     login  403    403    ok   
 facilities.manage.import_csv                  POST    login  403    403    ok     ok     ok
 facilities.manage.export_csv                  GET     login  403    403    ok     ok     ok
 facilities.manage.facility                    GET     login  404    404    ok     404    ok
+facilities.manage.amenities                   GET     login  403    403    403    403    ok
+facilities.manage.edit_amenity                GET     login  403    403    403    403    ok
+facilities.manage.edit_amenity                POST    login  403    403    403    403    ok
 facilities.manage.edit                        GET     login  404    404    ok     404    ok
 facilities.manage.edit                        POST    login  404    404    ok     404    ok
 facilities.manage.set_status                  POST    login  404    404    ok     404    ok
@@ -499,10 +502,11 @@ def _build(world: World) -> None:
     [o["invoice"]] = invoicing.issue_invoices(last_month.year, last_month.month, organisation=org_a)
     o["tariff"] = pricing.current_tariffs(fx)[0]
     o["question"] = BookingQuestion(facility=fx, label="Food?")
+    o["amenity"] = Amenity(code="matrix_projector", group="technology", name="Matrix projector", translations={})
     o["closure"] = Closure(facility=fx, start_dt=_at(_day(600), 0), end_dt=_at(_day(601), 0), reason="Repairs")
     o["photo"] = FacilityPhoto(facility=fx, storage_key="matrix-photo-x", content_type="image/jpeg", width=1,
                                height=1)
-    db.session.add_all([o["question"], o["closure"], o["photo"]])
+    db.session.add_all([o["question"], o["closure"], o["photo"], o["amenity"]])
     db.session.commit()
     o["feed"], o["feed_token"] = calendars.create_feed(world.users["memA"], "organisation", org_a.id)
     db.session.commit()
@@ -662,6 +666,7 @@ PARAMS = {
     "invoice_id": lambda w: w.invoice.id,
     "tariff_id": lambda w: w.tariff.id,
     "question_id": lambda w: w.question.id,
+    "amenity_id": lambda w: w.amenity.id,
     "closure_id": lambda w: w.closure.id,
     "photo_id": lambda w: w.photo.id,
     "feed_id": lambda w: w.feed.id,
@@ -752,6 +757,7 @@ FORMS = {
     "accounts.create_token": lambda w, r: {"name": "Matrix"},
     "accounts.delete_account": lambda w, r: {"password": "wrong-password-1", "confirm": "y"},
     "accounts.switch_organisation": lambda w, r: {"organisation_id": w.org_a.id},
+    "facilities.manage.edit_amenity": lambda w, r: {"name": "Matrix projector", "group": "technology"},
     "accounts.edit_department": lambda w, r: {"description": "", "contact_email": "", "decision_days": 5},
     "accounts.set_user_active": lambda w, r: {"active": "0"},
     # Only A's member sends a whole wish (B's would give B an application, and every later row would change).

@@ -53,6 +53,8 @@ PAGES = {
     "managed facilities": ("manager", "/manage/"),
     "a managed facility": ("manager", "/manage/{first}"),
     "a managed facility's history": ("manager", "/manage/{first}/history"),
+    "a managed facility's details form": ("manager", "/manage/{first}/edit"),
+    "amenity vocabulary": ("admin", "/manage/amenities"),
     "managed facilities csv": ("manager", "/manage/export.csv"),
     "prices": ("manager", "/manage/prices"),
     "revenue report": ("manager", f"/manage/prices/report?{PERIOD}&group_by=facility"),

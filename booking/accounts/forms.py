@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from booking.forms import BaseForm
+from booking.forms import BaseForm, add_language_fields, fill_translations, label_languages, translations_of
 from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
@@ -108,6 +108,22 @@ class DepartmentForm(BaseForm):
                                  validators=[InputRequired(_l("Give the number of working days."))],
                                  description=_l("Working days a manager has to decide a request"),
                                  render_kw={"min": DECISION_DAYS_RANGE[0], "max": DECISION_DAYS_RANGE[1]})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_languages(self, DEPARTMENT_TEXTS, labels={"name": _l("Name")})
+
+    def set_translations(self, department) -> None:
+        fill_translations(self, DEPARTMENT_TEXTS, department.translations)
+
+    def translations(self) -> dict:
+        return translations_of(self, DEPARTMENT_TEXTS)
+
+
+# The department's name in the content language is its key (CSV files name it); the other
+# languages' names and every description are edited side by side.
+DEPARTMENT_TEXTS = {"name": 200, "description": 2000}
+add_language_fields(DepartmentForm, DEPARTMENT_TEXTS)
 
 
 class EmptyForm(BaseForm):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from booking.content import Translatable
 from booking.database import UTCDateTime, str_enum, utcnow
 from booking.extensions import db
 
@@ -45,8 +46,9 @@ department_manager = Table(
 )
 
 
-class Department(db.Model):
+class Department(Translatable, db.Model):
     __tablename__ = "department"
+    TRANSLATABLE = ("name", "description")
     __table_args__ = (CheckConstraint("decision_days > 0", name="positive_decision_days"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -22,6 +22,7 @@ from booking import personal_data
 from booking.accounts import messages  # noqa: F401 - registers the wording of this domain's codes
 from booking.accounts.rules import SCOPES, DECISION_DAYS_RANGE, is_valid_business_id, normalise_email, scopes_for
 from booking.audit.services import snapshot
+from booking.content import clean_translations
 from booking.database import utcnow
 from booking.errors import Conflict, Message, NotFound, PermissionDenied, RuleViolation
 from booking.events import Email, Event, publish
@@ -45,8 +46,9 @@ def get_or_create_department(name: str) -> Department:
 
 
 def update_department(department: Department, *, description: str, contact_email: str | None,
-                      decision_days: int, actor: User | None = None) -> None:
-    """An admin's change to a department's description, contact and decision deadline."""
+                      decision_days: int, translations: dict | None = None, actor: User | None = None) -> None:
+    """An admin's change to a department's description, contact and decision deadline, and its
+    name and description in the other languages (`translations`: {"fi": {"name": …}}; None keeps them)."""
     description = (description or "").strip()
     contact_email = normalise_email(contact_email or "") or None
     low, high = DECISION_DAYS_RANGE
@@ -65,6 +67,10 @@ def update_department(department: Department, *, description: str, contact_email
     department.description, department.contact_email, department.decision_days = (
         description, contact_email, decision_days)
     after = snapshot(department, fields)
+    translations = clean_translations(translations, Department.TRANSLATABLE) if translations is not None else None
+    if translations is not None and translations != (department.translations or {}):
+        before["translations"], after["translations"] = department.translations or {}, translations
+        department.translations = translations
     if after != before:
         # department_id lets the department's managers see the change in their audit log.
         publish(Event("department.updated", department, actor=actor, before=before, after=after,

@@ -386,13 +386,16 @@ def edit_department(department_id: int):
     if not can_administer(current_user):
         abort(403)
     form = DepartmentForm(obj=department)
+    if not form.is_submitted():
+        form.set_translations(department)
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
             with unit_of_work():
                 services.update_department(department, description=form.description.data or "",
                                            contact_email=form.contact_email.data,
-                                           decision_days=form.decision_days.data, actor=current_user)
+                                           decision_days=form.decision_days.data,
+                                           translations=form.translations(), actor=current_user)
         except DomainError as exc:
             flash_errors(exc, form)
         else:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from booking.api.auth import authenticate
 from booking.api.errors import problem, validation_problem
 from booking.api.strictness import check_json_scalars
+from booking.content import LANGUAGES, content_language
 from booking.unit_of_work import unit_of_work
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -70,6 +71,7 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
             if isinstance(user, Response):
                 return user
             g.api_user = user
+            g.content_language = requested_language()
             kwargs = {}
             try:
                 if query is not None:
@@ -97,6 +99,7 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
                 return Response(status=204)
             response_ = jsonify(result)
             response_.status_code = status
+            response_.headers["Content-Language"] = g.content_language
             return response_
 
         api.add_url_rule(rule, endpoint=endpoint, view_func=view, methods=[method])
@@ -149,10 +152,26 @@ def _all_optional(model: type[BaseModel]) -> bool:
     return not any(info.is_required() for info in model.model_fields.values())
 
 
+LANG_PARAMETER = "lang"
+
+
+def requested_language() -> str:
+    """The language of the city's texts in a response: `?lang=`, else the best of
+    Accept-Language, else the content language. An unknown `lang` is ignored, not refused:
+    the Content-Language header says which language was used."""
+    asked = request.args.get(LANG_PARAMETER, "").strip().lower()
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(LANGUAGES) or content_language()
+
+
 def _query_args(model: type[BaseModel]) -> dict:
-    """Query string → dict; a field typed as a list takes every repeated value."""
+    """Query string → dict; a field typed as a list takes every repeated value. `lang` is
+    every route's (requested_language), not the model's."""
     out = {}
     for name in request.args:
+        if name == LANG_PARAMETER and name not in model.model_fields:
+            continue
         values = request.args.getlist(name)
         info = model.model_fields.get(name)
         is_list = info is not None and "list" in str(info.annotation).lower()

@@ -94,7 +94,8 @@ def build_document() -> dict:
     for op in operations:
         path, params = _path(api.url_prefix + op.rule)
         entry = {"operationId": op.endpoint, "summary": op.summary, "tags": [op.tag],
-                 "parameters": params + (_query_parameters(op.query, refs, definitions) if op.query else [])}
+                 "parameters": params + (_query_parameters(op.query, refs, definitions) if op.query else [])
+                 + [LANG_PARAMETER]}
         if op.description:
             entry["description"] = op.description
         entry["security"] = {"token": [{"bearer": []}], "optional": [{}, {"bearer": []}]}.get(op.auth, [])
@@ -114,9 +115,22 @@ def build_document() -> dict:
     }
 
 
+# Every operation takes it; the response's Content-Language header says what was used.
+LANG_PARAMETER = {
+    "name": "lang", "in": "query", "required": False,
+    "description": "language of the city's texts (facility names, descriptions, …): en, fi or sv; without it "
+                   "the best of Accept-Language, else the city's content language. Where a text has no "
+                   "translation the content language's is given. The response's Content-Language says "
+                   "which language was asked for and used.",
+    "schema": {"type": "string", "enum": ["en", "fi", "sv"]}}
+
+
 def _responses(op: Operation, path_params: list, refs: dict) -> dict:
     schema = _response_schema(op.response, refs)
     ok = {"description": {201: "Created", 204: "No content"}.get(op.status, "OK")}
+    if op.status != 204:
+        ok["headers"] = {"Content-Language": {"description": "the language of the city's texts in the response",
+                                              "schema": {"type": "string"}}}
     if schema is not None:
         ok["content"] = {op.content_type: {"schema": schema}}
     elif op.content_type != "application/json":

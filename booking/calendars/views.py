@@ -108,7 +108,7 @@ SUBSCRIBE = "calendars/_subscribe.html"
 panels.register("facility", "subscribe", SUBSCRIBE, lambda facility, **page: {
     "follow": f"facility:{facility.id}",
     "text": _("When %(name)s is booked, in your calendar app: busy times only, without names.",
-              name=facility.name)}, order=80)
+              name=facility.t("name"))}, order=80)
 panels.register("profile", "subscribe", SUBSCRIBE, lambda **page: {
     "follow": f"user:{current_user.id}", "text": _("Your reservations in your calendar app, kept up to date.")})
 panels.register("organisation_reservations", "subscribe", SUBSCRIBE, lambda organisation, **page: {

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, page_of
 from booking.api.types import Count, Id, Instant, Text
+from booking.content import LANGUAGES
 from booking.errors import NotFound
 from booking.extensions import db
 from booking.facilities import search
@@ -47,7 +48,7 @@ class FacilityQuery(PageQuery):
     district: Text | None = Field(None, max_length=100)
     min_capacity: Count | None = Field(None, description="takes at least this many people")
     amenity: list[Annotated[Text, Field(max_length=100)]] = Field(
-        default_factory=list, max_length=20, description="has every named amenity (repeatable)")
+        default_factory=list, max_length=20, description="has every amenity, by its code (e.g. `projector`) or name (repeatable)")
     accessibility: list[Annotated[Text, Field(max_length=100)]] = Field(default_factory=list, max_length=20,
                                      description="has every accessibility feature, e.g. `step_free_access` (repeatable)")
     q: Text | None = Field(None, max_length=100, description="name contains")
@@ -76,8 +77,18 @@ class AvailabilityQuery(BaseModel):
 
 
 class AmenityOut(BaseModel):
-    name: str
+    code: str = Field(description="the amenity's code in the city's vocabulary (the `amenity` filter takes it)")
+    group: str = Field(description="technology, furniture, kitchen, workshop, sports, outdoor, accessibility or other")
+    name: str = Field(description="in the response's language (Content-Language), else the content language")
     quantity: int
+
+
+class FacilityTexts(BaseModel):
+    """A facility's texts in one language (empty: not written in it)."""
+    name: str
+    description: str
+    house_rules: str
+    accessibility_notes: str
 
 
 class PhotoOut(BaseModel):
@@ -117,6 +128,7 @@ class FacilityOut(BaseModel):
     capacity: int
     area_m2: float | None
     house_rules: str
+    accessibility_notes: str
     timezone: str
     status: str
     amenities: list[AmenityOut]
@@ -124,6 +136,11 @@ class FacilityOut(BaseModel):
     photos: list[PhotoOut]
     rules: RulesOut | None
     url: str = Field(description="the facility's public page")
+    untranslated: list[str] = Field(description=(
+        "the texts given in the city's content language because they have no translation into the "
+        "response's language (Content-Language)"))
+    translations: dict[str, FacilityTexts] = Field(description=(
+        "every language's texts, by language code (en, fi, sv); the content language's are the plain fields'"))
 
 
 class IntervalOut(BaseModel):
@@ -140,14 +157,18 @@ class AvailabilityOut(BaseModel):
 
 def facility_out(facility: Facility) -> FacilityOut:
     rules = facility.rules
+    texts = {field: facility.translated(field) for field in Facility.TRANSLATABLE}
+    every = {field: facility.texts(field) for field in Facility.TRANSLATABLE}
     return FacilityOut(
-        id=facility.id, slug=facility.slug, name=facility.name, category=facility.category,
-        department_id=facility.department_id, department=facility.department.name,
-        description=facility.description or "", address=facility.address or "", district=facility.district or "",
+        id=facility.id, slug=facility.slug, name=texts["name"].text, category=facility.category,
+        department_id=facility.department_id, department=facility.department.t("name"),
+        description=texts["description"].text, address=facility.address or "", district=facility.district or "",
         latitude=facility.latitude, longitude=facility.longitude, capacity=facility.capacity,
         area_m2=float(facility.area_m2) if facility.area_m2 is not None else None,
-        house_rules=facility.house_rules or "", timezone=facility.timezone, status=facility.status.value,
-        amenities=[AmenityOut(name=a.name, quantity=a.quantity) for a in facility.amenities],
+        house_rules=texts["house_rules"].text, accessibility_notes=texts["accessibility_notes"].text,
+        timezone=facility.timezone, status=facility.status.value,
+        amenities=[AmenityOut(code=a.amenity.code, group=a.amenity.group, name=a.t("name"), quantity=a.quantity)
+                   for a in facility.amenities],
         accessibility=[a.feature for a in facility.accessibility],
         photos=[PhotoOut(url=url, alt_text=p.alt_text, width=p.width, height=p.height)
                 for p in facility.photos if (url := photo_url(p, "full"))],
@@ -161,6 +182,9 @@ def facility_out(facility: Facility) -> FacilityOut:
             cancellation_deadline_hours=rules.cancellation_deadline_hours,
             late_cancellation=rules.late_cancellation.value) if rules else None,
         url=url_for("facilities.detail", slug=facility.slug, _external=True),
+        untranslated=[field for field, text in texts.items() if text.missing],
+        translations={language: FacilityTexts(**{field: every[field][language] for field in Facility.TRANSLATABLE})
+                      for language in LANGUAGES},
     )
 
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from booking.forms import BaseForm
+from booking.content import content_language
+from booking.forms import BaseForm, add_language_fields, fill_translations, label_languages, translations_of
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DecimalField, FloatField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField, TimeField, URLField)
@@ -33,6 +34,28 @@ ACCESSIBILITY_LABELS = {
     "braille_signage": _l("Braille signage"),
     "quiet_room": _l("Quiet room"),
 }
+
+AMENITY_GROUP_LABELS = {
+    "technology": _l("Technology"),
+    "furniture": _l("Furniture and stage"),
+    "kitchen": _l("Kitchen"),
+    "workshop": _l("Workshop and lab"),
+    "sports": _l("Sports"),
+    "outdoor": _l("Outdoors"),
+    "accessibility": _l("Accessibility aids"),
+    "other": _l("Other"),
+}
+
+
+def amenity_groups(amenities) -> list[tuple[str, object, list]]:
+    """Amenities grouped in the vocabulary's order, each group sorted by name in the reader's
+    language: [(group code, its label, [amenity, …]), …], empty groups left out."""
+    by_group: dict[str, list] = {}
+    for amenity in amenities:
+        by_group.setdefault(amenity.group, []).append(amenity)
+    return [(group, AMENITY_GROUP_LABELS[group], sorted(by_group[group], key=lambda a: a.t("name").casefold()))
+            for group in AMENITY_GROUP_LABELS if group in by_group]
+
 
 STATUS_LABELS = {
     FacilityStatus.draft: _l("Draft"),
@@ -90,6 +113,17 @@ class FacilityForm(BaseForm):
     accessibility = MultiCheckboxField(_l("Accessibility"), choices=list(ACCESSIBILITY_LABELS.items()))
     house_rules = TextAreaField(_l("House rules"), validators=[Optional()],
                                 description=_l("Shown on the facility page before anyone books."))
+    accessibility_notes = TextAreaField(_l("Accessibility notes"), validators=[Optional()],
+                                        description=_l("The entrance, distances, what to ask for: what the "
+                                                       "features above do not say."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_languages(self, TRANSLATED_FIELDS)
+
+    def set_translations(self, facility) -> None:
+        """Fill the other languages' fields from the facility (the plain fields come from `obj`)."""
+        fill_translations(self, TRANSLATED_FIELDS, facility.translations)
 
     def validate_amenities(self, field):
         try:
@@ -102,7 +136,35 @@ class FacilityForm(BaseForm):
         return {name: getattr(self, name).data for name in services.DETAIL_FIELDS} | {
             "description": self.description.data or "", "address": self.address.data or "",
             "district": self.district.data or "", "house_rules": self.house_rules.data or "",
+            "accessibility_notes": self.accessibility_notes.data or "",
+            "translations": translations_of(self, TRANSLATED_FIELDS),
             "amenities": self.amenities.parsed, "accessibility": self.accessibility.data or []}
+
+
+# The texts a manager writes in every language, side by side (booking.forms.add_language_fields).
+TRANSLATED_FIELDS = {"name": 200, "description": 20_000, "house_rules": 20_000, "accessibility_notes": 5_000}
+add_language_fields(FacilityForm, TRANSLATED_FIELDS)
+
+
+class AmenityForm(BaseForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)])
+    group = SelectField(_l("Group"), choices=list(AMENITY_GROUP_LABELS.items()), validators=[InputRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_languages(self, AMENITY_TEXTS)
+
+    def set_translations(self, amenity) -> None:
+        fill_translations(self, AMENITY_TEXTS, amenity.translations)
+
+    def names(self) -> dict[str, str]:
+        """{language: name} for every language, the content language's from the plain field."""
+        others = translations_of(self, AMENITY_TEXTS)
+        return {content_language(): self.name.data or "", **{lang: t["name"] for lang, t in others.items()}}
+
+
+AMENITY_TEXTS = {"name": 100}
+add_language_fields(AmenityForm, AMENITY_TEXTS)
 
 
 class StatusForm(BaseForm):
@@ -204,6 +266,20 @@ class TermsForm(BaseForm):
                          description=_l("Bookers accept these when they book. Saving changed text makes a new "
                                         "version; earlier bookings keep the version they accepted."))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_languages(self, TERMS_TEXTS)
+
+    def set_translations(self, terms) -> None:
+        fill_translations(self, TERMS_TEXTS, terms.translations)
+
+    def translations(self) -> dict:
+        return translations_of(self, TERMS_TEXTS)
+
+
+TERMS_TEXTS = {"text": 20_000}
+add_language_fields(TermsForm, TERMS_TEXTS)
+
 
 class QuestionForm(BaseForm):
     label = StringField(_l("Question"), validators=[InputRequired(), Length(max=300)])
@@ -215,9 +291,21 @@ class QuestionForm(BaseForm):
                             description=_l("Questions are asked in this order."))
     active = BooleanField(_l("Asked on the booking form"), default=True)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_languages(self, QUESTION_TEXTS)
+
+    def set_translations(self, question) -> None:
+        fill_translations(self, QUESTION_TEXTS, question.translations)
+
     def values(self) -> dict:
         return {"label": self.label.data, "kind": self.kind.data, "required": self.required.data,
-                "choices": (self.choices.data or "").splitlines()}
+                "choices": (self.choices.data or "").splitlines(),
+                "translations": translations_of(self, QUESTION_TEXTS)}
+
+
+QUESTION_TEXTS = {"label": 300}
+add_language_fields(QuestionForm, QUESTION_TEXTS)
 
 
 class PhotoForm(BaseForm):

@@ -42,6 +42,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from booking import csvfiles, fetching
 from booking.accounts.models import Department
+from booking.content import LANGUAGES, content_language
 from booking.errors import DomainError, Message, RuleViolation
 from booking.extensions import db
 from booking.facilities import ical, services
@@ -64,7 +65,8 @@ class Column:
 
 COLUMNS = tuple(Column(name, name in ("name", "department", "category")) for name in (
     "name", "slug", "department", "category", "status", "description", "address", "district", "latitude",
-    "longitude", "capacity", "area_m2", "timezone", "amenities", "accessibility", "house_rules", "opening_hours",
+    "longitude", "capacity", "area_m2", "timezone", "amenities", "accessibility", "house_rules",
+    "accessibility_notes", "opening_hours",
     "hours_valid_from", "slot_minutes", "min_duration_minutes", "max_duration_minutes", "min_notice_minutes",
     "max_advance_days", "buffer_before_minutes", "buffer_after_minutes", "allow_multi_day",
     "max_active_per_organisation", "approval_policy", "manual_actor_types", "manual_above_minutes",
@@ -96,8 +98,28 @@ def register_columns(extra: ExtraColumns) -> None:
     _extra_columns[extra.key] = extra
 
 
+@dataclass(frozen=True)
+class TranslationColumn(Column):
+    """`name_sv`, `description_fi`, …: a text in a language other than the content language."""
+    field: str = ""
+    language: str = ""
+
+    @property
+    def description(self) -> Message:
+        return Message("facilities.column.translation", field=self.field, language=self.language)
+
+
+def translation_columns() -> tuple[TranslationColumn, ...]:
+    """A column for each translatable text in each language but the content language (the
+    plain column holds that one): `name_fi`, `name_sv`, `description_fi`, …"""
+    base = content_language()
+    return tuple(TranslationColumn(f"{field}_{language}", field=field, language=language)
+                 for field in Facility.TRANSLATABLE for language in LANGUAGES if language != base)
+
+
 def all_columns() -> tuple[Column, ...]:
-    return COLUMNS + tuple(Column(name) for extra in _extra_columns.values() for name in extra.columns)
+    return (COLUMNS + translation_columns()
+            + tuple(Column(name) for extra in _extra_columns.values() for name in extra.columns))
 
 
 def column_names() -> tuple[str, ...]:
@@ -174,6 +196,7 @@ class _Row:
     week: dict | None = None
     valid_from: date | None = None
     extras: dict = field(default_factory=dict)   # ExtraColumns key → its checked value
+    translations: dict = field(default_factory=dict)  # (field, language) → text, for the columns present
 
 
 @dataclass
@@ -274,9 +297,11 @@ def _parse_row(line: int, cells: dict, header: list[str], departments: dict[str,
     elif allowed_departments is not None and department.id not in allowed_departments:
         fail("department", Message("facilities.import.not_your_department", name=department.name))
     row.details["department_id"] = department.id if department else None
-    for column in ("name", "category", "description", "address", "district", "house_rules", "timezone"):
+    for column in ("name", "category", "description", "address", "district", "house_rules", "accessibility_notes",
+                   "timezone"):
         if column in present:
             row.details[column] = cells[column].strip()
+    row.translations = {(c.field, c.language): cells[c.name].strip() for c in translation_columns() if c.name in present}
     if not row.details.get("timezone"):
         row.details.pop("timezone", None)
     for column, kind in (("latitude", float), ("longitude", float), ("area_m2", Decimal)):
@@ -352,6 +377,18 @@ def _find_facility(row: _Row) -> tuple[Facility | None, Message | None]:
     return by_name, None
 
 
+def _merge_translations(row: _Row) -> None:
+    """The row's language columns over the facility's translations: a column left out keeps
+    its text, an empty cell removes it."""
+    if not row.translations:
+        return
+    merged = {language: dict(texts) for language, texts in ((row.facility.translations or {}) if row.facility
+                                                           else {}).items()}
+    for (field_name, language), text in row.translations.items():
+        merged.setdefault(language, {})[field_name] = text
+    row.details["translations"] = services.clean_translations(merged, Facility.TRANSLATABLE)
+
+
 def _row_problems(row: _Row) -> list[Message]:
     """Whether the row, applied to its facility (or a new one), makes a valid facility."""
     facility = row.facility
@@ -361,7 +398,8 @@ def _row_problems(row: _Row) -> list[Message]:
         has_hours = bool(facility.opening_hours)
         status = facility.status
     else:
-        current = {"description": "", "address": "", "district": "", "house_rules": "", "capacity": 0,
+        current = {"description": "", "address": "", "district": "", "house_rules": "", "accessibility_notes": "",
+                   "translations": {}, "capacity": 0,
                    "latitude": None, "longitude": None, "area_m2": None, "amenities": {}, "accessibility": [],
                    "timezone": current_app.config["DEFAULT_TIMEZONE"]}
         rules = {"slot_minutes": 30, "min_duration_minutes": 60, "max_duration_minutes": 480,
@@ -420,6 +458,7 @@ def check_facilities(data: bytes | str, *, department_ids: set[int] | None = Non
                 problems.append(_in_column("slug", Message("facilities.import.slug_elsewhere", slug=row.facility.slug,
                                                       department=row.facility.department.name)))
             else:
+                _merge_translations(row)
                 problems += _row_problems(row)
         for key in filter(None, (row.slug or (row.facility and row.facility.slug),
                                  (row.name.lower(), row.details.get("department_id")))):
@@ -514,9 +553,12 @@ def export_facilities(out, *, department_ids: set[int] | None = None) -> int:
         values = {
             **{k: getattr(facility, k) for k in ("name", "slug", "category", "status", "description", "address",
                                                  "district", "latitude", "longitude", "capacity", "area_m2",
-                                                 "house_rules", "timezone")},
+                                                 "house_rules", "accessibility_notes", "timezone")},
+            **{c.name: ((facility.translations or {}).get(c.language) or {}).get(c.field, "")
+               for c in translation_columns()},
             "department": facility.department.name,
-            "amenities": services.format_amenities({a.name: a.quantity for a in facility.amenities}),
+            "amenities": services.format_amenities({a.name: a.quantity for a in
+                                                    sorted(facility.amenities, key=lambda a: a.name.lower())}),
             "accessibility": ";".join(a.feature for a in facility.accessibility),
             "opening_hours": services.format_week(versions[valid_from]) if valid_from else "",
             "hours_valid_from": valid_from.isoformat() if valid_from else "",

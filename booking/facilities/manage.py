@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from booking import navigation, panels
@@ -32,9 +32,10 @@ from booking.facilities import calendar_sync, ical, importing, services
 from booking.facilities.forms import (ACCESSIBILITY_LABELS, APPROVAL_LABELS, CATEGORY_LABELS, STATUS_LABELS,
                                       WEEKDAY_LABELS, CalendarSyncForm, ClosureForm, CsvImportForm, FacilityForm,
                                       IcalImportForm, OpeningHoursForm, PhotoEditForm, PhotoForm, QuestionForm, RulesForm,
-                                      SpecialOpeningForm, StatusForm, TermsForm)
-from booking.facilities.models import BookingQuestion, Closure, Facility, FacilityPhoto, FacilityStatus
-from booking.facilities.rules import can_create_facility, can_manage_facility, can_view_facility
+                                      SpecialOpeningForm, StatusForm, TermsForm, AmenityForm, amenity_groups)
+from booking.facilities.models import (Amenity, BookingQuestion, Closure, Facility, FacilityAmenity, FacilityPhoto,
+                                       FacilityStatus)
+from booking.facilities.rules import can_create_facility, can_edit_amenities, can_manage_facility, can_view_facility
 from booking.site import flash_errors
 from booking.storage import get_storage
 from booking.unit_of_work import unit_of_work
@@ -42,6 +43,7 @@ from booking.unit_of_work import unit_of_work
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 navigation.add("facilities.manage.index", _l("Manage facilities"), visible=can_create_facility, order=40)
+navigation.add("facilities.manage.amenities", _l("Amenities"), visible=can_edit_amenities, order=65, group="account")
 
 # How the history page names each audited change.
 ACTION_LABELS = {
@@ -167,7 +169,8 @@ def create():
                             success=_("The facility is saved as a draft. Add its opening hours, then publish it."))
         if ok:
             return redirect(url_for(".hours", facility_id=created.id))
-    return render_template("facilities/manage/form.html", form=form, facility=None), 422 if form.errors else 200
+    return render_template("facilities/manage/form.html", form=form, facility=None,
+                           amenity_vocabulary=_vocabulary()), 422 if form.errors else 200
 
 
 @bp.get("/<int:facility_id>")
@@ -194,7 +197,9 @@ def edit(facility_id: int):
     facility = _load(facility_id)
     form = FacilityForm(obj=facility)
     if request.method == "GET":
-        form.amenities.data = "\n".join(f"{a.name}: {a.quantity}" for a in facility.amenities)
+        form.amenities.data = "\n".join(f"{a.name}: {a.quantity}"
+                                         for a in sorted(facility.amenities, key=lambda a: a.name.lower()))
+        form.set_translations(facility)
         form.accessibility.data = [a.feature for a in facility.accessibility]
     form.department_id.choices = [(d.id, d.name) for d in _managed_departments()]
     if form.validate_on_submit():
@@ -202,7 +207,7 @@ def edit(facility_id: int):
         if ok:
             flash(_("The details are saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for(".facility", facility_id=facility.id))
-    return _page("form.html", facility, 422 if form.errors else 200, form=form)
+    return _page("form.html", facility, 422 if form.errors else 200, form=form, amenity_vocabulary=_vocabulary())
 
 
 @bp.post("/<int:facility_id>/status")
@@ -468,8 +473,9 @@ def terms(facility_id: int):
     form = TermsForm()
     if request.method == "GET" and facility.current_terms:
         form.text.data = facility.current_terms.text
+        form.set_translations(facility.current_terms)
     if form.validate_on_submit():
-        ok, version = _save(services.set_terms, facility, form.text.data, form=form)
+        ok, version = _save(services.set_terms, facility, form.text.data, translations=form.translations(), form=form)
         if ok:
             flash(_("Version %(n)d of the terms is published.", n=version.version) if version
                   else _("The text is the same as the current version; nothing was changed."), "success")
@@ -499,6 +505,7 @@ def edit_question(facility_id: int, question_id: int):
     if request.method == "GET":
         form.kind.data = question.kind.value
         form.choices.data = "\n".join(question.choices or [])
+        form.set_translations(question)
     if form.validate_on_submit():
         ok, _changed = _save(services.update_question, question, form=form, **form.values(),
                              position=form.position.data or 0, active=form.active.data,
@@ -630,3 +637,39 @@ def export_csv():
     importing.export_facilities(out, department_ids=_scope())
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=facilities.csv"})
+
+
+def _vocabulary():
+    """The amenity vocabulary by group, listed beside the facility form's amenities."""
+    return amenity_groups(db.session.scalars(select(Amenity)).all())
+
+
+# --- the amenity vocabulary (admins) -----------------------------------------------------------
+
+@bp.get("/amenities")
+@login_required
+def amenities():
+    if not can_edit_amenities(current_user):
+        abort(403)
+    vocabulary = db.session.scalars(select(Amenity)).all()
+    used = dict(db.session.execute(select(FacilityAmenity.amenity_id, func.count())
+                                   .group_by(FacilityAmenity.amenity_id)).all())
+    return render_template("facilities/manage/amenities.html", groups=amenity_groups(vocabulary), used=used)
+
+
+@bp.route("/amenities/<int:amenity_id>", methods=["GET", "POST"])
+@login_required
+def edit_amenity(amenity_id: int):
+    amenity = db.session.get(Amenity, amenity_id) or abort(404)
+    if not can_edit_amenities(current_user):
+        abort(403)
+    form = AmenityForm(obj=amenity)
+    if not form.is_submitted():
+        form.set_translations(amenity)
+    if form.validate_on_submit():
+        ok, changed = _save(services.update_amenity, amenity, form=form, group=form.group.data, names=form.names())
+        if ok:
+            flash(_("%(name)s is saved.", name=amenity.t("name")) if changed else _("Nothing was changed."), "success")
+            return redirect(url_for(".amenities") + f"#amenity-{amenity.id}")
+    return render_template("facilities/manage/amenity_edit.html", amenity=amenity, form=form), \
+        422 if form.errors else 200

@@ -36,6 +36,7 @@ register({
     "facilities.timezone_unknown": _l("'%(value)s' is not a time zone; use a name like Europe/Helsinki."),
     "facilities.amenity_name": _l("An amenity needs a name of at most %(n)d characters."),
     "facilities.amenity_quantity": _l("'%(name)s': the quantity must be at least 1."),
+    "facilities.amenity_group_unknown": _l("Choose one of the groups: %(list)s."),
     "facilities.accessibility_unknown": _l("Unknown accessibility features: %(list)s. Known: %(known)s."),
     "facilities.slug_invalid": _l("A slug uses lower-case letters, digits and single hyphens."),
     "facilities.slug_taken": _l("Another facility already uses the slug '%(slug)s'."),
@@ -141,6 +142,8 @@ register({
     "facilities.column.capacity": _l("People, a whole number."),
     "facilities.column.area_m2": _l("Square metres, e.g. 120.5."),
     "facilities.column.timezone": _l("IANA time zone; Europe/Helsinki when empty."),
+    "facilities.column.translation": _l("%(field)s in the language %(language)s; empty: shown in the content language."),
+    "facilities.column.accessibility_notes": _l("Free text about access: the entrance, distances, what to ask for."),
     "facilities.column.amenities": _l("Name:quantity pairs separated by ';', e.g. Projector:2;Wi-Fi:1."),
     "facilities.column.accessibility": _l("Feature codes separated by ';': step_free_access, accessible_toilet, "
                                           "induction_loop, accessible_parking, lift, braille_signage, quiet_room."),

@@ -9,6 +9,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.accounts.models import Department
+from booking.content import Translatable
 from booking.database import UTCDateTime, str_enum, utcnow
 from booking.extensions import db
 from booking.facilities.ruleset import DEFAULTS, default_minutes
@@ -20,7 +21,8 @@ CATEGORIES = ("public_space", "lab", "recreational", "venue", "meeting_room", "w
 ACCESSIBILITY_FEATURES = ("step_free_access", "accessible_toilet", "induction_loop", "accessible_parking",
                           "lift", "braille_signage", "quiet_room")
 
-
+# Groups of the amenity vocabulary, in the order pages show them.
+AMENITY_GROUPS = ("technology", "furniture", "kitchen", "workshop", "sports", "outdoor", "accessibility", "other")
 
 class FacilityStatus(enum.Enum):
     draft = "draft"
@@ -45,8 +47,9 @@ class QuestionKind(enum.Enum):
     yes_no = "yes_no"
 
 
-class Facility(db.Model):
+class Facility(Translatable, db.Model):
     __tablename__ = "facility"
+    TRANSLATABLE = ("name", "description", "house_rules", "accessibility_notes")
     __table_args__ = (
         CheckConstraint("capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("area_m2 IS NULL OR area_m2 >= 0", name="area_not_negative"),
@@ -68,6 +71,8 @@ class Facility(db.Model):
     capacity: Mapped[int] = mapped_column(default=0)
     area_m2: Mapped[float | None] = mapped_column(Numeric(10, 1))
     house_rules: Mapped[str] = mapped_column(Text, default="")
+    # Free text beside the accessibility features: the entrance, distances, what to ask for.
+    accessibility_notes: Mapped[str] = mapped_column(Text, default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Helsinki")
     status: Mapped[FacilityStatus] = mapped_column(str_enum(FacilityStatus), default=FacilityStatus.draft)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -85,7 +90,7 @@ class Facility(db.Model):
 
     department: Mapped[Department] = relationship()
     amenities: Mapped[list[FacilityAmenity]] = relationship(back_populates="facility", cascade="all, delete-orphan",
-                                                            order_by="FacilityAmenity.name")
+                                                            order_by="FacilityAmenity.amenity_id")
     accessibility: Mapped[list[FacilityAccessibility]] = relationship(
         back_populates="facility", cascade="all, delete-orphan", order_by="FacilityAccessibility.feature")
     photos: Mapped[list[FacilityPhoto]] = relationship(back_populates="facility", cascade="all, delete-orphan",
@@ -116,19 +121,53 @@ class Facility(db.Model):
         return self.name
 
 
+class Amenity(Translatable, db.Model):
+    """One entry of the city's amenity vocabulary ('Projector'), in a group, named in every language.
+
+    `name` is the name in the content language; facilities point at the entry, so a name is
+    written and translated once."""
+
+    __tablename__ = "amenity"
+    TRANSLATABLE = ("name",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    group: Mapped[str] = mapped_column(String(20), default="other")
+    name: Mapped[str] = mapped_column(String(100))
+
+    def __str__(self):
+        return self.name
+
+
 class FacilityAmenity(db.Model):
-    """Equipment or an amenity, with how many there are (e.g. 'Projector', 2)."""
+    """An amenity a facility has, with how many there are (e.g. 'Projector', 2)."""
 
     __tablename__ = "facility_amenity"
-    __table_args__ = (UniqueConstraint("facility_id", "name", name="uq_facility_amenity_name"),
+    __table_args__ = (UniqueConstraint("facility_id", "amenity_id", name="uq_facility_amenity_amenity"),
                       CheckConstraint("quantity >= 1", name="quantity_positive"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
+    amenity_id: Mapped[int] = mapped_column(ForeignKey("amenity.id", ondelete="RESTRICT"), index=True)
     quantity: Mapped[int] = mapped_column(default=1)
 
     facility: Mapped[Facility] = relationship(back_populates="amenities")
+    # Always wanted with the row (its name), so loaded in the same query.
+    amenity: Mapped[Amenity] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def name(self) -> str:
+        return self.amenity.name
+
+    @property
+    def code(self) -> str:
+        return self.amenity.code
+
+    def translated(self, field: str = "name", language: str | None = None):
+        return self.amenity.translated(field, language)
+
+    def t(self, field: str = "name", language: str | None = None) -> str:
+        return self.amenity.t(field, language)
 
 
 class FacilityAccessibility(db.Model):
@@ -262,10 +301,11 @@ class BookingRules(db.Model):
     facility: Mapped[Facility] = relationship(back_populates="rules")
 
 
-class FacilityTerms(db.Model):
+class FacilityTerms(Translatable, db.Model):
     """A version of the terms of use a booker accepts. New text makes a new version."""
 
     __tablename__ = "facility_terms"
+    TRANSLATABLE = ("text",)
     __table_args__ = (UniqueConstraint("facility_id", "version", name="uq_facility_terms_version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -277,10 +317,11 @@ class FacilityTerms(db.Model):
     facility: Mapped[Facility] = relationship(back_populates="terms")
 
 
-class BookingQuestion(db.Model):
+class BookingQuestion(Translatable, db.Model):
     """An extra question the booking form asks, e.g. 'Will you serve food?'."""
 
     __tablename__ = "booking_question"
+    TRANSLATABLE = ("label",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id", ondelete="CASCADE"), index=True)

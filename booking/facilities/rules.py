@@ -19,3 +19,8 @@ def can_create_facility(user, department_id: int | None = None) -> bool:
     if department_id is None:
         return bool(getattr(user, "is_authenticated", False) and (user.is_admin or user.department_ids))
     return can_manage_department(user, department_id)
+
+
+def can_edit_amenities(user) -> bool:
+    """The amenity vocabulary is the city's: its admins name and group the entries."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_admin)

@@ -6,6 +6,7 @@ schedules come from `load_for_schedules` and `availability_for`, never one facil
 """
 from __future__ import annotations
 
+import json
 import calendar
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from typing import NamedTuple
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, String, cast, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from booking.accounts.models import Department
@@ -23,7 +24,9 @@ from booking.facilities.availability import (CELL_CLOSED, CELL_FREE, CELL_PARTLY
                                              Interval, avoided, cell_state, clip, day_load, day_windows, first_fit,
                                              free_state, intersect, iter_start_times, local_day_bounds, local_instant,
                                              overlaps_any, subtract)
-from booking.facilities.models import BookingRules, Facility, FacilityAccessibility, FacilityAmenity, FacilityStatus
+from booking.facilities.amenities import code_for
+from booking.facilities.models import (Amenity, BookingRules, Facility, FacilityAccessibility, FacilityAmenity,
+                                       FacilityStatus)
 from booking.facilities.ruleset import DAY, TIMING_COLUMNS, RuleSet
 from booking.facilities.schedules import (FREE, CHECK, Schedulable, availability_for, availability_of,
                                           free_time_state, load_for_schedules, ruleset_for, schedulable,
@@ -51,7 +54,10 @@ class CatalogueQuery:
 def _filtered(stmt: Select, query: CatalogueQuery) -> Select:
     stmt = stmt.where(Facility.status == FacilityStatus.published)
     if query.text:
-        stmt = stmt.where(Facility.name.icontains(query.text, autoescape=True))
+        # The name, or a translated text (stored as JSON, where non-ASCII letters are \u escapes).
+        stmt = stmt.where(or_(Facility.name.icontains(query.text, autoescape=True),
+                              cast(Facility.translations, String).icontains(json.dumps(query.text)[1:-1],
+                                                                            autoescape=True)))
     if query.category:
         stmt = stmt.where(Facility.category == query.category)
     if query.department_id:
@@ -60,9 +66,10 @@ def _filtered(stmt: Select, query: CatalogueQuery) -> Select:
         stmt = stmt.where(Facility.district == query.district)
     if query.min_capacity:
         stmt = stmt.where(Facility.capacity >= query.min_capacity)
-    for name in query.amenities:  # every one asked for
+    for name in query.amenities:  # every one asked for, by code (or by its name in the content language)
         stmt = stmt.where(exists().where(FacilityAmenity.facility_id == Facility.id,
-                                         func.lower(FacilityAmenity.name) == name.lower()))
+                                         FacilityAmenity.amenity_id == Amenity.id,
+                                         or_(Amenity.code == code_for(name), func.lower(Amenity.name) == name.lower())))
     for feature in query.accessibility:
         stmt = stmt.where(exists().where(FacilityAccessibility.facility_id == Facility.id,
                                          FacilityAccessibility.feature == feature))
@@ -121,12 +128,9 @@ def filter_options() -> dict:
     departments = db.session.scalars(select(Department).where(Department.id.in_(
         select(Facility.department_id).where(Facility.status == FacilityStatus.published))).order_by(Department.name))
     districts = published_districts()
-    amenities: dict[str, str] = {}
-    for name in db.session.scalars(select(FacilityAmenity.name).distinct().where(
-            FacilityAmenity.facility_id.in_(published)).order_by(FacilityAmenity.name)):
-        amenities.setdefault(name.lower(), name)
-    return {"departments": list(departments), "districts": list(districts),
-            "amenities": sorted(amenities.values(), key=str.lower)}
+    amenities = db.session.scalars(select(Amenity).where(Amenity.id.in_(
+        select(FacilityAmenity.amenity_id).where(FacilityAmenity.facility_id.in_(published)))))
+    return {"departments": list(departments), "districts": list(districts), "amenities": list(amenities)}
 
 
 def published_districts() -> list[str]:

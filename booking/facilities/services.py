@@ -25,13 +25,15 @@ from sqlalchemy import func, select
 
 from booking.accounts.models import ActorType, Department
 from booking.audit.services import snapshot
+from booking.content import clean_translations, content_language
 from booking.database import utcnow
 from booking.errors import Message, RuleViolation
 from booking.events import Event, publish
 from booking.extensions import db
 from booking.facilities import messages  # noqa: F401 - registers the wording of this domain's codes
+from booking.facilities.amenities import code_for, group_for, match_key
 from booking.facilities.availability import local_instant
-from booking.facilities.models import (ACCESSIBILITY_FEATURES, CATEGORIES, ApprovalPolicy, BookingQuestion,
+from booking.facilities.models import (ACCESSIBILITY_FEATURES, AMENITY_GROUPS, CATEGORIES, Amenity, ApprovalPolicy, BookingQuestion,
                                        BookingRules, Closure, Facility, FacilityAccessibility, FacilityAmenity,
                                        FacilityPhoto, FacilityStatus, FacilityTerms, LateCancellation,
                                        OpeningHours, QuestionKind, SpecialOpening)
@@ -40,8 +42,11 @@ from booking.storage import get_storage
 MAX_CAPACITY = 1_000_000  # people: more than any venue holds, and far less than the column does
 
 DETAIL_FIELDS = ("name", "department_id", "category", "description", "address", "district", "latitude",
-                 "longitude", "capacity", "area_m2", "house_rules", "timezone")
-EDITABLE_FIELDS = DETAIL_FIELDS + ("amenities", "accessibility")
+                 "longitude", "capacity", "area_m2", "house_rules", "accessibility_notes", "timezone")
+# `translations`: {"fi": {"name": …, "description": …}, …}, the languages other than the content language.
+EDITABLE_FIELDS = DETAIL_FIELDS + ("amenities", "accessibility", "translations")
+# The longest text of each translatable field, in any language.
+TEXT_LIMITS = {"name": 200, "description": 20_000, "house_rules": 20_000, "accessibility_notes": 5_000}
 RULE_FIELDS = ("slot_minutes", "min_duration_minutes", "max_duration_minutes", "min_notice_minutes",
                "max_advance_days", "buffer_before_minutes", "buffer_after_minutes", "allow_multi_day",
                "max_active_per_organisation", "approval_policy", "manual_actor_types", "manual_above_minutes",
@@ -204,7 +209,7 @@ def parse_amenities(text: str) -> dict[str, int]:
         except ValueError:
             errors.append(Message("facilities.text.quantity_not_whole", value=item))
             continue
-        if name.lower() in (n.lower() for n in amenities):
+        if match_key(name) in (match_key(n) for n in amenities):
             errors.append(Message("facilities.text.listed_twice", name=name))
         amenities[name] = amount
     if errors:
@@ -253,6 +258,7 @@ def facility_snapshot(facility: Facility) -> dict:
     data = snapshot(facility, DETAIL_FIELDS)
     data["amenities"] = {a.name: a.quantity for a in facility.amenities}
     data["accessibility"] = sorted(a.feature for a in facility.accessibility)
+    data["translations"] = facility.translations or {}
     return data
 
 
@@ -297,6 +303,10 @@ def facility_problems(values: dict, facility: Facility | None = None) -> dict[st
     for field, limit in (("address", 300), ("district", 100)):
         if len(values.get(field) or "") > limit:
             _add(problems, field, Message("facilities.too_long", n=limit))
+    for language, fields in (values.get("translations") or {}).items():
+        for field, text in fields.items():
+            if len(text) > TEXT_LIMITS[field]:
+                _add(problems, f"{field}_{language}", Message("facilities.too_long", n=TEXT_LIMITS[field]))
     for amenity, quantity in (values.get("amenities") or {}).items():
         if not amenity or len(amenity) > 100:
             _add(problems, "amenities", Message("facilities.amenity_name", n=100))
@@ -312,9 +322,11 @@ def facility_problems(values: dict, facility: Facility | None = None) -> dict[st
 def normalise_details(values: dict) -> dict:
     """Trimmed strings, area to 0.1 m², a sorted set of features."""
     values = dict(values)
-    for field in ("name", "description", "address", "district", "house_rules", "timezone"):
+    for field in ("name", "description", "address", "district", "house_rules", "accessibility_notes", "timezone"):
         if values.get(field) is not None:
             values[field] = values[field].strip()
+    if "translations" in values:
+        values["translations"] = clean_translations(values["translations"], Facility.TRANSLATABLE)
     if values.get("area_m2") is not None:
         values["area_m2"] = Decimal(str(values["area_m2"])).quantize(Decimal("0.1"))
     for field in ("latitude", "longitude"):
@@ -331,15 +343,78 @@ def _apply_details(facility: Facility, values: dict) -> None:
     for field in DETAIL_FIELDS:
         if field in values:
             setattr(facility, field, values[field])
+    if "translations" in values:
+        facility.translations = values["translations"]
     if "amenities" in values:
-        existing = {a.name: a for a in facility.amenities}
-        facility.amenities = [existing.get(name) or FacilityAmenity(name=name) for name in values["amenities"]]
-        for amenity in facility.amenities:
-            amenity.quantity = values["amenities"][amenity.name]
+        vocabulary = amenities_named(list(values["amenities"]))
+        # By the entry itself: one just added to the vocabulary has no id yet.
+        existing = {id(a.amenity): a for a in facility.amenities}
+        wanted: dict[int, FacilityAmenity] = {}
+        for name, quantity in values["amenities"].items():
+            key = id(vocabulary[name])
+            row = wanted.get(key) or existing.get(key) or FacilityAmenity(amenity=vocabulary[name])
+            # Two names of one amenity ('Screen', 'Screens'): one row, the larger number.
+            row.quantity = max(quantity, row.quantity if key in wanted else 0)
+            wanted[key] = row
+        facility.amenities = list(wanted.values())
     if "accessibility" in values:
         existing = {a.feature: a for a in facility.accessibility}
         facility.accessibility = [existing.get(f) or FacilityAccessibility(feature=f)
                                   for f in values["accessibility"]]
+
+
+# --- the amenity vocabulary ------------------------------------------------------------
+
+def amenity_index() -> dict[str, Amenity]:
+    """Every amenity by the match key of its code and of its name in each language (one query)."""
+    index: dict[str, Amenity] = {}
+    for amenity in db.session.scalars(select(Amenity).order_by(Amenity.id)):
+        names = [amenity.code, amenity.name] + [t.get("name", "") for t in (amenity.translations or {}).values()]
+        for name in names:
+            if name:
+                index.setdefault(match_key(name), amenity)
+    return index
+
+
+def amenities_named(names: list[str]) -> dict[str, Amenity]:
+    """The vocabulary entry each name means, in any language or as a code; a name the
+    vocabulary lacks becomes a new entry (grouped by keyword) for an admin to translate."""
+    index = amenity_index() if names else {}
+    found: dict[str, Amenity] = {}
+    for name in names:
+        key = match_key(name)
+        if key not in index:
+            code, number = code_for(name), 2
+            taken = {a.code for a in index.values()}
+            while code in taken:
+                code, number = f"{code_for(name)[:55]}_{number}", number + 1
+            index[key] = Amenity(code=code, group=group_for(name), name=name.strip()[:100], translations={})
+            db.session.add(index[key])
+        found[name] = index[key]
+    return found
+
+
+def update_amenity(amenity: Amenity, *, group: str, names: dict[str, str], actor=None) -> bool:
+    """Regroup an amenity and name it in each language (the content language's name is required)."""
+    base = content_language()
+    problems: dict[str, list[Message]] = {}
+    if group not in AMENITY_GROUPS:
+        _add(problems, "group", Message("facilities.amenity_group_unknown", list=", ".join(AMENITY_GROUPS)))
+    if not (names.get(base) or "").strip():
+        _add(problems, f"name_{base}", Message("facilities.amenity_name", n=100))
+    for language, name in names.items():
+        if len(name or "") > 100:
+            _add(problems, f"name_{language}", Message("facilities.amenity_name", n=100))
+    _refuse(problems)
+    before = {"group": amenity.group, "name": amenity.name, "translations": amenity.translations or {}}
+    amenity.group = group
+    amenity.set_texts("name", {language: (name or "").strip() for language, name in names.items()}, base)
+    after = {"group": amenity.group, "name": amenity.name, "translations": amenity.translations or {}}
+    old, new = _diff(before, after)
+    if not new:
+        return False
+    publish(Event("amenity.updated", amenity, actor=actor, before=old, after={"code": amenity.code, **new}))
+    return True
 
 
 def create_facility(*, actor=None, slug: str | None = None, **values) -> Facility:
@@ -348,7 +423,7 @@ def create_facility(*, actor=None, slug: str | None = None, **values) -> Facilit
     if unknown:
         raise TypeError(f"unknown facility fields: {sorted(unknown)}")
     values = normalise_details({"description": "", "address": "", "district": "", "house_rules": "",
-                                "capacity": 0, "timezone": current_app.config["DEFAULT_TIMEZONE"],
+                                "accessibility_notes": "", "translations": {}, "capacity": 0, "timezone": current_app.config["DEFAULT_TIMEZONE"],
                                 "amenities": {}, "accessibility": [], **values})
     problems = facility_problems(values)
     if slug and (not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS):
@@ -691,22 +766,26 @@ def update_rules(facility: Facility, *, actor=None, **values) -> bool:
     return True
 
 
-def set_terms(facility: Facility, text: str, *, actor=None) -> FacilityTerms | None:
-    """New text → a new version (earlier versions stay, as bookers accepted them).
-    The same text again changes nothing and returns None."""
+def set_terms(facility: Facility, text: str, *, translations: dict | None = None, actor=None) -> FacilityTerms | None:
+    """New text → a new version (earlier versions stay, as bookers accepted them). `translations`
+    ({"fi": {"text": …}}) are part of the version; None leaves them out of the comparison. The
+    same texts again change nothing and return None."""
     text = (text or "").strip()
     if not text:
         _refuse({"text": [Message("facilities.terms.missing")]})
     current = facility.current_terms
-    if current is not None and current.text == text:
+    unchanged_translations = translations is None  # None: the text alone decides (a new text starts untranslated)
+    translations = clean_translations(translations, FacilityTerms.TRANSLATABLE)
+    if current is not None and current.text == text and (
+            unchanged_translations or (current.translations or {}) == translations):
         return None
-    terms = FacilityTerms(version=(current.version + 1) if current else 1, text=text)
+    terms = FacilityTerms(version=(current.version + 1) if current else 1, text=text, translations=translations)
     facility.terms.append(terms)
     _record("facility.terms_published", facility, actor=actor, after={"version": terms.version})
     return terms
 
 
-QUESTION_FIELDS = ("label", "kind", "choices", "required", "position", "active")
+QUESTION_FIELDS = ("label", "kind", "choices", "required", "position", "active", "translations")
 
 
 def question_problems(values: dict) -> dict[str, list[Message]]:
@@ -716,6 +795,9 @@ def question_problems(values: dict) -> dict[str, list[Message]]:
         _add(problems, "label", Message("facilities.question.label_missing"))
     elif len(label) > 300:
         _add(problems, "label", Message("facilities.too_long", n=300))
+    for language, texts in (values.get("translations") or {}).items():
+        if len(texts.get("label", "")) > 300:
+            _add(problems, f"label_{language}", Message("facilities.too_long", n=300))
     try:
         kind = QuestionKind(values.get("kind"))
     except ValueError:
@@ -738,19 +820,24 @@ def _question_values(values: dict) -> dict:
         values["label"] = (values["label"] or "").strip()
     if "choices" in values:
         values["choices"] = [c.strip() for c in values["choices"] or () if c and c.strip()]
+    if "translations" in values:
+        values["translations"] = clean_translations(values["translations"], BookingQuestion.TRANSLATABLE)
     return values
 
 
 def add_question(facility: Facility, *, label: str, kind: QuestionKind | str = QuestionKind.text,
-                 choices=(), required: bool = False, position: int | None = None, actor=None) -> BookingQuestion:
-    values = _question_values({"label": label, "kind": _plain(kind), "choices": list(choices)})
+                 choices=(), required: bool = False, position: int | None = None, translations: dict | None = None,
+                 actor=None) -> BookingQuestion:
+    values = _question_values({"label": label, "kind": _plain(kind), "choices": list(choices),
+                               "translations": translations or {}})
     _refuse(question_problems(values))
     kind = QuestionKind(values["kind"])
     if position is None:
         position = max((q.position for q in facility.questions), default=0) + 1
     question = BookingQuestion(label=values["label"], kind=kind,
                                choices=values["choices"] if kind == QuestionKind.choice else [],
-                               required=bool(required), position=position, active=True)
+                               required=bool(required), position=position, active=True,
+                               translations=values["translations"])
     facility.questions.append(question)
     _record("facility.question_added", facility, actor=actor, after=snapshot(question, QUESTION_FIELDS))
     return question

@@ -31,6 +31,7 @@ from booking.facilities.manage import bp as manage_bp
 from booking.facilities.models import ApprovalPolicy, Facility, FacilityStatus, LateCancellation
 from booking.facilities.rules import can_manage_facility, can_view_facility
 from booking.facilities.schedules import availability_for, ruleset_for, load_for_schedules
+from booking.facilities.forms import amenity_groups
 from booking.facilities.search_forms import (CatalogueForm, FindTimeForm, accessibility_label,
                                              category_label)
 from booking.formatting import duration as format_duration
@@ -69,10 +70,14 @@ def _render(template: str, status: int = 200, **context):
 
 def _choices(form, options: dict) -> None:
     if hasattr(form, "department"):
-        form.department.choices = [("", _("Any department"))] + [(str(d.id), d.name) for d in options["departments"]]
+        form.department.choices = [("", _("Any department"))] + [(str(d.id), d.t("name")) for d in options["departments"]]
     form.district.choices = [("", _("Any district"))] + [(d, d) for d in options["districts"]]
     if hasattr(form, "amenity"):
-        form.amenity.choices = [(a, a) for a in options["amenities"]]
+        groups = amenity_groups(options["amenities"])
+        form.amenity.choices = [(a.code, a.t("name")) for _, _, amenities in groups for a in amenities]
+        # The checkboxes shown in fieldsets by group: (label, [option, …]).
+        options_by_code = {option.data: option for option in form.amenity}
+        form.amenity.groups = [(label, [options_by_code[a.code] for a in amenities]) for _, label, amenities in groups]
 
 
 def _int(value) -> int | None:

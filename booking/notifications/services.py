@@ -9,7 +9,7 @@ import ssl
 from datetime import datetime, timedelta
 from email.message import EmailMessage, Message
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
@@ -45,6 +45,16 @@ def queue_email(to: str, subject: str, template: str, *, locale: str | None = No
     e_mail = kind not in OPTIONAL or settings is None or wants_email(settings, kind)
     locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     base = current_app.config["BASE_URL"].rstrip("/")
+    # City-written texts (facility names …) in the recipient's language too, not the API caller's.
+    api_language = g.pop("content_language", None)
+    try:
+        return _render_and_queue(to, subject, template, locale, topic, user_id, e_mail, kind, page, base, context)
+    finally:
+        if api_language is not None:
+            g.content_language = api_language
+
+
+def _render_and_queue(to, subject, template, locale, topic, user_id, e_mail, kind, page, base, context):
     with force_locale(locale):
         subject = str(subject)
         if user_id is not None:

@@ -124,11 +124,11 @@ def details_form(facility, *, with_terms: bool = False, **kwargs) -> DetailsForm
         kind = question.kind.value
         if kind == "choice":
             choices = [SelectChoice("", _l("Choose…"))] + [SelectChoice(c, c) for c in question.choices or []]
-            field = SelectField(question.label, validators=validators, choices=choices)
+            field = SelectField(question.t("label"), validators=validators, choices=choices)
         elif kind == "yes_no":
-            field = RadioField(question.label, validators=validators, choices=YES_NO)
+            field = RadioField(question.t("label"), validators=validators, choices=YES_NO)
         else:
-            field = StringField(question.label, validators=validators + [Length(max=2000)])
+            field = StringField(question.t("label"), validators=validators + [Length(max=2000)])
         setattr(FacilityDetailsForm, f"question_{question.id}", field)
     if with_terms:  # made last, so it comes last in the error summary too
         FacilityDetailsForm.accept_terms = BooleanField(_l("I accept the terms"))

@@ -100,7 +100,7 @@ def describe_rrule(rule: str) -> str:
 
 def answer_rows(reservation: Reservation) -> list[tuple[str, str]]:
     """The answers to the facility's questions as (question, answer) in words."""
-    labels = {str(q.id): q.label for q in reservation.facility.questions}
+    labels = {str(q.id): q.t("label") for q in reservation.facility.questions}
     words = {True: _("Yes"), False: _("No")}
     return [(labels.get(key, key), words.get(value, value) if isinstance(value, bool) else str(value))
             for key, value in (reservation.answers or {}).items()]
@@ -462,7 +462,7 @@ def review(reservation_id: int):
         else:
             session.pop(DRAFT, None)
             return redirect(url_for("reservations.confirmation", reservation_id=reservation.id))
-    questions = {f"question_{q.id}": q.label for q in facility.questions}
+    questions = {f"question_{q.id}": q.t("label") for q in facility.questions}
     answers = [(questions[k], {"yes": _("Yes"), "no": _("No")}.get(v, v)) for k, v in draft.items()
                if k in questions and v not in (None, "")]
     return render_template("reservations/review.html", form=form, draft=draft, answers=answers,

@@ -11,7 +11,8 @@ from pathlib import Path
 from booking.events import notifications_suppressed
 
 DEMO_DIR = Path(__file__).resolve().parent.parent.parent / "assets" / "demo"
-PARTS = ["accounts", "facilities", "pricing", "reservations", "seasons", "invoices", "history", "agreements", "stats"]
+PARTS = ["accounts", "facilities", "content", "pricing", "reservations", "seasons", "invoices", "history", "agreements",
+         "stats"]
 
 
 def load_all(demo_dir: Path = DEMO_DIR, echo=print) -> None:

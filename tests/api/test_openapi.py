@@ -77,7 +77,7 @@ def test_the_accounts_routes_are_described(client):
     assert me["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/MeOut"}
     tokens = document["paths"]["/api/v1/tokens"]
-    assert [p["name"] for p in tokens["get"]["parameters"]] == ["page", "per_page"]
+    assert [p["name"] for p in tokens["get"]["parameters"]] == ["page", "per_page", "lang"]
     listing = tokens["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert listing.rsplit("/", 1)[-1] in document["components"]["schemas"]
     revoke = document["paths"]["/api/v1/tokens/{token_id}"]["delete"]

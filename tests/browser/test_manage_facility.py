@@ -18,7 +18,7 @@ def test_manager_creates_and_publishes_a_facility(page, screenshot, log_in, crea
 
     page.get_by_label("Name", exact=False).first.fill("Koivu Community Hall")
     page.get_by_label("Category").select_option(label="Venue")
-    page.get_by_label("Description").fill("A bright hall for meetings, courses and celebrations.")
+    page.get_by_label("Description · English").fill("A bright hall for meetings, courses and celebrations.")
     page.get_by_label("Capacity (people)").fill("60")
     page.get_by_label("Street address").fill("Koivukatu 3, Kuusilahti")
     page.get_by_label("District").fill("Koivumäki")

@@ -46,7 +46,7 @@ def test_a_facility_in_full(client, create_facility):
     body = client.get(f"/api/v1/facilities/{facility.id}").get_json()
 
     assert body["name"] == "Lab" and body["slug"] == "lab" and body["capacity"] == 12
-    assert body["amenities"] == [{"name": "Microscope", "quantity": 4}]
+    assert body["amenities"] == [{"code": "microscope", "group": "other", "name": "Microscope", "quantity": 4}]
     assert body["accessibility"] == ["step_free_access"]
     assert body["timezone"] == "Europe/Helsinki"
     assert body["rules"]["slot_minutes"] == 30 and body["rules"]["approval_policy"] == "automatic"

@@ -90,7 +90,7 @@ def test_filter_options_come_from_published_facilities(create_facility, create_d
     options = search.filter_options()
     assert [d.name for d in options["departments"]] == ["Science"]
     assert options["districts"] == ["Kallio"]
-    assert options["amenities"] == ["Projector"]
+    assert [a.name for a in options["amenities"]] == ["Projector"]
 
 
 # --- what a result card says --------------------------------------------------------------

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from booking.accounts.models import Role, User
+from booking.content import InReadersLanguage
 from booking.errors import Message
 from booking.events import Email, Event, publish
 from booking.extensions import db
@@ -34,7 +35,7 @@ def _booker_email(event: str, reservations: list[Reservation], now: datetime, ac
     by_someone_else = getattr(actor, "id", None) not in (None, user_id)
     facility = first.facility
     ruleset = RuleSet.of(facility)
-    return Email(to, Message(f"reservation.email.{event}", facility=facility.name), f"reservation_{event}",
+    return Email(to, Message(f"reservation.email.{event}", facility=InReadersLanguage(facility, "name")), f"reservation_{event}",
                  locale=locale, topic=f"reservation:{first.id}", user_id=user_id,
                  kind=None if event in DECISIONS or by_someone_else else "receipts",
                  link=f"/reservations/{first.id}",
@@ -56,7 +57,7 @@ def manager_emails(event: str, kind: str, reservations: list[Reservation], actor
         return []
     first = reservations[0]
     facility = first.facility
-    return [Email.to_person(manager, Message(f"reservation.email.{event}", facility=facility.name),
+    return [Email.to_person(manager, Message(f"reservation.email.{event}", facility=InReadersLanguage(facility, "name")),
                             f"manager_{event}", topic=f"request:{first.id}", kind=kind, link=link,
                             context={"reservations": reservations, "reservation": first, "facility": facility,
                                      "recipient_name": manager.name, "tz": facility.timezone, **context})
@@ -107,7 +108,7 @@ def escalation_emails(reservation: Reservation) -> list[Email]:
     facility = reservation.facility
     if facility.department.contact_email:
         recipients.setdefault(facility.department.contact_email.lower(), None)
-    return [Email(to, Message("reservation.email.overdue", facility=facility.name), "reservation_overdue",
+    return [Email(to, Message("reservation.email.overdue", facility=InReadersLanguage(facility, "name")), "reservation_overdue",
                   locale=locale, topic=f"reservation:{reservation.id}",
                   context={"reservation": reservation, "reservations": [reservation], "facility": facility,
                            "tz": facility.timezone})

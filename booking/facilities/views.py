@@ -45,6 +45,8 @@ PER_PAGE = 20
 # Map tiles are progressive enhancement: without them (offline, blocked, MAP_TILE_URL="")
 # the page shows the address and coordinates as text. Tests fetch nothing from outside.
 SUGGESTIONS = 4  # other start times offered when the searched one is taken
+MONTHS_TO_SKIP = 2  # months without a bookable day the facility page looks past for its month view
+BOOKABLE_DAYS = {"mostly_free", "half_booked", "mostly_booked"}
 
 
 def photo_url(photo, size: str = "thumb") -> str | None:
@@ -228,16 +230,34 @@ def detail(slug: str):
     now = utcnow()
     today = now.astimezone(zone).date()
     monday = search.week_start(_date_arg("week", search.parse_date) or when.date or today)
-    first_of_month = _date_arg("month", _month) or search.month_start(monday)
-
-    window = search.calendar_window(monday, first_of_month, facility.timezone)
-    asked = when.start(facility.timezone)
-    if asked and when.duration:
-        window = Interval(min(window.start, asked - timedelta(days=1)),
-                          max(window.end, asked + when.duration + timedelta(days=1)))
-    load_for_schedules([facility.id])
-    found = availability_for([facility], window)[facility.id]
     limits = ruleset_for(facility)
+    asked_month = _date_arg("month", _month)
+    # Unless one is asked for, the month shown is the first with days that can still be booked:
+    # not the end of a month already past, nor (for a seasonal place) months it is closed.
+    first_bookable = limits.start_bounds(now)[0].astimezone(zone).date()
+    first_of_month = asked_month or search.month_start(max(monday, first_bookable))
+
+    load_for_schedules([facility.id])
+    asked = when.start(facility.timezone)
+
+    def calendars(first: date):
+        """The availability behind the week, the month and the search check, and the month's days."""
+        window = search.calendar_window(monday, first, facility.timezone)
+        if asked and when.duration:
+            window = Interval(min(window.start, asked - timedelta(days=1)),
+                              max(window.end, asked + when.duration + timedelta(days=1)))
+        found = availability_for([facility], window)[facility.id]
+        return found, search.month_weeks(found, first, facility.timezone, today)
+
+    found, month = calendars(first_of_month)
+    candidate = first_of_month
+    for _later in range(0 if asked_month else MONTHS_TO_SKIP):
+        if _has_bookable_day(month):
+            break
+        candidate = search.month_start(candidate + timedelta(days=31))
+        later = calendars(candidate)
+        if _has_bookable_day(later[1]):
+            (found, month), first_of_month = later, candidate
 
     return _render(
         "facilities/detail.html", facility=facility, when=when, search_params=when.params(), limits=limits,
@@ -253,10 +273,15 @@ def detail(slug: str):
         is_public=facility.status == FacilityStatus.published,
         monday=monday, week=search.week_rows(found, monday, facility.timezone, now, limits),
         week_days=[monday + timedelta(days=i) for i in range(7)],
-        first_of_month=first_of_month, month=search.month_weeks(found, first_of_month, facility.timezone, today),
+        first_of_month=first_of_month, month=month,
+        key_facts=panels.card_facts("catalogue", [facility]).get(facility.id, []),
         prev_week=(monday - timedelta(days=7)).isoformat(), next_week=(monday + timedelta(days=7)).isoformat(),
         prev_month=(first_of_month - timedelta(days=1)).strftime("%Y-%m"),
         next_month=(first_of_month + timedelta(days=31)).strftime("%Y-%m"))
+
+
+def _has_bookable_day(month) -> bool:
+    return any(d is not None and d.label in BOOKABLE_DAYS for week in month for d in week)
 
 
 def _load_facility(slug: str) -> Facility | None:

@@ -178,7 +178,11 @@ def test_facility_page_shows_details_rules_and_location(client, create_facility)
     assert "A booking lasts a day at most." in page
     # The map is an extra: the address and coordinates are always there as text.
     assert "Rantatie 1" in page and "60.16990, 24.93840" in page
-    assert page.index("How booking works here") < page.index('id="week"') < page.index('id="booking"')
+    # Compact: name, key facts and the booking panel first, then the week; the rules after the calendars.
+    assert page.index("<h1>") < page.index('class="key-facts"') < page.index('id="booking"') < page.index('id="week"')
+    assert page.index('id="month"') < page.index("How booking works here")
+    facts = page[page.index('class="key-facts"'):page.index('id="booking"')]
+    assert "80 people" in facts and "Step-free access" in facts and "Rantatie 1" in facts
 
 
 def test_a_draft_is_hidden_from_the_public_and_shown_to_its_managers(client, auth, create_facility, manager,
@@ -241,6 +245,29 @@ def test_month_view_labels_each_day_by_how_booked_it_is(client, create_facility,
     assert "Full" in table and "Half booked" in table and "Mostly free" in table
     assert "Closed" in table  # Sundays
     assert f"month={(monday.replace(day=1) + timedelta(days=32)).strftime('%Y-%m')}" in page
+
+
+def test_month_view_opens_on_a_month_with_bookable_days(client, create_facility):
+    # Bookable only from 40 days ahead: the month shown is the one that day falls in.
+    create_facility("Far Hall", slug="far-hall", rules={"min_notice_minutes": 40 * 24 * 60, "max_advance_days": 200})
+    first = today() + timedelta(days=40)
+    page = text(client.get("/facilities/far-hall"))
+    month = page[page.index('<table class="month-view">'):]
+    assert f"{first.strftime('%B')} {first.year}" in month[:month.index("</caption>")]
+
+    # Closed for the whole of next month as well as the rest of this one: the month after.
+    hall = create_facility("Seasonal Hall", slug="seasonal-hall")
+    next_month = (today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    after = (next_month + timedelta(days=32)).replace(day=1)
+    add_closure(hall, at(today(), 0), at(after, 0))
+    page = text(client.get("/facilities/seasonal-hall"))
+    caption = page[page.index('<table class="month-view">'):]
+    assert f"{after.strftime('%B')} {after.year}" in caption[:caption.index("</caption>")]
+
+    # A month asked for is shown as it is.
+    page = text(client.get(f"/facilities/seasonal-hall?month={next_month.strftime('%Y-%m')}"))
+    caption = page[page.index('<table class="month-view">'):]
+    assert f"{next_month.strftime('%B')} {next_month.year}" in caption[:caption.index("</caption>")]
 
 
 def test_search_pre_fills_the_facility_page_and_checks_the_time(client, create_facility, busy):

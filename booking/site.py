@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
-from booking import navigation
+from booking import navigation, panels
 from booking.accounts import rules as account_rules
 from booking.api.errors import domain_problem, problem
 from booking.api.types import MAX_INT
@@ -29,8 +29,10 @@ LANGUAGES = {"en": "English", "fi": "Suomi", "sv": "Svenska"}
 
 @bp.get("/")
 def index():
-    # The catalogue is the front page's way in; until that domain is installed, registering is.
-    return render_template("site/index.html", has_catalogue="facilities.catalogue" in current_app.view_functions)
+    # The search is the front page's way in (the facilities domain's "front" panels); until
+    # that domain is installed, registering is.
+    return render_template("site/index.html", has_catalogue="facilities.catalogue" in current_app.view_functions,
+                           panels=panels.render("front"))
 
 
 @bp.get("/favicon.ico")

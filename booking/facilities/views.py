@@ -31,7 +31,7 @@ from booking.facilities.manage import bp as manage_bp
 from booking.facilities.models import ApprovalPolicy, Facility, FacilityStatus, LateCancellation
 from booking.facilities.rules import can_manage_facility, can_view_facility
 from booking.facilities.schedules import availability_for, ruleset_for, load_for_schedules
-from booking.facilities.search_forms import (CatalogueForm, FindTimeForm, accessibility_label,
+from booking.facilities.search_forms import (CatalogueForm, FindTimeForm, FrontSearchForm, accessibility_label,
                                              category_label)
 from booking.formatting import duration as format_duration
 from booking.formatting import local_time
@@ -98,11 +98,61 @@ def catalogue():
     when = search.SearchTime(date=form.date.data, time=form.time.data, size=form.size.data,
                              duration=timedelta(minutes=form.duration.data) if form.duration.data else None)
     page = form.page.data or 1
-    facilities, total = paginate(search.catalogue_select(query), page, PER_PAGE)
+    window = _free_window(when) if form.free.data else None
+    if window is None:
+        facilities, total = paginate(search.catalogue_select(query), page, PER_PAGE)
+    else:
+        # Only places with free time then: the API's free filter, then the page's cards.
+        ids, total = search.free_in_window(query, window, page, PER_PAGE)
+        loaded = {f.id: f for f in db.session.scalars(search.catalogue_select(query).where(Facility.id.in_(ids)))}
+        facilities = [loaded[i] for i in ids if i in loaded]
     states = search.free_states(facilities, utcnow(), when)
     return _render("facilities/catalogue.html", form=form, facilities=facilities, total=total, page=page,
                    card_facts=panels.card_facts("catalogue", facilities),
                    per_page=PER_PAGE, states=states, when=when)
+
+
+def _free_window(when: search.SearchTime) -> Interval | None:
+    """The time a search asks to be free, in the city's time zone: from the date and time for
+    the duration (an hour without one), or the whole day without a time; None without a date."""
+    if when.date is None:
+        return None
+    start = when.start(current_app.config["DEFAULT_TIMEZONE"])
+    if when.time is None:
+        end = search.local_day_bounds(when.date, ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).end
+    else:
+        end = start + (when.duration or timedelta(hours=1))
+    return Interval(start, end)
+
+
+# --- the front page: the search first, and a few places that stand empty most ------------
+
+UNDERUSED_SHOWN = 4
+FREE_STATES = ("free_now", "free_from")
+
+
+def _front_search(**page) -> dict:
+    return {"form": FrontSearchForm(), "find_url": url_for("facilities.find"),
+            "action": url_for("facilities.catalogue")}
+
+
+def _front_underused(**page) -> dict:
+    """The least used published facilities (by the stored recent utilisation), with their free state."""
+    candidates = db.session.scalars(
+        search.catalogue_select(search.CatalogueQuery(sort="least_used"))
+        .where(Facility.recent_utilisation.is_not(None), Facility.capacity > 0)
+        .limit(UNDERUSED_SHOWN * 3)).all()
+    # Least used, but only those with free time to offer in the coming days.
+    states = search.free_states(candidates, utcnow())
+    facilities = [f for f in candidates if states[f.id].state in FREE_STATES][:UNDERUSED_SHOWN]
+    return {"facilities": facilities, "states": states,
+            "card_facts": panels.card_facts("catalogue", facilities), "photo_url": photo_url,
+            "short_when": short_when, "category_label": category_label,
+            "default_timezone": current_app.config["DEFAULT_TIMEZONE"]}
+
+
+panels.register("front", "search", "facilities/_front_search.html", _front_search, order=10)
+panels.register("front", "underused", "facilities/_front_underused.html", _front_underused, order=20)
 
 
 # --- find a time --------------------------------------------------------------------------

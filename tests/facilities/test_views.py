@@ -307,3 +307,17 @@ def test_the_week_of_the_spring_clock_change_has_no_03_00_on_sunday(client, crea
     assert page.count("No such hour (clocks go forward)") == 1
     row = page[page.index('<th scope="row">03:00</th>'):]
     assert "No such hour" in row[:row.index("</tr>")].split("<td")[7]
+
+
+def test_catalogue_shows_only_places_free_then_when_asked(client, create_facility, busy):
+    hall = create_facility("Booked Hall", capacity=50)
+    create_facility("Free Hall", capacity=50)
+    monday = next_monday()
+    busy.add(hall, at(monday, 8), at(monday, 20))
+
+    page = text(client.get(f"/facilities?date={monday}&time=10:00&duration=120&free=y"))
+    assert "1 facility" in page and "Free Hall" in page and "Booked Hall" not in page
+    page = text(client.get(f"/facilities?date={monday}&time=10:00&duration=120"))
+    assert "2 facilities" in page and "Booked Hall" in page
+    # Without a date the box changes nothing.
+    assert "2 facilities" in text(client.get("/facilities?free=y"))

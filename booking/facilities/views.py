@@ -107,9 +107,84 @@ def catalogue():
         loaded = {f.id: f for f in db.session.scalars(search.catalogue_select(query).where(Facility.id.in_(ids)))}
         facilities = [loaded[i] for i in ids if i in loaded]
     states = search.free_states(facilities, utcnow(), when)
+    in_force = _filters_in_force(form, when) if not total else []
     return _render("facilities/catalogue.html", form=form, facilities=facilities, total=total, page=page,
                    card_facts=panels.card_facts("catalogue", facilities),
-                   per_page=PER_PAGE, states=states, when=when)
+                   per_page=PER_PAGE, states=states, when=when, in_force=in_force,
+                   alternatives=_alternatives(form, when) if in_force else [],
+                   map_tiles=current_app.config["MAP_TILE_URL"], map_attribution=current_app.config["MAP_ATTRIBUTION"])
+
+
+def _filters_in_force(form: CatalogueForm, when: search.SearchTime) -> list[str]:
+    """The catalogue's filters in words, for a search that found nothing."""
+    said = []
+    if (form.q.data or "").strip():
+        said.append(_("the name contains “%(text)s”", text=form.q.data.strip()))
+    if form.category.data:
+        said.append(_("category: %(category)s", category=category_label(form.category.data)))
+    labels = dict(form.department.choices)
+    if form.department.data:
+        said.append(_("department: %(department)s", department=labels.get(form.department.data, form.department.data)))
+    if form.district.data:
+        said.append(_("district: %(district)s", district=form.district.data))
+    if when.date:
+        day = format_date(when.date, "EEEE d MMMM")
+        said.append(_("on %(day)s from %(time)s", day=day, time=when.time.strftime("%H:%M")) if when.time else
+                    _("on %(day)s", day=day))
+    if when.duration:
+        said.append(_("for %(duration)s", duration=format_duration(when.duration)))
+    if when.size:
+        said.append(ngettext("for at least %(num)d person", "for at least %(num)d people", when.size))
+    said.extend(_("with %(amenity)s", amenity=a) for a in form.amenity.data or [])
+    said.extend(_("with %(feature)s", feature=str(accessibility_label(a)).lower()) for a in form.accessibility.data or [])
+    if form.free.data and when.date:
+        said.append(_("free then"))
+    return said
+
+
+def _alternatives(form: CatalogueForm, when: search.SearchTime) -> list[tuple[str, str]]:
+    """Links that each relax one filter of a search that found nothing: the nearest alternatives."""
+    multi = request.args.to_dict(flat=False)
+    multi.pop("page", None)
+
+    def link(label, **changes):
+        query = dict(multi)
+        for key, value in changes.items():
+            if value is None:
+                query.pop(key, None)
+            else:
+                query[key] = value if isinstance(value, list) else [value]
+        return (label, url_for("facilities.catalogue", **query) + "#results")
+
+    found = []
+    if when.date:
+        nxt = when.date + timedelta(days=1)
+        found.append(link(_("the next day, %(day)s", day=format_date(nxt, "EEEE d MMMM")), date=nxt.isoformat()))
+        found.append(link(_("any day"), date=None, time=None))
+        if when.time:
+            found.append(link(_("any time that day"), time=None))
+    if when.size and when.size > 1:
+        fewer = max(1, when.size // 2)
+        found.append(link(ngettext("at least %(num)d person", "at least %(num)d people", fewer), size=str(fewer)))
+    if when.duration and when.duration > timedelta(hours=1):
+        shorter = int(when.duration.total_seconds() // 120)
+        found.append(link(_("for %(duration)s", duration=format_duration(timedelta(minutes=shorter))),
+                          duration=str(shorter)))
+    if form.category.data:
+        found.append(link(_("any category"), category=None))
+    if form.district.data:
+        found.append(link(_("any district"), district=None))
+    if form.department.data:
+        found.append(link(_("any department"), department=None))
+    if (form.q.data or "").strip():
+        found.append(link(_("any name"), q=None))
+    for amenity in form.amenity.data or []:
+        found.append(link(_("without %(amenity)s", amenity=amenity),
+                          amenity=[a for a in multi.get("amenity", []) if a != amenity] or None))
+    for feature in form.accessibility.data or []:
+        found.append(link(_("without %(feature)s", feature=str(accessibility_label(feature)).lower()),
+                          accessibility=[a for a in multi.get("accessibility", []) if a != feature] or None))
+    return found
 
 
 def _free_window(when: search.SearchTime) -> Interval | None:

@@ -321,3 +321,44 @@ def test_catalogue_shows_only_places_free_then_when_asked(client, create_facilit
     assert "2 facilities" in page and "Booked Hall" in page
     # Without a date the box changes nothing.
     assert "2 facilities" in text(client.get("/facilities?free=y"))
+
+
+def test_catalogue_names_the_filters_when_nothing_matches_and_offers_one_filter_relaxed(client, create_facility,
+                                                                                         busy):
+    hall = create_facility("Riverside Hall", category="venue", district="Kallio", capacity=30)
+    monday = next_monday()
+    busy.add(hall, at(monday, 8), at(monday, 20))
+
+    page = text(client.get(f"/facilities?category=venue&district=Kallio&date={monday}&time=10:00&duration=180"
+                           f"&size=60&free=y"))
+    assert "0 facilities" in page
+    said = page[page.index('class="nothing-matches"'):]
+    said = said[:said.index("</div>")]
+    assert "category: Venue" in said and "district: Kallio" in said and "for at least 60 people" in said
+    assert "from 10:00" in said and "for 3 hours" in said and "free then" in said
+    links = {label: href.replace("&amp;", "&") for href, label in
+             __import__("re").findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', said)}
+    nxt = monday + timedelta(days=1)
+    assert any(label.startswith("the next day") and f"date={nxt}" in href for label, href in links.items())
+    assert "size=30" in links["at least 30 people"]
+    assert "category=" not in links["any category"] and "district=Kallio" in links["any category"]
+    # Each link relaxes one filter and keeps the rest.
+    for href in links.values():
+        assert href.startswith("/facilities?") and href.endswith("#results")
+    # Fewer people, the next day: the hall is there.
+    fewer = client.get(f"/facilities?category=venue&district=Kallio&date={nxt}&time=10:00&duration=180"
+                       f"&size=30&free=y")
+    assert "Riverside Hall" in text(fewer)
+
+
+def test_catalogue_map_is_off_without_tiles_and_beside_the_list_with_them(app, client, create_facility):
+    create_facility("Riverside Hall", slug="riverside-hall", latitude=60.1699, longitude=24.9384)
+    create_facility("Nowhere Room")
+    page = text(client.get("/facilities"))
+    assert "catalogue-map" not in page and "leaflet" not in page
+
+    app.config["MAP_TILE_URL"] = "/static/tiles/{z}/{x}/{y}.png"
+    page = text(client.get("/facilities"))
+    assert 'id="catalogue-map"' in page and "js/catalogue.js" in page and "vendor/leaflet/leaflet.js" in page
+    assert 'data-lat="60.1699" data-lng="24.9384" data-name="Riverside Hall"' in page
+    assert page.count("data-lat=") == 1  # the room without coordinates has no marker

@@ -16,7 +16,7 @@ managers' pages (inbox, decisions, facility calendar) are in manage.py, on the s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -109,7 +110,26 @@ def answer_rows(reservation: Reservation) -> list[tuple[str, str]]:
 @bp.app_context_processor
 def _template_helpers():
     return {"reservation_time": time_range, "reservation_status": status_label,
-            "reservation_rules": rules, "reservation_rule_text": describe_rrule}
+            "reservation_rules": rules, "reservation_rule_text": describe_rrule, "hold_banner": hold_banner}
+
+
+def hold_banner() -> Markup:
+    """On every page (base.html): the booking the person has started and not sent, the time
+    left on its hold and a link back to finish it. Not on the steps that already show it."""
+    if not current_user.is_authenticated or not current_user.memberships:
+        return Markup("")
+    held = services.open_hold(current_user.id)
+    if held is None:
+        return Markup("")
+    if request.endpoint in ("reservations.details", "reservations.review") and \
+            (request.view_args or {}).get("reservation_id") == held.id:
+        return Markup("")
+    now = utcnow()
+    left = held.hold_expires_dt - now if held.hold_expires_dt else None
+    finish = url_for("reservations.review" if _draft(held) else "reservations.details", reservation_id=held.id)
+    return Markup(render_template("reservations/_hold_banner.html", held=held, finish_url=finish,
+                                  minutes_left=max(1, -(-int(left.total_seconds()) // 60)) if left and left > timedelta(0)
+                                  else None))
 
 
 # --- loading, with 404 and 403 -----------------------------------------------------------
@@ -207,6 +227,8 @@ class Choice:
     repeat_form: RepeatForm | None = None
     multi_form: MultiDayForm | None = None
     out_of_range: Message | None = None    # why the asked day cannot be booked at all
+    own_hold: Reservation | None = None    # a time the person holds here already (they came back)
+    own_hold_url: str = ""                 # … and the step to finish booking it
 
     @property
     def multi_day(self) -> bool:
@@ -264,6 +286,8 @@ def _choice(facility: Facility, args, *, refresh_url: str, keep=(), repeat_form=
                     repeat_form=repeat_form or RepeatForm(formdata=None),
                     multi_form=multi_form or MultiDayForm(formdata=None, start_date=day, end_date=day + timedelta(1)),
                     out_of_range=out_of_range)
+    if current_user.is_authenticated and choice.organisation is not None:
+        _keep_own_hold(choice, duration)
     if out_of_range is not None:
         choice.next_day = first_day if day < first_day else None
         return choice
@@ -282,6 +306,23 @@ def _choice(facility: Facility, args, *, refresh_url: str, keep=(), repeat_form=
                 break
             candidate += timedelta(days=1)
     return choice
+
+
+def _keep_own_hold(choice: Choice, duration: timedelta) -> None:
+    """Someone who went back from the details keeps their held time: it is offered to continue
+    with, and on its day, among the start buttons (it is busy only because they hold it)."""
+    held = services.open_hold(current_user.id, choice.facility.id)
+    if held is None:
+        return
+    choice.own_hold = held
+    choice.own_hold_url = url_for("reservations.review" if _draft(held) else "reservations.details",
+                                  reservation_id=held.id)
+    local_start = held.start_dt.astimezone(ZoneInfo(choice.facility.timezone))
+    if local_start.date() == choice.day and held.end_dt - held.start_dt == duration:
+        start = held.start_dt.astimezone(timezone.utc)
+        own = (start.isoformat(), start_label(held.start_dt, held.end_dt, choice.facility.timezone))
+        if own[0] not in {s for s, _label in choice.starts}:
+            choice.starts = sorted(choice.starts + [own], key=lambda s: datetime.fromisoformat(s[0]))
 
 
 def facility_choice(facility: Facility) -> Choice:

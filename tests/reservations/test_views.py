@@ -665,3 +665,59 @@ def test_the_details_step_refuses_a_blank_title_and_nobody_coming(client, logged
     assert error_links(text(response)) == ["title", "attendees"]
     response = client.post(f"/reservations/{reservation.id}/details", data={"title": "Big party", "attendees": "81"})
     assert response.status_code == 422 and "the facility holds 80" in text(response)
+
+
+# --- the booker's day: a hold in progress stays in view ----------------------------------
+
+def test_a_hold_in_progress_shows_a_banner_with_the_time_left_on_every_page(client, logged_in, facility, day):
+    hold_via_page(client, facility, day)
+    reservation = db.session.scalar(db.select(Reservation))
+
+    page = text(client.get("/facilities"))
+    banner = page[page.index('class="hold-banner"'):]
+    banner = banner[:banner.index("</aside>")]
+    assert "Your booking is not finished" in banner and facility.name in banner and "10:00–12:00" in banner
+    assert re.search(r"for 1[45] more minutes", banner)
+    assert f'href="/reservations/{reservation.id}/details"' in banner
+
+    # Not on the step that shows the hold itself; after the details, the link goes to the review.
+    assert "hold-banner" not in text(client.get(f"/reservations/{reservation.id}/details"))
+    client.post(f"/reservations/{reservation.id}/details", data={"title": "Board meeting", "attendees": "5"})
+    assert f'href="/reservations/{reservation.id}/review"' in text(client.get("/"))
+
+    # Sent: no banner any more.
+    client.post(f"/reservations/{reservation.id}/review", data={})
+    db.session.expire_all()
+    assert db.session.get(Reservation, reservation.id).status != S.held
+    assert "hold-banner" not in text(client.get("/"))
+
+
+def test_a_released_hold_leaves_no_banner(client, logged_in, facility, day):
+    hold_via_page(client, facility, day)
+    reservation = db.session.scalar(db.select(Reservation))
+    client.post(f"/reservations/{reservation.id}/release", data={})
+    assert "hold-banner" not in text(client.get("/"))
+
+
+def test_going_back_to_choose_keeps_ones_own_held_time(client, auth, logged_in, facility, day, create_user):
+    hold_via_page(client, facility, day)  # 10:00–12:00
+    reservation = db.session.scalar(db.select(Reservation))
+
+    # Back at the choose step ("Choose another time" comes back with the time asked for).
+    page = text(client.get(choose_url(facility, day, time="10:00")))
+    assert "You are holding" in page and f'href="/reservations/{reservation.id}/details"' in page
+    assert ">10:00–12:00<" in page  # its own start is offered, not shown as taken
+    assert "is not free for this duration" not in page
+    assert "Continue with 10:00–12:00" in page
+
+    # Choosing it again keeps the same time held (the earlier hold gives way to the new one).
+    hold_via_page(client, facility, day)
+    held = db.session.scalars(db.select(Reservation).where(Reservation.status == S.held)).all()
+    assert [(r.start_dt, r.end_dt) for r in held] == [(at(day, 10), at(day, 12))]
+
+    # Someone else never sees another person's hold as theirs: to them the time is taken.
+    auth.logout()
+    auth.login(create_user())
+    page = text(client.get(choose_url(facility, day)))
+    assert "You are holding" not in page and "hold-banner" not in page
+    assert ">10:00–12:00<" not in page and ">12:00–14:00<" in page

@@ -63,6 +63,8 @@ DAY_MINUTES = 24 * 60
 MAX_DURATION_CHOICES = 48
 NEXT_FREE_DAYS = 14        # how far the choose step looks for the next day with free times
 LIST_PAGE = 100
+# The tabs of a list of reservations (?show=…): links, so they work without JavaScript.
+LIST_TABS = ("upcoming", "pending", "past", "cancelled")
 
 
 navigation.add("reservations.mine", _l("My reservations"), order=30,
@@ -639,13 +641,17 @@ def group_entries(reservations: list[Reservation]) -> list[Entry]:
 
 def _list_page(template_name: str, stmt, **context):
     now = utcnow()
-    show = "past" if request.args.get("show") == "past" else "upcoming"
+    show = request.args.get("show") if request.args.get("show") in LIST_TABS else "upcoming"
     stmt = stmt.where(Reservation.status != S.held)
     if show == "upcoming":
         stmt = stmt.where(Reservation.end_dt > now, Reservation.status.in_((S.pending, S.confirmed)))
-    else:
-        stmt = stmt.where(or_(Reservation.end_dt <= now, Reservation.status.not_in((S.pending, S.confirmed))),
-                          Reservation.hold_end.is_(None))
+    elif show == "pending":
+        stmt = stmt.where(Reservation.end_dt > now, Reservation.status == S.pending)
+    elif show == "past":
+        stmt = stmt.where(Reservation.end_dt <= now, Reservation.status.not_in((S.cancelled, S.rejected)))
+    else:  # cancelled or declined; a released or expired hold was never a reservation
+        stmt = stmt.where(Reservation.status.in_((S.cancelled, S.rejected)), Reservation.hold_end.is_(None))
+    if show in ("past", "cancelled"):
         stmt = stmt.order_by(None).order_by(Reservation.start_dt.desc(), Reservation.id.desc())
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = paginate(stmt, page, LIST_PAGE)

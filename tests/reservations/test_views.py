@@ -428,7 +428,8 @@ def test_past_and_cancelled_are_listed_apart(client, logged_in, facility, day):
                 "/release")
 
     assert "Called off" not in text(client.get("/reservations"))
-    page = text(client.get("/reservations?show=past"))
+    assert "Called off" not in text(client.get("/reservations?show=past"))
+    page = text(client.get("/reservations?show=cancelled"))
     assert "Called off" in page and page.count('class="res-entry"') == 1  # the released hold is no reservation
 
 
@@ -439,7 +440,7 @@ def test_a_cancel_reason_that_reads_like_a_system_word_keeps_the_reservation_lis
         reservation = book(logged_in, facility, at(day, 10), at(day, 11), title=f"Called off: {word}")
         services.cancel(logged_in, reservation, reason=word)
 
-    page = text(client.get("/reservations?show=past"))
+    page = text(client.get("/reservations?show=cancelled"))
     assert page.count('class="res-entry"') == 3
 
 
@@ -721,3 +722,36 @@ def test_going_back_to_choose_keeps_ones_own_held_time(client, auth, logged_in, 
     page = text(client.get(choose_url(facility, day)))
     assert "You are holding" not in page and "hold-banner" not in page
     assert ">10:00–12:00<" not in page and ">12:00–14:00<" in page
+
+
+def test_my_reservations_has_tabs_for_upcoming_pending_past_and_cancelled(client, logged_in, facility, day,
+                                                                            create_user):
+    facility.rules.approval_policy = ApprovalPolicy.manual
+    db.session.commit()
+    waiting = book(logged_in, facility, at(day, 10), at(day, 11), title="Waiting one")
+    assert waiting.status == S.pending
+    facility.rules.approval_policy = ApprovalPolicy.automatic
+    db.session.commit()
+    book(logged_in, facility, at(day, 12), at(day, 13), title="Confirmed one")
+    called_off = book(logged_in, facility, at(day, 14), at(day, 15), title="Called off")
+    services.cancel(logged_in, called_off)
+    db.session.commit()
+    start = slot_floor(utcnow()) - timedelta(days=2)
+    with unit_of_work():
+        services.create_reservation(logged_in, facility, logged_in.organisations[0], start, start + timedelta(hours=1),
+                                    title="Over already", now=start - timedelta(hours=1))
+
+    def titles(show):
+        page = text(client.get("/reservations" + (f"?show={show}" if show else "")))
+        return set(re.findall(r'class="res-entry-title"><a href="[^"]+">([^<]+)</a>', page)), page
+
+    upcoming, page = titles(None)
+    assert upcoming == {"Waiting one", "Confirmed one"}
+    for show, label in (("pending", "Waiting for a decision"), ("past", "Past"),
+                        ("cancelled", "Cancelled and declined")):
+        assert f'href="/reservations?show={show}">{label}</a>' in page
+    assert titles("pending")[0] == {"Waiting one"}
+    assert titles("past")[0] == {"Over already"}
+    assert titles("cancelled")[0] == {"Called off"}
+    assert 'aria-current="page">Waiting for a decision' in titles("pending")[1]
+    assert titles("nonsense")[0] == upcoming  # an unknown tab is the first one

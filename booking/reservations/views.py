@@ -123,9 +123,11 @@ def hold_banner() -> Markup:
     held = services.open_hold(current_user.id)
     if held is None:
         return Markup("")
-    if request.endpoint in ("reservations.details", "reservations.review") and \
-            (request.view_args or {}).get("reservation_id") == held.id:
+    here = request.view_args or {}
+    if request.endpoint in ("reservations.details", "reservations.review") and here.get("reservation_id") == held.id:
         return Markup("")
+    if request.endpoint in ("facilities.detail", "reservations.choose") and here.get("slug") == held.facility.slug:
+        return Markup("")  # the booking panel there says it, with the way to continue
     now = utcnow()
     left = held.hold_expires_dt - now if held.hold_expires_dt else None
     finish = url_for("reservations.review" if _draft(held) else "reservations.details", reservation_id=held.id)
@@ -335,6 +337,22 @@ def facility_choice(facility: Facility) -> Choice:
 
 panels.register("facility", "booking", "reservations/_facility_booking.html",
                 lambda facility, **page: {"choice": facility_choice(facility)}, order=10)
+
+
+def _own_hold_of_search(facility: Facility, when: SearchTime, **page) -> dict:
+    """The searched time, if it is the one the person holds here: then the facility page says
+    so instead of calling it taken (it is, by them)."""
+    if not (current_user.is_authenticated and when.date and when.time and current_user.memberships):
+        return {"held": None}
+    held = services.open_hold(current_user.id, facility.id)
+    asked = local_instant(when.date, when.time, ZoneInfo(facility.timezone))
+    if held is None or held.start_dt != asked:
+        return {"held": None}
+    return {"held": held, "finish_url": url_for("reservations.review" if _draft(held) else "reservations.details",
+                                                reservation_id=held.id)}
+
+
+panels.register("facility", "own_hold", "reservations/_facility_own_hold.html", _own_hold_of_search, order=5)
 
 
 def _choose_page(facility: Facility, status: int = 200, **forms):

@@ -139,3 +139,48 @@ def test_a_resident_searches_from_the_front_page_sees_the_map_opens_a_place_and_
     expect(page.locator("main")).to_contain_text("Riverside Hall")
     no_sideways_scroll(page)
     screenshot(page, f"front-booked-{tag}")
+
+
+# --- the booker's day: a hold in progress, the way back, the tabs -----------------------------
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+def test_a_booking_in_progress_stays_in_view_and_my_reservations_has_tabs(page, booker, town, log_in, screenshot,
+                                                                         size):
+    from tests.facilities.helpers import next_monday
+
+    page.set_viewport_size(VIEWPORTS[size])
+    log_in(page, booker)
+    monday = next_monday()
+    page.goto(f"/facilities/riverside-hall?date={monday}&time=10:00&duration=120")
+    page.locator(".chosen-start button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/reservations/\d+/details"))
+    details_url = page.url
+
+    # Wandering off: every page says the booking is not finished, and how long the time is kept.
+    page.goto("/facilities")
+    banner = page.locator(".hold-banner")
+    expect(banner).to_contain_text("Your booking is not finished")
+    expect(banner).to_contain_text("Riverside Hall")
+    expect(banner).to_contain_text(re.compile(r"for 1[45] more minutes"))
+    no_sideways_scroll(page)
+    screenshot(page, f"front-hold-banner-{size}")
+
+    # Back at the facility: the held time is offered to continue with, not shown as taken.
+    page.goto(f"/facilities/riverside-hall?date={monday}&time=10:00&duration=120")
+    expect(page.locator(".own-hold")).to_contain_text("You are holding")
+    expect(page.locator(".chosen-start")).to_contain_text("10:00–12:00")
+    screenshot(page, f"front-own-hold-{size}")
+    banner.get_by_role("link", name="Finish the booking").click()
+    expect(page).to_have_url(details_url)
+    expect(page.locator(".hold-banner")).to_have_count(0)
+
+    # My reservations: tabs as links.
+    page.goto("/reservations")
+    tabs = page.get_by_role("navigation", name="Which reservations")
+    for name in ("Upcoming", "Waiting for a decision", "Past", "Cancelled and declined"):
+        expect(tabs.get_by_role("link", name=name, exact=True)).to_be_visible()
+    tabs.get_by_role("link", name="Cancelled and declined").click()
+    expect(page).to_have_url(re.compile(r"show=cancelled"))
+    expect(tabs.get_by_role("link", name="Cancelled and declined")).to_have_attribute("aria-current", "page")
+    no_sideways_scroll(page)
+    screenshot(page, f"front-my-reservations-{size}")

@@ -706,10 +706,14 @@ def test_going_back_to_choose_keeps_ones_own_held_time(client, auth, logged_in, 
 
     # Back at the choose step ("Choose another time" comes back with the time asked for).
     page = text(client.get(choose_url(facility, day, time="10:00")))
+    assert "hold-banner" not in page  # the panel itself says it
     assert "You are holding" in page and f'href="/reservations/{reservation.id}/details"' in page
     assert ">10:00–12:00<" in page  # its own start is offered, not shown as taken
     assert "is not free for this duration" not in page
     assert "Continue with 10:00–12:00" in page
+    # The facility page says the searched time is held by them, not that it is taken.
+    page = text(client.get(f"/facilities/{facility.slug}?date={day}&time=10:00&duration=120"))
+    assert "This time is not free" not in page and "own-hold-check" in page
 
     # Choosing it again keeps the same time held (the earlier hold gives way to the new one).
     hold_via_page(client, facility, day)

@@ -93,8 +93,13 @@ def load(instance_path: str) -> dict:
         "CONTENT_LANGUAGE": env("CONTENT_LANGUAGE", "en"),
         "MAIL_SERVER": env("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 25),
-        # Map tiles for facility pages; empty turns the map off (the address is always shown as text).
-        "MAP_TILE_URL": env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        # The city shown on the front page and in the header: its name, and its logo (a file under
+        # static/, or a path or https URL of this site; CSP allows images from this site only).
+        "CITY_NAME": env("CITY_NAME", "Kuusilahti"),
+        "CITY_LOGO": env("CITY_LOGO", "icons/icon.svg"),
+        # Map tiles for the catalogue and facility pages, off unless set (no visitor's browser asks a third
+        # party for anything until the city chooses a tile server); the address is always shown as text.
+        "MAP_TILE_URL": env("MAP_TILE_URL", ""),
         "MAP_ATTRIBUTION": env("MAP_ATTRIBUTION", "© OpenStreetMap contributors"),
         # How many reverse proxies sit in front of the app (0: none; then X-Forwarded-* is ignored).
         "PROXY_COUNT": _int("PROXY_COUNT", 0),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, send_from_directory,
+                   session, url_for)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +14,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from markupsafe import Markup, escape
 from werkzeug.routing import IntegerConverter
 
-from booking import navigation
+from booking import navigation, panels
 from booking.accounts import rules as account_rules
 from booking.api.errors import domain_problem, problem
 from booking.api.types import MAX_INT
@@ -66,8 +67,50 @@ def marked(text) -> Markup:
 
 @bp.get("/")
 def index():
-    # The catalogue is the front page's way in; until that domain is installed, registering is.
-    return render_template("site/index.html", has_catalogue="facilities.catalogue" in current_app.view_functions)
+    # The search is the front page's way in (the facilities domain's "front" panels); until
+    # that domain is installed, registering is.
+    return render_template("site/index.html", has_catalogue="facilities.catalogue" in current_app.view_functions,
+                           panels=panels.render("front"))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    # Browsers ask for /favicon.ico on every site whatever the page links to.
+    return send_from_directory(current_app.static_folder, "icons/favicon.ico", mimetype="image/x-icon",
+                               max_age=7 * 24 * 3600)
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest: a phone can put the site on its home screen with the city's name."""
+    city = current_app.config["CITY_NAME"]
+    response = jsonify({
+        "name": f"Infrashare · {city}" if city else "Infrashare",
+        "short_name": "Infrashare",
+        "lang": str(get_locale()),
+        "start_url": url_for("site.index"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#1d4f91",
+        "icons": [
+            {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": url_for("static", filename="icons/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
+    })
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+def city_logo_url() -> str:
+    """CITY_LOGO as a URL: a file under static/, or a path or URL given as it is."""
+    logo = current_app.config.get("CITY_LOGO") or ""
+    if not logo:
+        return ""
+    if logo.startswith(("/", "https://", "http://")):
+        return logo
+    return url_for("static", filename=logo)
 
 
 @bp.post("/language")
@@ -127,6 +170,8 @@ def init_app(app) -> None:
             "languages": LANGUAGES,
             "current_locale": str(get_locale()),
             "can": account_rules,
+            "city_name": current_app.config.get("CITY_NAME", ""),
+            "city_logo_url": city_logo_url,
         }
 
     app.jinja_env.filters["local_time"] = local_time

@@ -85,6 +85,8 @@ MATRIX = """
 # public pages
 site.index                                    GET     ok     ok     ok     ok     ok     ok
 site.set_language                             POST    ok     ok     ok     ok     ok     ok
+site.favicon                                  GET     ok     ok     ok     ok     ok     ok
+site.manifest                                 GET     ok     ok     ok     ok     ok     ok
 static                                        GET     ok     ok     ok     ok     ok     ok
 facilities.catalogue                          GET     ok     ok     ok     ok     ok     ok
 facilities.find                               GET     ok     ok     ok     ok     ok     ok

@@ -59,6 +59,16 @@ def facilities_are_varied(_client):
     assert {"Maintenance week: floor sanding", "Christmas Day"} <= reasons
 
 
+def every_facility_has_a_photo(client):
+    from booking.facilities.models import FacilityPhoto
+
+    without = db.session.scalars(select(Facility.slug).where(~Facility.photos.any())).all()
+    assert without == []
+    assert _count(FacilityPhoto) == _count(Facility)  # one each: its own, or its category's drawing
+    page = client.get("/facilities").get_data(as_text=True)
+    assert page.count('class="card-photo"') == page.count('class="facility-card"') == 20
+
+
 def every_facility_has_a_tariff(_client):
     assert _count(Tariff) == _count(Facility)
     hall = db.session.scalar(select(Facility).where(Facility.slug == "satama-culture-house-great-hall"))
@@ -178,7 +188,8 @@ def seasonal_rounds_are_allocated_and_open(client):
     assert spring.name in page and "Log in to apply" in page
 
 
-CHECKS = [accounts_are_varied, facilities_are_varied, every_facility_has_a_tariff, reservations_are_varied,
+CHECKS = [accounts_are_varied, facilities_are_varied, every_facility_has_a_photo, every_facility_has_a_tariff,
+          reservations_are_varied,
           reservations_keep_prices_and_last_month_is_invoiced, pilots_are_on_record, utilisation_is_measured,
           two_years_show_seasons_and_a_trend, public_outputs_carry_no_personal_data,
           seasonal_rounds_are_allocated_and_open]

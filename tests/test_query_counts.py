@@ -37,6 +37,7 @@ PAGES = {
     "front page (booker)": ("booker", "/"),
     "front page (manager)": ("manager", "/"),
     "catalogue": (None, "/facilities"),
+    "catalogue, free then": (None, "/facilities?date=2030-03-05&time=10:00&duration=60&size=2&free=y"),
     "find a time": (None, "/facilities/find?date_from=2030-03-05&date_to=2030-03-09&duration=60"),
     "facility page": (None, "/facilities/hall-first?week=2030-03-04&date=2030-03-05&time=10:00&duration=60"),
     "manager's facility calendar": ("manager", "/reservations/calendar/hall-first?date=2030-03-05"),

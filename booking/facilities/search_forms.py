@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SelectField, StringField
+from wtforms import BooleanField, Form, SelectField, StringField
 from wtforms.fields import DateField, IntegerField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -76,7 +76,19 @@ class CatalogueForm(SearchWhenMixin, Form):
     accessibility = CheckboxesField(_l("Accessibility"),
                                     choices=[(c, accessibility_label(c)) for c in ACCESSIBILITY_FEATURES])
     sort = SelectField(_l("Sort by"), choices=SORT_CHOICES, default="name")
+    free = BooleanField(_l("Only places free then"),
+                        description=_l("With a date: only places with free time then (for the time and length given)."))
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_INT)])
+
+
+class FrontSearchForm(SearchWhenMixin, Form):
+    """The front page's search: what, when and for how many. It sends the catalogue's own
+    parameters, so its results are the catalogue's, with each place's first free time."""
+    q = StringField(_l("What are you looking for?"), validators=[Optional(), Length(max=100)],
+                    description=_l("A word from the name, for example hall, lab or sauna."))
+    category = SelectField(_l("Kind of place"), choices=_optional_choices(
+        {code: category_label(code) for code in CATEGORIES}, _l("Any kind")), validate_choice=False)
+    free = BooleanField(_l("Only places free then"), default=True)
 
 
 class FindTimeForm(Form):

@@ -32,7 +32,7 @@ from booking.facilities.models import ApprovalPolicy, Facility, FacilityStatus, 
 from booking.facilities.rules import can_manage_facility, can_view_facility
 from booking.facilities.schedules import availability_for, ruleset_for, load_for_schedules
 from booking.facilities.forms import amenity_groups
-from booking.facilities.search_forms import (CatalogueForm, FindTimeForm, accessibility_label,
+from booking.facilities.search_forms import (CatalogueForm, FindTimeForm, FrontSearchForm, accessibility_label,
                                              category_label)
 from booking.formatting import duration as format_duration
 from booking.formatting import local_time
@@ -46,6 +46,8 @@ PER_PAGE = 20
 # Map tiles are progressive enhancement: without them (offline, blocked, MAP_TILE_URL="")
 # the page shows the address and coordinates as text. Tests fetch nothing from outside.
 SUGGESTIONS = 4  # other start times offered when the searched one is taken
+MONTHS_TO_SKIP = 2  # months without a bookable day the facility page looks past for its month view
+BOOKABLE_DAYS = {"mostly_free", "half_booked", "mostly_booked"}
 
 
 def photo_url(photo, size: str = "thumb") -> str | None:
@@ -101,11 +103,136 @@ def catalogue():
     when = search.SearchTime(date=form.date.data, time=form.time.data, size=form.size.data,
                              duration=timedelta(minutes=form.duration.data) if form.duration.data else None)
     page = form.page.data or 1
-    facilities, total = paginate(search.catalogue_select(query), page, PER_PAGE)
+    window = _free_window(when) if form.free.data else None
+    if window is None:
+        facilities, total = paginate(search.catalogue_select(query), page, PER_PAGE)
+    else:
+        # Only places with free time then: the API's free filter, then the page's cards.
+        ids, total = search.free_in_window(query, window, page, PER_PAGE)
+        loaded = {f.id: f for f in db.session.scalars(search.catalogue_select(query).where(Facility.id.in_(ids)))}
+        facilities = [loaded[i] for i in ids if i in loaded]
     states = search.free_states(facilities, utcnow(), when)
+    in_force = _filters_in_force(form, when) if not total else []
     return _render("facilities/catalogue.html", form=form, facilities=facilities, total=total, page=page,
                    card_facts=panels.card_facts("catalogue", facilities),
-                   per_page=PER_PAGE, states=states, when=when)
+                   per_page=PER_PAGE, states=states, when=when, in_force=in_force,
+                   alternatives=_alternatives(form, when) if in_force else [],
+                   map_tiles=current_app.config["MAP_TILE_URL"], map_attribution=current_app.config["MAP_ATTRIBUTION"])
+
+
+def _filters_in_force(form: CatalogueForm, when: search.SearchTime) -> list[str]:
+    """The catalogue's filters in words, for a search that found nothing."""
+    said = []
+    if (form.q.data or "").strip():
+        said.append(_("the name contains “%(text)s”", text=form.q.data.strip()))
+    if form.category.data:
+        said.append(_("category: %(category)s", category=category_label(form.category.data)))
+    labels = dict(form.department.choices)
+    if form.department.data:
+        said.append(_("department: %(department)s", department=labels.get(form.department.data, form.department.data)))
+    if form.district.data:
+        said.append(_("district: %(district)s", district=form.district.data))
+    if when.date:
+        day = format_date(when.date, "EEEE d MMMM")
+        said.append(_("on %(day)s from %(time)s", day=day, time=when.time.strftime("%H:%M")) if when.time else
+                    _("on %(day)s", day=day))
+    if when.duration:
+        said.append(_("for %(duration)s", duration=format_duration(when.duration)))
+    if when.size:
+        said.append(ngettext("for at least %(num)d person", "for at least %(num)d people", when.size))
+    said.extend(_("with %(amenity)s", amenity=a) for a in form.amenity.data or [])
+    said.extend(_("with %(feature)s", feature=str(accessibility_label(a)).lower()) for a in form.accessibility.data or [])
+    if form.free.data and when.date:
+        said.append(_("free then"))
+    return said
+
+
+def _alternatives(form: CatalogueForm, when: search.SearchTime) -> list[tuple[str, str]]:
+    """Links that each relax one filter of a search that found nothing: the nearest alternatives."""
+    multi = request.args.to_dict(flat=False)
+    multi.pop("page", None)
+
+    def link(label, **changes):
+        query = dict(multi)
+        for key, value in changes.items():
+            if value is None:
+                query.pop(key, None)
+            else:
+                query[key] = value if isinstance(value, list) else [value]
+        return (label, url_for("facilities.catalogue", **query) + "#results")
+
+    found = []
+    if when.date:
+        nxt = when.date + timedelta(days=1)
+        found.append(link(_("the next day, %(day)s", day=format_date(nxt, "EEEE d MMMM")), date=nxt.isoformat()))
+        found.append(link(_("any day"), date=None, time=None))
+        if when.time:
+            found.append(link(_("any time that day"), time=None))
+    if when.size and when.size > 1:
+        fewer = max(1, when.size // 2)
+        found.append(link(ngettext("at least %(num)d person", "at least %(num)d people", fewer), size=str(fewer)))
+    if when.duration and when.duration > timedelta(hours=1):
+        shorter = int(when.duration.total_seconds() // 120)
+        found.append(link(_("for %(duration)s", duration=format_duration(timedelta(minutes=shorter))),
+                          duration=str(shorter)))
+    if form.category.data:
+        found.append(link(_("any category"), category=None))
+    if form.district.data:
+        found.append(link(_("any district"), district=None))
+    if form.department.data:
+        found.append(link(_("any department"), department=None))
+    if (form.q.data or "").strip():
+        found.append(link(_("any name"), q=None))
+    for amenity in form.amenity.data or []:
+        found.append(link(_("without %(amenity)s", amenity=amenity),
+                          amenity=[a for a in multi.get("amenity", []) if a != amenity] or None))
+    for feature in form.accessibility.data or []:
+        found.append(link(_("without %(feature)s", feature=str(accessibility_label(feature)).lower()),
+                          accessibility=[a for a in multi.get("accessibility", []) if a != feature] or None))
+    return found
+
+
+def _free_window(when: search.SearchTime) -> Interval | None:
+    """The time a search asks to be free, in the city's time zone: from the date and time for
+    the duration (an hour without one), or the whole day without a time; None without a date."""
+    if when.date is None:
+        return None
+    start = when.start(current_app.config["DEFAULT_TIMEZONE"])
+    if when.time is None:
+        end = search.local_day_bounds(when.date, ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).end
+    else:
+        end = start + (when.duration or timedelta(hours=1))
+    return Interval(start, end)
+
+
+# --- the front page: the search first, and a few places that stand empty most ------------
+
+UNDERUSED_SHOWN = 4
+FREE_STATES = ("free_now", "free_from")
+
+
+def _front_search(**page) -> dict:
+    return {"form": FrontSearchForm(), "find_url": url_for("facilities.find"),
+            "action": url_for("facilities.catalogue")}
+
+
+def _front_underused(**page) -> dict:
+    """The least used published facilities (by the stored recent utilisation), with their free state."""
+    candidates = db.session.scalars(
+        search.catalogue_select(search.CatalogueQuery(sort="least_used"))
+        .where(Facility.recent_utilisation.is_not(None), Facility.capacity > 0)
+        .limit(UNDERUSED_SHOWN * 3)).all()
+    # Least used, but only those with free time to offer in the coming days.
+    states = search.free_states(candidates, utcnow())
+    facilities = [f for f in candidates if states[f.id].state in FREE_STATES][:UNDERUSED_SHOWN]
+    return {"facilities": facilities, "states": states,
+            "card_facts": panels.card_facts("catalogue", facilities), "photo_url": photo_url,
+            "short_when": short_when, "category_label": category_label,
+            "default_timezone": current_app.config["DEFAULT_TIMEZONE"]}
+
+
+panels.register("front", "search", "facilities/_front_search.html", _front_search, order=10)
+panels.register("front", "underused", "facilities/_front_underused.html", _front_underused, order=20)
 
 
 # --- find a time --------------------------------------------------------------------------
@@ -233,16 +360,34 @@ def detail(slug: str):
     now = utcnow()
     today = now.astimezone(zone).date()
     monday = search.week_start(_date_arg("week", search.parse_date) or when.date or today)
-    first_of_month = _date_arg("month", _month) or search.month_start(monday)
-
-    window = search.calendar_window(monday, first_of_month, facility.timezone)
-    asked = when.start(facility.timezone)
-    if asked and when.duration:
-        window = Interval(min(window.start, asked - timedelta(days=1)),
-                          max(window.end, asked + when.duration + timedelta(days=1)))
-    load_for_schedules([facility.id])
-    found = availability_for([facility], window)[facility.id]
     limits = ruleset_for(facility)
+    asked_month = _date_arg("month", _month)
+    # Unless one is asked for, the month shown is the first with days that can still be booked:
+    # not the end of a month already past, nor (for a seasonal place) months it is closed.
+    first_bookable = limits.start_bounds(now)[0].astimezone(zone).date()
+    first_of_month = asked_month or search.month_start(max(monday, first_bookable))
+
+    load_for_schedules([facility.id])
+    asked = when.start(facility.timezone)
+
+    def calendars(first: date):
+        """The availability behind the week, the month and the search check, and the month's days."""
+        window = search.calendar_window(monday, first, facility.timezone)
+        if asked and when.duration:
+            window = Interval(min(window.start, asked - timedelta(days=1)),
+                              max(window.end, asked + when.duration + timedelta(days=1)))
+        found = availability_for([facility], window)[facility.id]
+        return found, search.month_weeks(found, first, facility.timezone, today)
+
+    found, month = calendars(first_of_month)
+    candidate = first_of_month
+    for _later in range(0 if asked_month else MONTHS_TO_SKIP):
+        if _has_bookable_day(month):
+            break
+        candidate = search.month_start(candidate + timedelta(days=31))
+        later = calendars(candidate)
+        if _has_bookable_day(later[1]):
+            (found, month), first_of_month = later, candidate
 
     return _render(
         "facilities/detail.html", facility=facility, when=when, search_params=when.params(), limits=limits,
@@ -258,10 +403,15 @@ def detail(slug: str):
         is_public=facility.status == FacilityStatus.published,
         monday=monday, week=search.week_rows(found, monday, facility.timezone, now, limits),
         week_days=[monday + timedelta(days=i) for i in range(7)],
-        first_of_month=first_of_month, month=search.month_weeks(found, first_of_month, facility.timezone, today),
+        first_of_month=first_of_month, month=month,
+        key_facts=panels.card_facts("catalogue", [facility]).get(facility.id, []),
         prev_week=(monday - timedelta(days=7)).isoformat(), next_week=(monday + timedelta(days=7)).isoformat(),
         prev_month=(first_of_month - timedelta(days=1)).strftime("%Y-%m"),
         next_month=(first_of_month + timedelta(days=31)).strftime("%Y-%m"))
+
+
+def _has_bookable_day(month) -> bool:
+    return any(d is not None and d.label in BOOKABLE_DAYS for week in month for d in week)
 
 
 def _load_facility(slug: str) -> Facility | None:

@@ -16,7 +16,7 @@ managers' pages (inbox, decisions, facility calendar) are in manage.py, on the s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
@@ -25,7 +25,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from booking import navigation, panels
@@ -62,6 +63,8 @@ DAY_MINUTES = 24 * 60
 MAX_DURATION_CHOICES = 48
 NEXT_FREE_DAYS = 14        # how far the choose step looks for the next day with free times
 LIST_PAGE = 100
+# The tabs of a list of reservations (?show=…): links, so they work without JavaScript.
+LIST_TABS = ("upcoming", "pending", "past", "cancelled")
 
 
 navigation.add("reservations.mine", _l("My reservations"), order=30,
@@ -109,7 +112,28 @@ def answer_rows(reservation: Reservation) -> list[tuple[str, str]]:
 @bp.app_context_processor
 def _template_helpers():
     return {"reservation_time": time_range, "reservation_status": status_label,
-            "reservation_rules": rules, "reservation_rule_text": describe_rrule}
+            "reservation_rules": rules, "reservation_rule_text": describe_rrule, "hold_banner": hold_banner}
+
+
+def hold_banner() -> Markup:
+    """On every page (base.html): the booking the person has started and not sent, the time
+    left on its hold and a link back to finish it. Not on the steps that already show it."""
+    if not current_user.is_authenticated or not current_user.memberships:
+        return Markup("")
+    held = services.open_hold(current_user.id)
+    if held is None:
+        return Markup("")
+    here = request.view_args or {}
+    if request.endpoint in ("reservations.details", "reservations.review") and here.get("reservation_id") == held.id:
+        return Markup("")
+    if request.endpoint in ("facilities.detail", "reservations.choose") and here.get("slug") == held.facility.slug:
+        return Markup("")  # the booking panel there says it, with the way to continue
+    now = utcnow()
+    left = held.hold_expires_dt - now if held.hold_expires_dt else None
+    finish = url_for("reservations.review" if _draft(held) else "reservations.details", reservation_id=held.id)
+    return Markup(render_template("reservations/_hold_banner.html", held=held, finish_url=finish,
+                                  minutes_left=max(1, -(-int(left.total_seconds()) // 60)) if left and left > timedelta(0)
+                                  else None))
 
 
 # --- loading, with 404 and 403 -----------------------------------------------------------
@@ -207,6 +231,8 @@ class Choice:
     repeat_form: RepeatForm | None = None
     multi_form: MultiDayForm | None = None
     out_of_range: Message | None = None    # why the asked day cannot be booked at all
+    own_hold: Reservation | None = None    # a time the person holds here already (they came back)
+    own_hold_url: str = ""                 # … and the step to finish booking it
 
     @property
     def multi_day(self) -> bool:
@@ -264,6 +290,8 @@ def _choice(facility: Facility, args, *, refresh_url: str, keep=(), repeat_form=
                     repeat_form=repeat_form or RepeatForm(formdata=None),
                     multi_form=multi_form or MultiDayForm(formdata=None, start_date=day, end_date=day + timedelta(1)),
                     out_of_range=out_of_range)
+    if current_user.is_authenticated and choice.organisation is not None:
+        _keep_own_hold(choice, duration)
     if out_of_range is not None:
         choice.next_day = first_day if day < first_day else None
         return choice
@@ -284,6 +312,23 @@ def _choice(facility: Facility, args, *, refresh_url: str, keep=(), repeat_form=
     return choice
 
 
+def _keep_own_hold(choice: Choice, duration: timedelta) -> None:
+    """Someone who went back from the details keeps their held time: it is offered to continue
+    with, and on its day, among the start buttons (it is busy only because they hold it)."""
+    held = services.open_hold(current_user.id, choice.facility.id)
+    if held is None:
+        return
+    choice.own_hold = held
+    choice.own_hold_url = url_for("reservations.review" if _draft(held) else "reservations.details",
+                                  reservation_id=held.id)
+    local_start = held.start_dt.astimezone(ZoneInfo(choice.facility.timezone))
+    if local_start.date() == choice.day and held.end_dt - held.start_dt == duration:
+        start = held.start_dt.astimezone(timezone.utc)
+        own = (start.isoformat(), start_label(held.start_dt, held.end_dt, choice.facility.timezone))
+        if own[0] not in {s for s, _label in choice.starts}:
+            choice.starts = sorted(choice.starts + [own], key=lambda s: datetime.fromisoformat(s[0]))
+
+
 def facility_choice(facility: Facility) -> Choice:
     """The choose step inside the facility page (its date form reloads that page)."""
     return _choice(facility, request.args, refresh_url=url_for("facilities.detail", slug=facility.slug),
@@ -292,6 +337,22 @@ def facility_choice(facility: Facility) -> Choice:
 
 panels.register("facility", "booking", "reservations/_facility_booking.html",
                 lambda facility, **page: {"choice": facility_choice(facility)}, order=10)
+
+
+def _own_hold_of_search(facility: Facility, when: SearchTime, **page) -> dict:
+    """The searched time, if it is the one the person holds here: then the facility page says
+    so instead of calling it taken (it is, by them)."""
+    if not (current_user.is_authenticated and when.date and when.time and current_user.memberships):
+        return {"held": None}
+    held = services.open_hold(current_user.id, facility.id)
+    asked = local_instant(when.date, when.time, ZoneInfo(facility.timezone))
+    if held is None or held.start_dt != asked:
+        return {"held": None}
+    return {"held": held, "finish_url": url_for("reservations.review" if _draft(held) else "reservations.details",
+                                                reservation_id=held.id)}
+
+
+panels.register("facility", "own_hold", "reservations/_facility_own_hold.html", _own_hold_of_search, order=5)
 
 
 def _choose_page(facility: Facility, status: int = 200, **forms):
@@ -598,13 +659,17 @@ def group_entries(reservations: list[Reservation]) -> list[Entry]:
 
 def _list_page(template_name: str, stmt, **context):
     now = utcnow()
-    show = "past" if request.args.get("show") == "past" else "upcoming"
+    show = request.args.get("show") if request.args.get("show") in LIST_TABS else "upcoming"
     stmt = stmt.where(Reservation.status != S.held)
     if show == "upcoming":
         stmt = stmt.where(Reservation.end_dt > now, Reservation.status.in_((S.pending, S.confirmed)))
-    else:
-        stmt = stmt.where(or_(Reservation.end_dt <= now, Reservation.status.not_in((S.pending, S.confirmed))),
-                          Reservation.hold_end.is_(None))
+    elif show == "pending":
+        stmt = stmt.where(Reservation.end_dt > now, Reservation.status == S.pending)
+    elif show == "past":
+        stmt = stmt.where(Reservation.end_dt <= now, Reservation.status.not_in((S.cancelled, S.rejected)))
+    else:  # cancelled or declined; a released or expired hold was never a reservation
+        stmt = stmt.where(Reservation.status.in_((S.cancelled, S.rejected)), Reservation.hold_end.is_(None))
+    if show in ("past", "cancelled"):
         stmt = stmt.order_by(None).order_by(Reservation.start_dt.desc(), Reservation.id.desc())
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = paginate(stmt, page, LIST_PAGE)

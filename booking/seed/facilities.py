@@ -84,6 +84,17 @@ def _load(demo_dir: Path) -> str:
         if not any(p.alt_text == photo["alt"] for p in facility.photos):
             services.add_photo(facility, (demo_dir / photo["file"]).read_bytes(), photo["alt"])
             added += 1
+    # Every other facility gets its category's drawing: no demo card goes without a photo.
+    drawings = {k: v for k, v in extras.get("category_photos", {}).items() if not k.startswith("_")}
+    data = {}
+    for facility in by_slug.values():
+        photo = drawings.get(facility.category)
+        if photo is None or facility.photos:
+            continue
+        if photo["file"] not in data:
+            data[photo["file"]] = (demo_dir / photo["file"]).read_bytes()
+        services.add_photo(facility, data[photo["file"]], photo["alt"])
+        added += 1
 
     return (f"{len(report.created)} new facilities, {len(report.updated)} updated, "
             f"{len(report.unchanged)} unchanged; {added} extras added")

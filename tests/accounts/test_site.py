@@ -13,7 +13,7 @@ def _lang(page: str) -> str:
 def test_the_front_page_says_what_infrashare_is(client):
     page = client.get("/").get_data(as_text=True)
     assert "Use the city" in page
-    assert "Infrashare rents out the city's labs, halls, public spaces" in page
+    assert "Labs, halls, public spaces, sports and recreational sites for companies" in page
 
 
 def test_the_language_follows_the_browser(client):

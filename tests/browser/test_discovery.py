@@ -92,7 +92,7 @@ def test_a_visitor_filters_finds_a_time_opens_the_facility_and_keeps_the_search_
     # No tiles could load: no map box, but the address and coordinates as text.
     expect(page.locator("#facility-map")).to_be_hidden()
     expect(page.get_by_text("60.16990, 24.93840")).to_be_visible()
-    expect(page.get_by_text("Rantatie 1")).to_be_visible()
+    expect(page.locator(".location").get_by_text("Rantatie 1")).to_be_visible()
     check_a11y(page)
     screenshot(page, "discovery-facility")
 

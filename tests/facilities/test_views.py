@@ -179,7 +179,11 @@ def test_facility_page_shows_details_rules_and_location(client, create_facility)
     assert "A booking lasts a day at most." in page
     # The map is an extra: the address and coordinates are always there as text.
     assert "Rantatie 1" in page and "60.16990, 24.93840" in page
-    assert page.index("How booking works here") < page.index('id="week"') < page.index('id="booking"')
+    # Compact: name, key facts and the booking panel first, then the week; the rules after the calendars.
+    assert page.index("<h1>") < page.index('class="key-facts"') < page.index('id="booking"') < page.index('id="week"')
+    assert page.index('id="month"') < page.index("How booking works here")
+    facts = page[page.index('class="key-facts"'):page.index('id="booking"')]
+    assert "80 people" in facts and "Step-free access" in facts and "Rantatie 1" in facts
 
 
 def test_a_draft_is_hidden_from_the_public_and_shown_to_its_managers(client, auth, create_facility, manager,
@@ -244,6 +248,29 @@ def test_month_view_labels_each_day_by_how_booked_it_is(client, create_facility,
     assert f"month={(monday.replace(day=1) + timedelta(days=32)).strftime('%Y-%m')}" in page
 
 
+def test_month_view_opens_on_a_month_with_bookable_days(client, create_facility):
+    # Bookable only from 40 days ahead: the month shown is the one that day falls in.
+    create_facility("Far Hall", slug="far-hall", rules={"min_notice_minutes": 40 * 24 * 60, "max_advance_days": 200})
+    first = today() + timedelta(days=40)
+    page = text(client.get("/facilities/far-hall"))
+    month = page[page.index('<table class="month-view">'):]
+    assert f"{first.strftime('%B')} {first.year}" in month[:month.index("</caption>")]
+
+    # Closed for the whole of next month as well as the rest of this one: the month after.
+    hall = create_facility("Seasonal Hall", slug="seasonal-hall")
+    next_month = (today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    after = (next_month + timedelta(days=32)).replace(day=1)
+    add_closure(hall, at(today(), 0), at(after, 0))
+    page = text(client.get("/facilities/seasonal-hall"))
+    caption = page[page.index('<table class="month-view">'):]
+    assert f"{after.strftime('%B')} {after.year}" in caption[:caption.index("</caption>")]
+
+    # A month asked for is shown as it is.
+    page = text(client.get(f"/facilities/seasonal-hall?month={next_month.strftime('%Y-%m')}"))
+    caption = page[page.index('<table class="month-view">'):]
+    assert f"{next_month.strftime('%B')} {next_month.year}" in caption[:caption.index("</caption>")]
+
+
 def test_search_pre_fills_the_facility_page_and_checks_the_time(client, create_facility, busy):
     hall = create_facility("Hall", slug="hall", capacity=30)
     monday = next_monday()
@@ -281,3 +308,58 @@ def test_the_week_of_the_spring_clock_change_has_no_03_00_on_sunday(client, crea
     assert page.count("No such hour (clocks go forward)") == 1
     row = page[page.index('<th scope="row">03:00</th>'):]
     assert "No such hour" in row[:row.index("</tr>")].split("<td")[7]
+
+
+def test_catalogue_shows_only_places_free_then_when_asked(client, create_facility, busy):
+    hall = create_facility("Booked Hall", capacity=50)
+    create_facility("Free Hall", capacity=50)
+    monday = next_monday()
+    busy.add(hall, at(monday, 8), at(monday, 20))
+
+    page = text(client.get(f"/facilities?date={monday}&time=10:00&duration=120&free=y"))
+    assert "1 facility" in page and "Free Hall" in page and "Booked Hall" not in page
+    page = text(client.get(f"/facilities?date={monday}&time=10:00&duration=120"))
+    assert "2 facilities" in page and "Booked Hall" in page
+    # Without a date the box changes nothing.
+    assert "2 facilities" in text(client.get("/facilities?free=y"))
+
+
+def test_catalogue_names_the_filters_when_nothing_matches_and_offers_one_filter_relaxed(client, create_facility,
+                                                                                         busy):
+    hall = create_facility("Riverside Hall", category="venue", district="Kallio", capacity=30)
+    monday = next_monday()
+    busy.add(hall, at(monday, 8), at(monday, 20))
+
+    page = text(client.get(f"/facilities?category=venue&district=Kallio&date={monday}&time=10:00&duration=180"
+                           f"&size=60&free=y"))
+    assert "0 facilities" in page
+    said = page[page.index('class="nothing-matches"'):]
+    said = said[:said.index("</div>")]
+    assert "category: Venue" in said and "district: Kallio" in said and "for at least 60 people" in said
+    assert "from 10:00" in said and "for 3 hours" in said and "free then" in said
+    links = {label: href.replace("&amp;", "&") for href, label in
+             __import__("re").findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', said)}
+    nxt = monday + timedelta(days=1)
+    assert any(label.startswith("the next day") and f"date={nxt}" in href for label, href in links.items())
+    assert "size=30" in links["at least 30 people"]
+    assert "category=" not in links["any category"] and "district=Kallio" in links["any category"]
+    # Each link relaxes one filter and keeps the rest.
+    for href in links.values():
+        assert href.startswith("/facilities?") and href.endswith("#results")
+    # Fewer people, the next day: the hall is there.
+    fewer = client.get(f"/facilities?category=venue&district=Kallio&date={nxt}&time=10:00&duration=180"
+                       f"&size=30&free=y")
+    assert "Riverside Hall" in text(fewer)
+
+
+def test_catalogue_map_is_off_without_tiles_and_beside_the_list_with_them(app, client, create_facility):
+    create_facility("Riverside Hall", slug="riverside-hall", latitude=60.1699, longitude=24.9384)
+    create_facility("Nowhere Room")
+    page = text(client.get("/facilities"))
+    assert "catalogue-map" not in page and "leaflet" not in page
+
+    app.config["MAP_TILE_URL"] = "/static/tiles/{z}/{x}/{y}.png"
+    page = text(client.get("/facilities"))
+    assert 'id="catalogue-map"' in page and "js/catalogue.js" in page and "vendor/leaflet/leaflet.js" in page
+    assert 'data-lat="60.1699" data-lng="24.9384" data-name="Riverside Hall"' in page
+    assert page.count("data-lat=") == 1  # the room without coordinates has no marker

@@ -105,6 +105,10 @@ def test_weekly_series_with_one_conflicting_week_skipped(facility, booker, creat
     assert all(r.series_id == series.id and r.status == S.confirmed for r in series.reservations)
     [message] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to == booker.email)).all()
     assert "5 times:" in message.text_body  # one e-mail for the whole series
+    # The dates left out are listed as well as the booked ones.
+    left_out = message.text_body.split("Left out, not booked:")[1]
+    assert left_out.splitlines()[1].strip() == "- Tue 26 Mar 2030"
+    assert message.html_body is None or "Left out, not booked" in message.html_body
 
 
 def test_dst_spring_forward_series_keeps_wall_clock_when_booked(facility, series_of):

@@ -428,7 +428,8 @@ def test_past_and_cancelled_are_listed_apart(client, logged_in, facility, day):
                 "/release")
 
     assert "Called off" not in text(client.get("/reservations"))
-    page = text(client.get("/reservations?show=past"))
+    assert "Called off" not in text(client.get("/reservations?show=past"))
+    page = text(client.get("/reservations?show=cancelled"))
     assert "Called off" in page and page.count('class="res-entry"') == 1  # the released hold is no reservation
 
 
@@ -439,7 +440,7 @@ def test_a_cancel_reason_that_reads_like_a_system_word_keeps_the_reservation_lis
         reservation = book(logged_in, facility, at(day, 10), at(day, 11), title=f"Called off: {word}")
         services.cancel(logged_in, reservation, reason=word)
 
-    page = text(client.get("/reservations?show=past"))
+    page = text(client.get("/reservations?show=cancelled"))
     assert page.count('class="res-entry"') == 3
 
 
@@ -665,3 +666,96 @@ def test_the_details_step_refuses_a_blank_title_and_nobody_coming(client, logged
     assert error_links(text(response)) == ["title", "attendees"]
     response = client.post(f"/reservations/{reservation.id}/details", data={"title": "Big party", "attendees": "81"})
     assert response.status_code == 422 and "the facility holds 80" in text(response)
+
+
+# --- the booker's day: a hold in progress stays in view ----------------------------------
+
+def test_a_hold_in_progress_shows_a_banner_with_the_time_left_on_every_page(client, logged_in, facility, day):
+    hold_via_page(client, facility, day)
+    reservation = db.session.scalar(db.select(Reservation))
+
+    page = text(client.get("/facilities"))
+    banner = page[page.index('class="hold-banner"'):]
+    banner = banner[:banner.index("</aside>")]
+    assert "Your booking is not finished" in banner and facility.name in banner and "10:00–12:00" in banner
+    assert re.search(r"for 1[45] more minutes", banner)
+    assert f'href="/reservations/{reservation.id}/details"' in banner
+
+    # Not on the step that shows the hold itself; after the details, the link goes to the review.
+    assert "hold-banner" not in text(client.get(f"/reservations/{reservation.id}/details"))
+    client.post(f"/reservations/{reservation.id}/details", data={"title": "Board meeting", "attendees": "5"})
+    assert f'href="/reservations/{reservation.id}/review"' in text(client.get("/"))
+
+    # Sent: no banner any more.
+    client.post(f"/reservations/{reservation.id}/review", data={})
+    db.session.expire_all()
+    assert db.session.get(Reservation, reservation.id).status != S.held
+    assert "hold-banner" not in text(client.get("/"))
+
+
+def test_a_released_hold_leaves_no_banner(client, logged_in, facility, day):
+    hold_via_page(client, facility, day)
+    reservation = db.session.scalar(db.select(Reservation))
+    client.post(f"/reservations/{reservation.id}/release", data={})
+    assert "hold-banner" not in text(client.get("/"))
+
+
+def test_going_back_to_choose_keeps_ones_own_held_time(client, auth, logged_in, facility, day, create_user):
+    hold_via_page(client, facility, day)  # 10:00–12:00
+    reservation = db.session.scalar(db.select(Reservation))
+
+    # Back at the choose step ("Choose another time" comes back with the time asked for).
+    page = text(client.get(choose_url(facility, day, time="10:00")))
+    assert "hold-banner" not in page  # the panel itself says it
+    assert "You are holding" in page and f'href="/reservations/{reservation.id}/details"' in page
+    assert ">10:00–12:00<" in page  # its own start is offered, not shown as taken
+    assert "is not free for this duration" not in page
+    assert "Continue with 10:00–12:00" in page
+    # The facility page says the searched time is held by them, not that it is taken.
+    page = text(client.get(f"/facilities/{facility.slug}?date={day}&time=10:00&duration=120"))
+    assert "This time is not free" not in page and "own-hold-check" in page
+
+    # Choosing it again keeps the same time held (the earlier hold gives way to the new one).
+    hold_via_page(client, facility, day)
+    held = db.session.scalars(db.select(Reservation).where(Reservation.status == S.held)).all()
+    assert [(r.start_dt, r.end_dt) for r in held] == [(at(day, 10), at(day, 12))]
+
+    # Someone else never sees another person's hold as theirs: to them the time is taken.
+    auth.logout()
+    auth.login(create_user())
+    page = text(client.get(choose_url(facility, day)))
+    assert "You are holding" not in page and "hold-banner" not in page
+    assert ">10:00–12:00<" not in page and ">12:00–14:00<" in page
+
+
+def test_my_reservations_has_tabs_for_upcoming_pending_past_and_cancelled(client, logged_in, facility, day,
+                                                                            create_user):
+    facility.rules.approval_policy = ApprovalPolicy.manual
+    db.session.commit()
+    waiting = book(logged_in, facility, at(day, 10), at(day, 11), title="Waiting one")
+    assert waiting.status == S.pending
+    facility.rules.approval_policy = ApprovalPolicy.automatic
+    db.session.commit()
+    book(logged_in, facility, at(day, 12), at(day, 13), title="Confirmed one")
+    called_off = book(logged_in, facility, at(day, 14), at(day, 15), title="Called off")
+    services.cancel(logged_in, called_off)
+    db.session.commit()
+    start = slot_floor(utcnow()) - timedelta(days=2)
+    with unit_of_work():
+        services.create_reservation(logged_in, facility, logged_in.organisations[0], start, start + timedelta(hours=1),
+                                    title="Over already", now=start - timedelta(hours=1))
+
+    def titles(show):
+        page = text(client.get("/reservations" + (f"?show={show}" if show else "")))
+        return set(re.findall(r'class="res-entry-title"><a href="[^"]+">([^<]+)</a>', page)), page
+
+    upcoming, page = titles(None)
+    assert upcoming == {"Waiting one", "Confirmed one"}
+    for show, label in (("pending", "Waiting for a decision"), ("past", "Past"),
+                        ("cancelled", "Cancelled and declined")):
+        assert f'href="/reservations?show={show}">{label}</a>' in page
+    assert titles("pending")[0] == {"Waiting one"}
+    assert titles("past")[0] == {"Over already"}
+    assert titles("cancelled")[0] == {"Called off"}
+    assert 'aria-current="page">Waiting for a decision' in titles("pending")[1]
+    assert titles("nonsense")[0] == upcoming  # an unknown tab is the first one

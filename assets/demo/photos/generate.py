@@ -125,8 +125,41 @@ def lakeside():
     return image
 
 
+def gym():
+    image = Image.new("RGB", (W, H), (200, 205, 210))
+    d = ImageDraw.Draw(image)
+    d.rectangle([0, 0, W, 300], fill=(225, 228, 232))
+    for x in range(40, W, 150):
+        d.rectangle([x, 30, x + 110, 120], fill=(250, 250, 245), outline=(170, 175, 180), width=3)
+    d.polygon([(0, 300), (W, 300), (W, H), (0, H)], fill=(205, 160, 105))
+    for y in range(310, H, 26):
+        d.line([(0, y), (W, y)], fill=(190, 145, 95), width=2)
+    d.line([(480, 300), (480, H)], fill=(30, 90, 170), width=5)
+    d.ellipse([400, 400, 560, 500], outline=(30, 90, 170), width=5)
+    for x in (60, 820):
+        d.rectangle([x + 30, 150, x + 40, 300], fill=(90, 90, 95))
+        d.rectangle([x, 140, x + 70, 190], fill=(250, 250, 250), outline=(60, 60, 60), width=3)
+        d.ellipse([x + 15, 190, x + 55, 205], outline=(220, 90, 30), width=4)
+    return image
+
+
+def park():
+    image = Image.new("RGB", (W, H))
+    d = ImageDraw.Draw(image)
+    sky(d, top=(110, 165, 225), height=300)
+    d.polygon([(0, 300), (W, 260), (W, H), (0, H)], fill=(90, 160, 80))
+    d.polygon([(380, H), (560, H), (520, 280), (480, 280)], fill=(205, 190, 150))
+    for x, size in ((80, 90), (230, 70), (700, 100), (850, 80)):
+        d.rectangle([x - 8, 280 - size // 3, x + 8, 330], fill=(100, 70, 45))
+        d.ellipse([x - size, 120 - size // 2, x + size, 300 - size // 3], fill=(45, 115, 55))
+    d.rectangle([600, 430, 760, 450], fill=(120, 80, 50))
+    d.rectangle([610, 450, 620, 490], fill=(80, 60, 40))
+    d.rectangle([740, 450, 750, 490], fill=(80, 60, 40))
+    return image
+
+
 PHOTOS = {"hall.jpg": hall, "field.jpg": field, "square.jpg": square, "lab.jpg": lab, "workshop.jpg": workshop,
-          "meeting-room.jpg": meeting_room, "lakeside.jpg": lakeside}
+          "meeting-room.jpg": meeting_room, "lakeside.jpg": lakeside, "gym.jpg": gym, "park.jpg": park}
 
 if __name__ == "__main__":
     for name, draw in PHOTOS.items():

@@ -79,6 +79,7 @@ from booking.reservations.services.prices import quote_occurrences
 from booking.reservations.services.queries import (ActionInfo, BookingCheck, bookable_start_times,
                                                    cancellation_info, change_info, check_booking, count_overdue_for,
                                                    count_pending_for, get_reservation, get_series, manager_inbox,
+                                                   open_hold,
                                                    organisation_active_count, reservations_in_closures,
                                                    visible_reservations, count_in_closures)
 from booking.reservations.services.series import (SCOPES, OccurrencePreview, SeriesPreview, approve_series,
@@ -94,7 +95,7 @@ __all__ = [
     "change_info", "change_occurrences", "change_time", "check_booking", "check_in", "complete",
     "complete_finished", "count_in_closures", "count_overdue_for", "count_pending_for", "create_internal_block", "create_reservation",
     "create_series", "expire_holds", "flag_overdue", "get_reservation", "get_series", "hold", "is_overlap_error",
-    "manager_inbox", "mark_no_show", "organisation_active_count", "preview_series", "quote_occurrences", "reject", "release_hold",
+    "manager_inbox", "mark_no_show", "open_hold", "organisation_active_count", "preview_series", "quote_occurrences", "reject", "release_hold",
     "reservations_in_closures", "return_to_handling", "send_reminders", "send_request_digests", "submit",
     "visible_reservations", "warn_deadlines",
 ]

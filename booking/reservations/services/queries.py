@@ -39,6 +39,16 @@ def get_series(series_id: int) -> Series | None:
     return db.session.get(Series, series_id)
 
 
+def open_hold(user_id: int, facility_id: int | None = None) -> Reservation | None:
+    """The user's latest hold still being made (at one facility, or anywhere): the booking
+    they have started and not yet sent. One query; None for most people most of the time."""
+    stmt = (select(Reservation).where(Reservation.user_id == user_id, Reservation.status == S.held)
+            .options(selectinload(Reservation.facility)).order_by(Reservation.id.desc()).limit(1))
+    if facility_id is not None:
+        stmt = stmt.where(Reservation.facility_id == facility_id)
+    return db.session.scalar(stmt)
+
+
 def organisation_active_count(organisation_id: int, facility_id: int, *, now: datetime | None = None,
                               exclude_ids=()) -> int:
     """Active reservations (not yet ended) the organisation holds at the facility: its quota use."""

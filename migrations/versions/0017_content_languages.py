@@ -7,7 +7,7 @@ rows of the new `amenity` table: names that differ only in case, punctuation or 
 keyword; a facility that had both keeps one row with the larger quantity.
 
 Revision ID: 0017
-Revises: 0015 (the lead re-chains it after 0016)
+Revises: 0016
 Create Date: 2026-12-01 11:30:00
 
 """
@@ -20,7 +20,7 @@ from booking.facilities.amenities import code_for, group_for, match_key
 
 
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -232,6 +232,7 @@ webhooks.resend_delivery                      POST    login  ok     404    404  
 
 # statistics
 stats.dashboard                               GET     login  403    403    ok     ok     ok
+stats.overview                                GET     login  403    403    403    403    ok
 stats.download                                GET     login  403    403    ok     ok     ok
 
 # pilot agreements (A's draft, A's submitted proposal hosted by X)

@@ -49,6 +49,7 @@ PAGES = {
     "api reservations": ("booker token", "/api/v1/reservations"),
     "api reservations (manager)": ("manager token", "/api/v1/reservations"),
     "decisions inbox": ("manager", "/reservations/inbox"),
+    "city overview": ("admin", "/admin/overview"),
     "managed facilities": ("manager", "/manage/"),
     "a managed facility": ("manager", "/manage/{first}"),
     "a managed facility's history": ("manager", "/manage/{first}/history"),

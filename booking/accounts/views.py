@@ -19,7 +19,7 @@ from booking.accounts import personal  # noqa: F401  (registers its part of a pe
 from booking.accounts import services
 from booking.accounts.forms import (SCOPE_LABELS, ChangePasswordForm, DeleteAccountForm, DepartmentForm, EmptyForm, ForgotPasswordForm, LoginForm,
                                     ProfileForm, RegisterForm, ResetPasswordForm, TokenForm)
-from booking.accounts.models import ActorType, ApiToken, Department, User, hash_token
+from booking.accounts.models import ActorType, ApiToken, Department, Role, User, hash_token
 from booking.accounts.rules import can_administer, can_view_audit, can_view_outbox, scopes_for
 from booking.api.pagination import paginate
 from booking.audit.models import AuditEvent
@@ -69,7 +69,7 @@ def register():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(safe_next())
+        return redirect(safe_next(landing_endpoint(current_user)))
     form = LoginForm()
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
@@ -85,7 +85,7 @@ def login():
             if user is not None:
                 _log_in(user)
                 flash(_("You are logged in."), "success")
-                response = redirect(safe_next())
+                response = redirect(safe_next(landing_endpoint(user)))
                 response.set_cookie(services.DEVICE_COOKIE, services.device_cookie(user.email, cookie),
                                     max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
                                     secure=current_app.config["SESSION_COOKIE_SECURE"])
@@ -93,6 +93,16 @@ def login():
             flash(_("The e-mail address or password is wrong."), "error")
             status = 401
     return render_template("accounts/login.html", form=form), status
+
+
+def landing_endpoint(user) -> str:
+    """Where a person lands after logging in when no `next` page was asked for: a manager on
+    their inbox, an admin on the city overview, everyone else on the front page."""
+    if user.role == Role.admin:
+        return "stats.overview"
+    if user.role == Role.facility_manager:
+        return "reservations.inbox"
+    return "site.index"
 
 
 def _log_in(user) -> None:

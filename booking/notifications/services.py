@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import case, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from booking.audit.services import record
@@ -144,6 +144,17 @@ def mark_read(user_id: int, notification_id: int | None = None, *, now: datetime
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
     return db.session.execute(statement.values(read_dt=now or utcnow())).rowcount
+
+
+def outbox_counts(*, now: datetime) -> dict[str, int]:
+    """How the outbox stands, in one query: messages that failed for good, and queued ones that
+    are late (due over 10 minutes ago and still not sent: the sending job may be down)."""
+    late = (OutboxMessage.status == OutboxStatus.queued) & (OutboxMessage.next_attempt_dt < now - timedelta(minutes=10))
+    retrying = (OutboxMessage.status == OutboxStatus.queued) & (OutboxMessage.attempts > 0)
+    failed, late_count, retrying_count = db.session.execute(select(
+        *(func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+          for condition in (OutboxMessage.status == OutboxStatus.failed, late, retrying)))).one()
+    return {"failed": int(failed), "late": int(late_count), "retrying": int(retrying_count)}
 
 
 def resend(message: OutboxMessage, *, actor=None) -> None:

@@ -113,7 +113,8 @@ def _decide_page(reservation: Reservation, status: int = 200, **forms):
         "reservations/decide.html", reservation=reservation, facility=facility, now=now, actor_types=ACTOR_TYPE_LABELS,
         **price_context(reservation), subsidy_warning=_subsidy_warning(reservation, now),
         days=agenda(facility, monday, 7, now=now), answers=answer_rows(reservation), series_pending=series_pending,
-        **forms), status
+        history=(services.organisation_history(reservation.organisation_id, now=now)
+                 if reservation.organisation_id else None), **forms), status
 
 
 @bp.get("/reservations/<int:reservation_id>/decide")

@@ -62,6 +62,10 @@ Sweeps (sweeps.py; the scheduler's jobs, idempotent)
     flag_overdue(now=None) -> int          # pending past its deadline → escalated once
     anonymise_old(months, now=None) -> int # ended over `months` ago → who booked and why removed, once
 
+Figures (figures.py; one grouped query each)
+    department_figures(*, now, day_start, day_end) -> {department_id: DepartmentFigures}  # the city overview
+    organisation_history(organisation_id, *, now) -> OrganisationHistory   # past bookings, no-shows, …
+
 Told by the clock, once each (alerts.py): send_reminders, warn_deadlines, send_request_digests
 (now=None) -> int; a closure landing on bookings tells the department's managers.
 
@@ -75,6 +79,8 @@ from booking.reservations.services.booking import (change_time, create_internal_
 from booking.reservations.services.checks import is_overlap_error
 from booking.reservations.services.decisions import (approve, cancel, check_in, complete, mark_no_show, reject,
                                                      return_to_handling)
+from booking.reservations.services.figures import (DepartmentFigures, OrganisationHistory, department_figures,
+                                                   organisation_history)
 from booking.reservations.services.prices import quote_occurrences
 from booking.reservations.services.queries import (ActionInfo, BookingCheck, bookable_start_times,
                                                    cancellation_info, change_info, check_booking, count_overdue_for,
@@ -88,7 +94,8 @@ from booking.reservations.services.sweeps import (anonymise_old, busy_intervals,
                                                   flag_overdue)
 
 __all__ = [
-    "ActionInfo", "BookingCheck", "OccurrencePreview", "SCOPES", "SeriesPreview", "anonymise_old", "approve",
+    "ActionInfo", "BookingCheck", "DepartmentFigures", "OrganisationHistory", "department_figures",
+    "organisation_history", "OccurrencePreview", "SCOPES", "SeriesPreview", "anonymise_old", "approve",
     "approve_series",
     "bookable_start_times", "busy_intervals", "cancel", "cancel_occurrences", "cancellation_info",
     "change_info", "change_occurrences", "change_time", "check_booking", "check_in", "complete",

@@ -213,6 +213,9 @@ reservations.reject                           POST    login  403    404    ok   
 reservations.return_to_handling               POST    login  403    404    ok     404    ok
 reservations.check_in                         POST    login  403    404    ok     404    ok
 reservations.no_show                          POST    login  403    404    ok     404    ok
+reservations.check_in                         GET     login  403    404    ok     404    ok
+reservations.no_show                          GET     login  403    404    ok     404    ok
+reservations.undo_day_action                  POST    login  403    404    ok     404    ok
 reservations.calendar                         GET     login  403    403    ok     403    ok
 reservations.block                            POST    login  403    403    ok     403    ok
 
@@ -285,6 +288,7 @@ api.reservation_approve                       POST    login  403    403    ok   
 api.reservation_reject                        POST    login  403    403    ok     404    ok
 api.reservation_check_in                      POST    login  403    403    ok     404    ok
 api.reservation_no_show                       POST    login  403    403    ok     404    ok
+api.reservation_undo                          POST    login  403    403    ok     404    ok
 api.list_feeds                                GET     login  ok     ok     ok     ok     ok
 api.create_feed                               POST    login  ok     404    404    404    404
 api.regenerate_feed                           POST    login  ok     404    404    404    403

@@ -109,7 +109,8 @@ def answer_rows(reservation: Reservation) -> list[tuple[str, str]]:
 @bp.app_context_processor
 def _template_helpers():
     return {"reservation_time": time_range, "reservation_status": status_label,
-            "reservation_rules": rules, "reservation_rule_text": describe_rrule}
+            "reservation_rules": rules, "reservation_rule_text": describe_rrule,
+            "reservation_undo_until": services.undo_until}
 
 
 # --- loading, with 404 and 403 -----------------------------------------------------------

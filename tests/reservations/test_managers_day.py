@@ -6,12 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
+from booking.audit.models import AuditEvent
 from booking.database import utcnow
+from booking.errors import Conflict, PermissionDenied, RuleViolation
 from booking.extensions import db
 from booking.facilities.models import ApprovalPolicy
+from booking.notifications import services as notification_services
+from booking.notifications.models import Notification, OutboxMessage
 from booking.reservations import services
 from booking.reservations.models import ReservationKind, ReservationStatus
+from booking.unit_of_work import unit_of_work
 from tests.facilities.helpers import at, next_monday
 from tests.reservations.test_views import book, text
 
@@ -76,3 +82,188 @@ def test_the_decision_page_shows_the_bookers_contact_and_history(client, auth, m
     assert org.name in booker_part
     assert "1 past booking" in booker_part and "1 no-show (100 %)" in booker_part
     assert "Last booking:" in booker_part
+
+
+# --- check-in and no-show: confirmed, undone within the window, told when it sticks ---------------
+
+@pytest.fixture
+def gym(create_facility, manager):
+    from tests.reservations.test_views import AROUND_THE_CLOCK
+    return create_facility("Gym", department=manager.departments[0], hours=AROUND_THE_CLOCK)
+
+
+@pytest.fixture
+def started(gym, booker):
+    from tests.reservations.test_views import started_reservation
+    return started_reservation(booker, gym, title="Arrived")
+
+
+def booker_messages(reservation):
+    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.topic == f"reservation:{reservation.id}")
+                              .order_by(OutboxMessage.id)).all()
+
+
+def test_a_check_in_tells_the_booker_only_after_the_undo_window(app, manager, started, booker):
+    before = len(booker_messages(started))
+    now = utcnow()
+    with unit_of_work():
+        services.check_in(manager, started, now=now)
+
+    told = booker_messages(started)[before:]
+    assert len(told) == 1 and told[0].next_attempt_dt == now + timedelta(minutes=15)
+    assert told[0].id not in notification_services.due_message_ids(100)   # not sent in the window
+    listed = db.session.scalars(notification_services.notifications_of(booker.id)).all()
+    assert "Checked in" not in " ".join(n.subject for n in listed)          # nor shown in the app
+    assert services.undo_until(started) == now + timedelta(minutes=15)
+
+
+def test_the_undo_window_is_configurable(app, manager, started):
+    app.config["DAY_ACTION_UNDO_MINUTES"] = 5
+    now = utcnow()
+    with unit_of_work():
+        services.check_in(manager, started, now=now)
+    assert services.undo_until(started) == now + timedelta(minutes=5)
+    assert booker_messages(started)[-1].next_attempt_dt == now + timedelta(minutes=5)
+
+
+def test_undoing_a_check_in_withdraws_the_message_and_is_audited(app, manager, started, booker):
+    before = len(booker_messages(started))
+    now = utcnow()
+    with unit_of_work():
+        services.check_in(manager, started, now=now)
+    with unit_of_work():
+        services.undo_day_action(manager, started, now=now + timedelta(minutes=14))
+
+    db.session.refresh(started)
+    assert started.checked_in_dt is None and started.status == S.confirmed
+    assert len(booker_messages(started)) == before
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.topic == f"reservation:{started.id}", Notification.created_dt > utcnow())) == 0
+    undone = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reservation.check_in_undone")).one()
+    assert undone.object_id == started.id and undone.before["checked_in_dt"] and undone.actor_id == manager.id
+
+
+def test_a_check_in_cannot_be_undone_after_the_window(app, manager, started):
+    now = utcnow()
+    with unit_of_work():
+        services.check_in(manager, started, now=now)
+    with pytest.raises(RuleViolation) as caught, unit_of_work():
+        services.undo_day_action(manager, started, now=now + timedelta(minutes=15))
+    assert caught.value.messages[0].code == "reservation.undo_window_passed"
+    db.session.rollback()
+    db.session.refresh(started)
+    assert started.checked_in_dt is not None
+
+
+def test_nothing_to_undo_on_a_plain_confirmed_reservation(app, manager, started):
+    with pytest.raises(RuleViolation) as caught, unit_of_work():
+        services.undo_day_action(manager, started)
+    assert caught.value.messages[0].code == "reservation.nothing_to_undo"
+
+
+def test_only_the_departments_managers_undo(app, started, create_user, create_department, booker):
+    from booking.accounts.models import Role
+    other = create_user(role=Role.facility_manager, departments=[create_department("Culture")])
+    with pytest.raises(PermissionDenied), unit_of_work():
+        services.undo_day_action(other, started)
+
+
+def test_undoing_a_no_show_confirms_it_again_and_nobody_is_told(app, manager, started, booker):
+    before = len(booker_messages(started))
+    now = utcnow()
+    with unit_of_work():
+        services.mark_no_show(manager, started, now=now)
+    assert booker_messages(started)[-1].next_attempt_dt == now + timedelta(minutes=15)
+    with unit_of_work():
+        services.undo_day_action(manager, started, now=now + timedelta(minutes=1))
+
+    db.session.refresh(started)
+    assert started.status == S.confirmed and len(booker_messages(started)) == before
+    assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == started.id,
+                                                             AuditEvent.object_type == "Reservation")
+                              .order_by(AuditEvent.id)).all()[-2:] == ["reservation.no_show",
+                                                                        "reservation.no_show_undone"]
+
+
+def test_a_no_show_whose_time_was_booked_meanwhile_cannot_be_undone(app, manager, started, booker, gym):
+    now = utcnow()
+    with unit_of_work():
+        services.mark_no_show(manager, started, now=now)
+    with unit_of_work():  # the freed time is taken at once
+        services.create_internal_block(manager, gym, started.start_dt, started.end_dt, title="Cleaning", now=now)
+    with pytest.raises(Conflict), unit_of_work():
+        services.undo_day_action(manager, started, now=now + timedelta(minutes=1))
+    db.session.rollback()
+    db.session.refresh(started)
+    assert started.status == S.no_show
+
+
+def test_the_message_goes_once_the_window_has_passed(app, manager, started):
+    now = utcnow() - timedelta(minutes=16)
+    with unit_of_work():
+        services.check_in(manager, started, now=now)
+    message = booker_messages(started)[-1]
+    assert message.id in notification_services.due_message_ids(100)
+    with pytest.raises(RuleViolation), unit_of_work():
+        services.undo_day_action(manager, started)
+
+
+# the pages
+
+def test_check_in_asks_for_confirmation_then_can_be_undone(client, auth, manager, gym, started):
+    auth.login(manager)
+    calendar = f"/reservations/calendar/{gym.slug}?view=day"
+    page = text(client.get(calendar))
+    link = f"/reservations/{started.id}/check-in?next="
+    assert link in page   # a link to the confirmation page, not a form that acts at once
+
+    confirm = text(client.get(f"/reservations/{started.id}/check-in?next={calendar}"))
+    assert "Check in Arrived?" in confirm and 'name="confirm" value="1"' in confirm
+    assert "You can undo it for 15 minutes; the booker is told only after that." in confirm
+    db.session.refresh(started)
+    assert started.checked_in_dt is None   # looking is not acting
+
+    response = client.post(f"/reservations/{started.id}/check-in", data={"confirm": "1", "next": calendar})
+    assert response.headers["Location"] == calendar
+    page = text(client.get(calendar))
+    assert "Checked in: Arrived. You can undo it until" in page and "Undo check-in" in page
+
+    response = client.post(f"/reservations/{started.id}/undo", data={"next": calendar})
+    assert response.headers["Location"] == calendar
+    page = text(client.get(calendar))
+    assert "The check-in is undone: Arrived." in page and "Undo check-in" not in page
+    db.session.refresh(started)
+    assert started.checked_in_dt is None
+
+
+def test_a_post_without_confirmation_only_shows_the_question(client, auth, manager, started):
+    auth.login(manager)
+    page = text(client.post(f"/reservations/{started.id}/no-show", data={}))
+    assert "Mark Arrived as not shown up?" in page
+    db.session.refresh(started)
+    assert started.status == S.confirmed
+
+
+def test_a_no_show_marked_by_mistake_is_undone_from_the_calendar(client, auth, manager, gym, started):
+    auth.login(manager)
+    calendar = f"/reservations/calendar/{gym.slug}?view=day"
+    client.post(f"/reservations/{started.id}/no-show", data={"confirm": "1", "next": calendar})
+    page = text(client.get(calendar))
+    assert "Marked as not shown up: Arrived." in page and "Undo no-show" in page
+
+    client.post(f"/reservations/{started.id}/undo", data={"next": calendar})
+
+    assert "The no-show is undone: Arrived is confirmed again." in text(client.get(calendar))
+    db.session.refresh(started)
+    assert started.status == S.confirmed
+
+
+def test_the_api_undoes_a_check_in(client, manager, started, token_for):
+    headers = token_for(manager)
+    assert client.post(f"/api/v1/reservations/{started.id}/check-in", headers=headers).status_code == 200
+
+    response = client.post(f"/api/v1/reservations/{started.id}/undo", headers=headers)
+
+    assert response.status_code == 200 and response.get_json()["checked_in"] is None
+    again = client.post(f"/api/v1/reservations/{started.id}/undo", headers=headers)
+    assert again.status_code == 422

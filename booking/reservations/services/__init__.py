@@ -40,6 +40,9 @@ Decisions and the day itself (decisions.py)
     cancel(user, reservation, *, reason="", now=None) -> Reservation
     check_in(user, reservation, *, now=None) -> Reservation
     mark_no_show(user, reservation, *, now=None) -> Reservation
+        # check-in and no-show tell the booker only once the undo window (DAY_ACTION_UNDO_MINUTES) has passed
+    undo_day_action(user, reservation, *, now=None) -> Reservation   # take a check-in or no-show back in time
+    undo_until(reservation) -> datetime | None                        # until when it may be taken back
     complete(reservation, *, user=None, now=None) -> Reservation
 
 Series (series.py; an RRULE in the facility's local time; organisation=None makes internal blocks)
@@ -78,7 +81,7 @@ from booking.reservations.services.booking import (change_time, create_internal_
                                                    release_hold, submit)
 from booking.reservations.services.checks import is_overlap_error
 from booking.reservations.services.decisions import (approve, cancel, check_in, complete, mark_no_show, reject,
-                                                     return_to_handling)
+                                                     return_to_handling, undo_day_action, undo_until, undo_window)
 from booking.reservations.services.figures import (DepartmentFigures, OrganisationHistory, department_figures,
                                                    organisation_history)
 from booking.reservations.services.prices import quote_occurrences
@@ -103,5 +106,5 @@ __all__ = [
     "create_series", "expire_holds", "flag_overdue", "get_reservation", "get_series", "hold", "is_overlap_error",
     "manager_inbox", "mark_no_show", "organisation_active_count", "preview_series", "quote_occurrences", "reject", "release_hold",
     "reservations_in_closures", "return_to_handling", "send_reminders", "send_request_digests", "submit",
-    "visible_reservations", "warn_deadlines",
+    "undo_day_action", "undo_until", "undo_window", "visible_reservations", "warn_deadlines",
 ]

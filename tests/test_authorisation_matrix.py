@@ -218,6 +218,8 @@ reservations.no_show                          GET     login  403    404    ok   
 reservations.undo_day_action                  POST    login  403    404    ok     404    ok
 reservations.calendar                         GET     login  403    403    ok     403    ok
 reservations.block                            POST    login  403    403    ok     403    ok
+reservations.department_calendar_home         GET     login  403    403    ok     ok     ok
+reservations.department_calendar              GET     login  403    403    ok     403    ok
 
 # calendar feeds (A's feeds)
 calendars.feeds_page                          GET     login  ok     ok     ok     ok     ok

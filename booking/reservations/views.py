@@ -736,3 +736,4 @@ def change(reservation_id: int):
 
 # The managers' pages register their routes on this blueprint.
 from booking.reservations import manage  # noqa: E402,F401
+from booking.reservations import department_calendar  # noqa: E402,F401

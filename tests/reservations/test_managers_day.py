@@ -16,7 +16,7 @@ from booking.facilities.models import ApprovalPolicy
 from booking.notifications import services as notification_services
 from booking.notifications.models import Notification, OutboxMessage
 from booking.reservations import services
-from booking.reservations.models import ReservationKind, ReservationStatus
+from booking.reservations.models import Reservation, ReservationKind, ReservationStatus
 from booking.unit_of_work import unit_of_work
 from tests.facilities.helpers import at, next_monday
 from tests.reservations.test_views import book, text
@@ -267,3 +267,101 @@ def test_the_api_undoes_a_check_in(client, manager, started, token_for):
     assert response.status_code == 200 and response.get_json()["checked_in"] is None
     again = client.post(f"/api/v1/reservations/{started.id}/undo", headers=headers)
     assert again.status_code == 422
+
+
+# --- the department-wide calendar --------------------------------------------------------------
+
+from booking.reservations.department_calendar import hour_cells  # noqa: E402
+
+
+def test_hour_cells_span_items_and_merge_those_that_overlap():
+    assert hour_cells([], 3) == [(0, 1, []), (1, 1, []), (2, 1, [])]
+    assert hour_cells([(1, 2)], 4) == [(0, 1, []), (1, 2, [0]), (3, 1, [])]
+    # the second starts inside the first: one cell, widened to the second's end
+    assert hour_cells([(0, 1), (1, 3), (5, 5)], 6) == [(0, 4, [0, 1]), (4, 1, []), (5, 1, [2])]
+    # out of range is clipped to the columns
+    assert hour_cells([(-2, 9)], 3) == [(0, 3, [0])]
+
+
+@pytest.fixture
+def department_day(manager, create_facility, booker, make_reservation):
+    """Parks with two halls on a Tuesday: a request, a confirmed booking, a block and a closure."""
+    from tests.facilities.helpers import add_closure
+    from tests.fixtures.reservations import local
+    parks = manager.departments[0]
+    hall = create_facility("Hall A", slug="hall-a", department=parks)
+    field_ = create_facility("Field B", slug="field-b", department=parks)
+    make_reservation(hall, local(2030, 3, 5, 10), local(2030, 3, 5, 12), user=booker, status="pending",
+                     title="Choir request")
+    make_reservation(hall, local(2030, 3, 5, 13), local(2030, 3, 5, 14), user=booker, title="Board meeting")
+    make_reservation(field_, local(2030, 3, 5, 9), local(2030, 3, 5, 11), user=manager, organisation=None,
+                     kind=ReservationKind.internal_block, title="Mowing")
+    add_closure(field_, local(2030, 3, 5, 15), local(2030, 3, 5, 17), reason="Drainage")
+    make_reservation(hall, local(2030, 3, 6, 10), local(2030, 3, 6, 11), user=booker, status="cancelled",
+                     title="Called off")
+    db.session.commit()
+    return parks, hall, field_
+
+
+def test_the_week_shows_every_facility_as_a_row_with_links_to_act(client, auth, manager, department_day):
+    parks, hall, field_ = department_day
+    auth.login(manager)
+
+    page = text(client.get(f"/reservations/departments/{parks.id}/calendar?date=2030-03-05"))
+
+    assert "Calendar of Parks" in page and "Week of 4 March to 10 March 2030" in page
+    assert page.index(">Field B<") < page.index(">Hall A<")   # rows by name, each a row header
+    assert '<th scope="row"><a href="/reservations/calendar/field-b' in page
+    pending = db.session.scalars(select(Reservation).where(Reservation.title == "Choir request")).one()
+    assert f'href="/reservations/{pending.id}/decide"' in page
+    meeting = db.session.scalars(select(Reservation).where(Reservation.title == "Board meeting")).one()
+    assert f'href="/reservations/{meeting.id}"' in page
+    assert "Mowing" in page and "Closed: Drainage" in page
+    assert f'href="/manage/{field_.id}/closures"' in page
+    assert "Called off" not in page
+    assert page.count('<th scope="col">') == 8    # the facility column and seven days
+
+
+def test_the_day_puts_items_in_hour_columns(client, auth, manager, department_day):
+    parks, hall, field_ = department_day
+    auth.login(manager)
+
+    page = text(client.get(f"/reservations/departments/{parks.id}/calendar?view=day&date=2030-03-05"))
+
+    assert "Tuesday 5 March 2030" in page
+    assert '<th scope="col">07:00</th>' in page and '<th scope="col">21:00</th>' in page
+    hall_row = page.split(">Hall A</a></th>", 1)[1].split("</tr>", 1)[0]
+    assert hall_row.count('colspan="2"') == 1 and "Choir request" in hall_row   # 10–12 spans two hours
+    assert "Board meeting" in hall_row
+    field_row = page.split(">Field B</a></th>", 1)[1].split("</tr>", 1)[0]
+    assert "Mowing" in field_row and "Drainage" in field_row
+
+
+def test_managers_see_their_departments_and_admins_choose_any(client, auth, manager, admin, department_day,
+                                                              create_department, create_user):
+    from booking.accounts.models import Role
+    parks = department_day[0]
+    culture = create_department("Culture")
+    auth.login(manager)
+    assert client.get(f"/reservations/departments/{culture.id}/calendar").status_code == 403
+    home = client.get("/reservations/department-calendar?view=day")
+    assert home.headers["Location"].startswith(f"/reservations/departments/{parks.id}/calendar?view=day")
+    assert "board-department" not in text(client.get(f"/reservations/departments/{parks.id}/calendar"))
+    auth.logout()
+
+    auth.login(admin)
+    page = text(client.get(f"/reservations/departments/{parks.id}/calendar"))
+    assert 'id="board-department"' in page and ">Culture</option>" in page
+    chosen = client.get(f"/reservations/department-calendar?department={culture.id}&view=week&date=2030-03-05")
+    assert chosen.headers["Location"] == f"/reservations/departments/{culture.id}/calendar?view=week&date=2030-03-05"
+    assert "This department has no facilities yet." in text(client.get(chosen.headers["Location"]))
+    auth.logout()
+
+    auth.login(create_user(role=Role.member))
+    assert client.get(f"/reservations/departments/{parks.id}/calendar").status_code == 403
+
+
+def test_todays_day_view_offers_check_in_from_the_department_calendar(client, auth, manager, gym, started):
+    auth.login(manager)
+    page = text(client.get(f"/reservations/departments/{gym.department_id}/calendar?view=day"))
+    assert f"/reservations/{started.id}/check-in?next=" in page

@@ -3,7 +3,7 @@ departments, audit and outbox pages."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
@@ -22,10 +22,13 @@ from booking.accounts.forms import (SCOPE_LABELS, ChangePasswordForm, DeleteAcco
 from booking.accounts.models import ActorType, ApiToken, Department, Role, User, hash_token
 from booking.accounts.rules import can_administer, can_view_audit, can_view_outbox, scopes_for
 from booking.api.pagination import paginate
+from booking.audit import links as audit_links
+from booking.audit.changes import changes as audit_changes
 from booking.audit.models import AuditEvent
 from booking.database import utcnow
 from booking.errors import DomainError
 from booking.extensions import db
+from booking.formatting import compact_time, local_date
 from booking.notifications import kinds
 from booking.notifications import services as notifications
 from booking.notifications.models import OutboxMessage, OutboxStatus
@@ -33,6 +36,11 @@ from booking.site import flash_errors, safe_next
 from booking.unit_of_work import unit_of_work
 
 bp = Blueprint("accounts", __name__)
+
+audit_links.register("Department", _l("Department"), "accounts.edit_department", "department_id")
+audit_links.register("User", _l("User"))
+audit_links.register("Organisation", _l("Organisation"))
+audit_links.register("OutboxMessage", _l("E-mail"))
 
 navigation.add("accounts.departments", _l("Departments"), visible=can_administer, order=85)
 navigation.add("accounts.users", _l("Users"), visible=can_administer, order=86)
@@ -312,8 +320,28 @@ def audit_log():
     page = max(request.args.get("page", 1, type=int), 1)
     events, total = paginate(stmt, page, 50)
     object_types = db.session.scalars(select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)).all()
-    return render_template("accounts/audit_log.html", events=events, total=total, page=page, per_page=50,
-                           filters=filters, object_types=object_types)
+    now = utcnow()
+    rows = [(e, audit_changes(e.before, e.after), audit_links.describe(e.object_type, e.object_id)) for e in events]
+    return render_template("accounts/audit_log.html", rows=rows, total=total, page=page, per_page=50, now=now,
+                           filters=filters, object_types=object_types,
+                           audit_value=lambda value: _audit_value(value, now))
+
+
+def _audit_value(value, now: datetime) -> str:
+    """A recorded value in words: instants in local time (compact), dates, yes/no, lists."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, datetime):
+        return compact_time(value, now=now)
+    if isinstance(value, date):
+        return local_date(value, "d MMM y")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(_audit_value(v, now) for v in value) or "–"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
 
 
 @bp.get("/admin/outbox")

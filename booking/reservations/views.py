@@ -29,6 +29,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from booking import navigation, panels
+from booking.audit import links as audit_links
 from booking.reservations import personal  # noqa: F401  (registers its part of a person's data)
 from booking.accounts.forms import EmptyForm
 from booking.accounts.models import Organisation
@@ -55,6 +56,9 @@ from booking.unit_of_work import unit_of_work
 
 S = ReservationStatus
 bp = Blueprint("reservations", __name__)
+
+audit_links.register("Reservation", _l("Reservation"), "reservations.detail", "reservation_id")
+audit_links.register("Series", _l("Recurring reservation"))
 
 DRAFT = "reservation_draft"
 WHEN = "EEE d MMM y HH:mm"  # how pages write an instant, in the facility's time zone

@@ -22,7 +22,7 @@ from booking.database import utcnow
 from booking.extensions import db
 from booking.facilities.availability import local_day_bounds, local_instant
 from booking.facilities.search import week_start
-from booking.formatting import time_range
+from booking.formatting import local_time
 from booking.reservations import rules
 from booking.reservations.services.board import BoardItem, board, department_facilities
 from booking.reservations.views import _local_date_arg, bp
@@ -30,7 +30,7 @@ from booking.reservations.views import _local_date_arg, bp
 # The day view's hours unless something in the day lies outside them.
 DAY_FIRST_HOUR, DAY_LAST_HOUR = 7, 22
 
-navigation.add("reservations.department_calendar_home", _l("Calendar"), order=36, visible=rules.can_view_inbox)
+navigation.add("reservations.department_calendar_home", _l("Department calendar"), order=36, visible=rules.can_view_inbox)
 
 
 @dataclass
@@ -122,7 +122,8 @@ def _label(item: BoardItem, bounds, tz: str) -> str:
     """The item's hours within one column's day: whole, from, until or through."""
     if item.start <= bounds.start and item.end >= bounds.end:
         return str(_l("all day"))
-    return time_range(max(item.start, bounds.start), min(item.end, bounds.end), tz)
+    start, end = max(item.start, bounds.start), min(item.end, bounds.end)
+    return f"{local_time(start, tz, 'HH:mm')}–{local_time(end, tz, 'HH:mm')}"
 
 
 def _week_cells(items: list[BoardItem], columns, tz: str) -> list[Cell]:

@@ -127,3 +127,22 @@ def test_an_admin_lands_on_the_city_overview_and_reads_the_audit_log(page, log_i
     page.goto("/admin/overview")
     no_sideways_scroll(page)
     screenshot(page, "managers-day-overview-phone")
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+def test_the_department_calendar_in_finnish_and_swedish_on_a_phone(page, log_in, manager, day_of_parks, language,
+                                                                  screenshot):
+    parks, yoga, _choir = day_of_parks
+    log_in(page, manager)
+    page.locator("#language").select_option(language)
+    page.locator("form[action='/language'] button").click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+
+    page.set_viewport_size(PHONE)
+    for view in ("day", "week"):
+        page.goto(f"/reservations/departments/{parks.id}/calendar?view={view}")
+        no_sideways_scroll(page)
+        screenshot(page, f"managers-day-department-{view}-phone-{language}")
+    page.goto(f"/reservations/{yoga.id}/check-in")
+    no_sideways_scroll(page)
+    screenshot(page, f"managers-day-confirm-phone-{language}")

@@ -121,6 +121,8 @@ def load(instance_path: str) -> dict:
         "API_MAX_BODY_BYTES": _int("API_MAX_BODY_BYTES", 1024 * 1024),
         "API_MAX_JSON_DEPTH": _int("API_MAX_JSON_DEPTH", 32),
         "HOLD_MINUTES": _int("HOLD_MINUTES", 15),
+        # How long a manager can take back a check-in or a no-show; the booker is told only after it.
+        "DAY_ACTION_UNDO_MINUTES": _int("DAY_ACTION_UNDO_MINUTES", 15),
         # Months after its end that a booking keeps who made it and why (then anonymised; statistics stay).
         "RETENTION_MONTHS": _int("RETENTION_MONTHS", 24),
         "SCHEDULER_ENABLED": _bool(env("SCHEDULER_ENABLED"), True),

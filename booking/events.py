@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable
 
 from booking.audit.services import record
@@ -28,6 +29,7 @@ class Email:
     user_id: int | None = None  # a person: also listed in the app, and their settings apply
     kind: str | None = None     # an optional kind (booking.notifications.kinds); None: always sent
     link: str | None = None     # the page to act on, a path here ("/reservations/12")
+    send_after: datetime | None = None  # held back until then (a change that may still be undone)
 
     @classmethod
     def to_person(cls, user, subject, template: str, **fields) -> "Email":
@@ -79,7 +81,8 @@ def publish(event: Event) -> Event:
     if notifying():
         for email in event.emails:
             queue_email(email.to, email.subject, email.template, locale=email.locale, topic=email.topic,
-                        user_id=email.user_id, kind=email.kind, page=email.link, **email.context)
+                        user_id=email.user_id, kind=email.kind, page=email.link, send_after=email.send_after,
+                        **email.context)
         for subscriber in _subscribers:
             subscriber(event)
     return event

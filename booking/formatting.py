@@ -33,6 +33,18 @@ def local_time(value: datetime | None, tz: str | None = None, fmt: str = DATETIM
     return format_datetime(value.astimezone(_zone(tz)).replace(tzinfo=None), fmt)
 
 
+def compact_time(value: datetime | None, tz: str | None = None, *, now: datetime | None = None) -> str:
+    """An instant as short as it can be read in a list: "14:05" today, "3 Mar 14:05" this year,
+    "3 Mar 2025 14:05" before (local time; `now` is the current instant)."""
+    if value is None:
+        return ""
+    zone = _zone(tz)
+    local = value.astimezone(zone)
+    today = (now or datetime.now(zone)).astimezone(zone).date()
+    fmt = "HH:mm" if local.date() == today else "d MMM HH:mm" if local.year == today.year else "d MMM y HH:mm"
+    return format_datetime(local.replace(tzinfo=None), fmt)
+
+
 def local_date(value: date, fmt: str = DATE_FORMAT) -> str:
     return format_date(value, fmt)
 

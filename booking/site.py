@@ -21,7 +21,7 @@ from booking.api.types import MAX_INT
 from booking.content import Translated, languages_in_order
 from booking.errors import DomainError
 from booking.extensions import db
-from booking.formatting import duration, local_time, money, number, time_range
+from booking.formatting import compact_time, duration, local_time, money, number, time_range
 from booking.unit_of_work import unit_of_work
 
 bp = Blueprint("site", __name__)
@@ -175,6 +175,7 @@ def init_app(app) -> None:
         }
 
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["compact_time"] = compact_time
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number

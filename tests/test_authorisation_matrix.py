@@ -224,8 +224,13 @@ reservations.reject                           POST    login  403    404    ok   
 reservations.return_to_handling               POST    login  403    404    ok     404    ok
 reservations.check_in                         POST    login  403    404    ok     404    ok
 reservations.no_show                          POST    login  403    404    ok     404    ok
+reservations.check_in                         GET     login  403    404    ok     404    ok
+reservations.no_show                          GET     login  403    404    ok     404    ok
+reservations.undo_day_action                  POST    login  403    404    ok     404    ok
 reservations.calendar                         GET     login  403    403    ok     403    ok
 reservations.block                            POST    login  403    403    ok     403    ok
+reservations.department_calendar_home         GET     login  403    403    ok     ok     ok
+reservations.department_calendar              GET     login  403    403    ok     403    ok
 
 # calendar feeds (A's feeds)
 calendars.feeds_page                          GET     login  ok     ok     ok     ok     ok
@@ -243,6 +248,7 @@ webhooks.resend_delivery                      POST    login  ok     404    404  
 
 # statistics
 stats.dashboard                               GET     login  403    403    ok     ok     ok
+stats.overview                                GET     login  403    403    403    403    ok
 stats.download                                GET     login  403    403    ok     ok     ok
 
 # pilot agreements (A's draft, A's submitted proposal hosted by X)
@@ -313,6 +319,7 @@ api.reservation_approve                       POST    login  403    403    ok   
 api.reservation_reject                        POST    login  403    403    ok     404    ok
 api.reservation_check_in                      POST    login  403    403    ok     404    ok
 api.reservation_no_show                       POST    login  403    403    ok     404    ok
+api.reservation_undo                          POST    login  403    403    ok     404    ok
 api.list_feeds                                GET     login  ok     ok     ok     ok     ok
 api.create_feed                               POST    login  ok     404    404    404    404
 api.regenerate_feed                           POST    login  ok     404    404    404    403

@@ -51,6 +51,9 @@ PAGES = {
     "api reservations": ("booker token", "/api/v1/reservations"),
     "api reservations (manager)": ("manager token", "/api/v1/reservations"),
     "decisions inbox": ("manager", "/reservations/inbox"),
+    "city overview": ("admin", "/admin/overview"),
+    "department calendar, week": ("manager", "/reservations/departments/{parks}/calendar?date=2030-03-05"),
+    "department calendar, day": ("manager", "/reservations/departments/{parks}/calendar?view=day&date=2030-03-05"),
     "managed facilities": ("manager", "/manage/"),
     "a managed facility": ("manager", "/manage/{first}"),
     "a managed facility's history": ("manager", "/manage/{first}/history"),
@@ -196,7 +199,8 @@ def test_a_list_page_or_feed_costs_the_same_statements_for_three_times_the_city(
         auth.login(request.getfixturevalue(who))
 
     city(2)
-    url = url.format(first=request.getfixturevalue("first").id, round=request.getfixturevalue("season_round").id)
+    url = url.format(first=request.getfixturevalue("first").id, round=request.getfixturevalue("season_round").id,
+                     parks=request.getfixturevalue("manager").departments[0].id)
     few = statements(client, url, headers)
     city(4)
     many = statements(client, url, headers)

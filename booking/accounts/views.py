@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
@@ -22,13 +22,16 @@ from booking.accounts import services
 from booking.accounts.forms import (SCOPE_LABELS, ChangePasswordForm, DeleteAccountForm, DepartmentForm, EmptyForm,
                                     ForgotPasswordForm, LoginForm, ProfileForm, RegisterDetailsForm, RegisterForm,
                                     ResetPasswordForm, TokenForm)
-from booking.accounts.models import ActorType, ApiToken, Department, User, hash_token
+from booking.accounts.models import ActorType, ApiToken, Department, Role, User, hash_token
 from booking.accounts.rules import can_administer, can_view_audit, can_view_outbox, scopes_for
 from booking.api.pagination import paginate
+from booking.audit import links as audit_links
+from booking.audit.changes import changes as audit_changes
 from booking.audit.models import AuditEvent
 from booking.database import utcnow
 from booking.errors import Conflict, DomainError
 from booking.extensions import db
+from booking.formatting import compact_time, local_date
 from booking.notifications import kinds
 from booking.notifications import services as notifications
 from booking.notifications.models import OutboxMessage, OutboxStatus
@@ -36,6 +39,11 @@ from booking.site import flash_errors, safe_next
 from booking.unit_of_work import unit_of_work
 
 bp = Blueprint("accounts", __name__)
+
+audit_links.register("Department", _l("Department"), "accounts.edit_department", "department_id")
+audit_links.register("User", _l("User"))
+audit_links.register("Organisation", _l("Organisation"))
+audit_links.register("OutboxMessage", _l("E-mail"))
 
 navigation.add("accounts.departments", _l("Departments"), visible=can_administer, order=85)
 navigation.add("accounts.users", _l("Users"), visible=can_administer, order=86)
@@ -106,7 +114,7 @@ def register_details(token: str):
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(safe_next())
+        return redirect(safe_next(landing_endpoint(current_user)))
     form = LoginForm()
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
@@ -122,7 +130,7 @@ def login():
             if user is not None:
                 _log_in(user)
                 flash(_("You are logged in."), "success")
-                response = redirect(safe_next())
+                response = redirect(safe_next(landing_endpoint(user)))
                 response.set_cookie(services.DEVICE_COOKIE, services.device_cookie(user.email, cookie),
                                     max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
                                     secure=current_app.config["SESSION_COOKIE_SECURE"])
@@ -130,6 +138,16 @@ def login():
             flash(_("The e-mail address or password is wrong."), "error")
             status = 401
     return render_template("accounts/login.html", form=form), status
+
+
+def landing_endpoint(user) -> str:
+    """Where a person lands after logging in when no `next` page was asked for: a manager on
+    their inbox, an admin on the city overview, everyone else on the front page."""
+    if user.role == Role.admin:
+        return "stats.overview"
+    if user.role == Role.facility_manager:
+        return "reservations.inbox"
+    return "site.index"
 
 
 def _log_in(user) -> None:
@@ -338,8 +356,28 @@ def audit_log():
     page = max(request.args.get("page", 1, type=int), 1)
     events, total = paginate(stmt, page, 50)
     object_types = db.session.scalars(select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)).all()
-    return render_template("accounts/audit_log.html", events=events, total=total, page=page, per_page=50,
-                           filters=filters, object_types=object_types)
+    now = utcnow()
+    rows = [(e, audit_changes(e.before, e.after), audit_links.describe(e.object_type, e.object_id)) for e in events]
+    return render_template("accounts/audit_log.html", rows=rows, total=total, page=page, per_page=50, now=now,
+                           filters=filters, object_types=object_types,
+                           audit_value=lambda value: _audit_value(value, now))
+
+
+def _audit_value(value, now: datetime) -> str:
+    """A recorded value in words: instants in local time (compact), dates, yes/no, lists."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, datetime):
+        return compact_time(value, now=now)
+    if isinstance(value, date):
+        return local_date(value, "d MMM y")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(_audit_value(v, now) for v in value) or "–"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
 
 
 @bp.get("/admin/outbox")

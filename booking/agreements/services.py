@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from booking.accounts.models import Department, Organisation, Role, User
@@ -777,7 +777,6 @@ def public_challenges():
 
 
 def portfolio() -> dict[AgreementStatus, int]:
-    from sqlalchemy import func
     rows = db.session.execute(select(PilotAgreement.status, func.count()).group_by(PilotAgreement.status))
     return {status: count for status, count in rows}
 
@@ -913,3 +912,26 @@ def get_agreement(agreement_id: int) -> PilotAgreement | None:
 
 def local_day_start(facility: Facility, day: date) -> datetime:
     return datetime.combine(day, time(0), ZoneInfo(facility.timezone))
+
+
+@dataclass(frozen=True)
+class AgreementFigures:
+    """What waits for the city in one department's pilot agreements."""
+    to_decide: int = 0          # submitted or in review
+    overdue: int = 0            # of them, past their decision deadline
+    reports_to_accept: int = 0  # outcome reports filed and not yet accepted
+
+
+def agreements_needing_action(*, now: datetime) -> dict[int, AgreementFigures]:
+    """Per host department id, in one grouped query (the admin's city overview)."""
+    to_decide = PilotAgreement.status.in_([A.submitted, A.in_review])
+    report_waiting = OutcomeReport.id.is_not(None) & OutcomeReport.accepted_dt.is_(None)
+
+    def total(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    stmt = (select(PilotAgreement.host_department_id, total(to_decide),
+                   total(to_decide & (PilotAgreement.decision_deadline_dt < now)), total(report_waiting))
+            .outerjoin(OutcomeReport, OutcomeReport.agreement_id == PilotAgreement.id)
+            .where(to_decide | report_waiting)
+            .group_by(PilotAgreement.host_department_id))
+    return {row[0]: AgreementFigures(*(int(v) for v in row[1:])) for row in db.session.execute(stmt)}

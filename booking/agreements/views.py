@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from booking import navigation, panels
+from booking.audit import links as audit_links
 from booking.agreements import personal  # noqa: F401  (registers its part of a person's data)
 from booking.accounts.models import Department, Organisation, Role, User
 from booking.agreements import rules, services
@@ -36,6 +37,9 @@ from booking.site import flash_errors
 from booking.unit_of_work import unit_of_work
 
 bp = Blueprint("agreements", __name__)
+
+audit_links.register("PilotAgreement", _l("Pilot agreement"), "agreements.detail", "agreement_id")
+audit_links.register("Challenge", _l("Challenge"), "agreements.challenge", "challenge_id")
 A = AgreementStatus
 PER_PAGE = 50
 

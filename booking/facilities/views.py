@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from booking import navigation
+from booking.audit import links as audit_links
 from booking.accounts.forms import ACTOR_TYPE_LABELS
 from booking.accounts.models import ActorType
 from booking.api.pagination import paginate
@@ -39,6 +40,9 @@ from booking.formatting import local_time
 
 bp = Blueprint("facilities", __name__)
 bp.register_blueprint(manage_bp)
+
+audit_links.register("Facility", _l("Facility"), "facilities.manage.facility", "facility_id")
+audit_links.register("Closure", _l("Closure"))
 
 navigation.add("facilities.catalogue", _l("Facilities"), order=20)
 

@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import case, delete, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from booking.audit.services import record
@@ -32,7 +32,7 @@ _QUEUED = "outbox_queued"
 
 def queue_email(to: str, subject: str, template: str, *, locale: str | None = None,
                 topic: str | None = None, user_id: int | None = None, kind: str | None = None,
-                page: str | None = None, **context) -> OutboxMessage | None:
+                page: str | None = None, send_after: datetime | None = None, **context) -> OutboxMessage | None:
     """Render templates/emails/<template>.txt and its HTML part into the outbox.
 
     The HTML part is templates/emails/<template>.html if present, else the text in the shared
@@ -40,6 +40,9 @@ def queue_email(to: str, subject: str, template: str, *, locale: str | None = No
     on. For a person (`user_id`) the message is also listed in the app, and an optional `kind`
     (booking.notifications.kinds) is e-mailed only if they have not turned it off (None: not
     e-mailed). Nothing is sent here: the message commits or rolls back with the caller's change.
+
+    `send_after` holds the message back until then (e-mail and in-app alike), so a change that
+    may still be undone is told only once it sticks; `withdraw` takes such a message back.
     """
     settings = settings_for(user_id) if user_id is not None else None
     e_mail = kind not in OPTIONAL or settings is None or wants_email(settings, kind)
@@ -58,7 +61,8 @@ def _render_and_queue(to, subject, template, locale, topic, user_id, e_mail, kin
     with force_locale(locale):
         subject = str(subject)
         if user_id is not None:
-            db.session.add(Notification(user_id=user_id, subject=subject[:300], link=page, topic=topic))
+            db.session.add(Notification(user_id=user_id, subject=subject[:300], link=page, topic=topic,
+                                        created_dt=send_after or utcnow()))
         if not e_mail:
             return None
         text = render_template(f"emails/{template}.txt", **context)
@@ -72,7 +76,8 @@ def _render_and_queue(to, subject, template, locale, topic, user_id, e_mail, kin
         else:
             html = render_template("emails/layout.html", paragraphs=html_paragraphs(text), subject=subject,
                                    link=f"{base}{page}" if page else None)
-    message = OutboxMessage(to=to, subject=subject, text_body=text, html_body=html, topic=topic)
+    message = OutboxMessage(to=to, subject=subject, text_body=text, html_body=html, topic=topic,
+                            next_attempt_dt=send_after or utcnow())
     db.session.add(message)
     db.session.info.setdefault(_QUEUED, []).append(message)
     return message
@@ -140,12 +145,14 @@ def claim_once(key: str) -> bool:
 # --- in-app notifications ---------------------------------------------------------------------
 
 def notifications_of(user_id: int):
-    return select(Notification).where(Notification.user_id == user_id).order_by(Notification.id.desc())
+    """The person's notifications, newest first: those held back (`send_after`) only once their time came."""
+    return select(Notification).where(Notification.user_id == user_id, Notification.created_dt <= utcnow()
+                                      ).order_by(Notification.id.desc())
 
 
 def unread_count(user_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_dt.is_(None))) or 0
+        Notification.user_id == user_id, Notification.read_dt.is_(None), Notification.created_dt <= utcnow())) or 0
 
 
 def mark_read(user_id: int, notification_id: int | None = None, *, now: datetime | None = None) -> int:
@@ -154,6 +161,31 @@ def mark_read(user_id: int, notification_id: int | None = None, *, now: datetime
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
     return db.session.execute(statement.values(read_dt=now or utcnow())).rowcount
+
+
+def withdraw(topic: str, *, now: datetime | None = None) -> int:
+    """Take back the messages about `topic` that are held back and not yet due (a change undone
+    within its undo window): the e-mails never sent, the in-app notifications never shown.
+    How many e-mails were withdrawn."""
+    now = now or utcnow()
+    held = select(OutboxMessage.id).where(
+        OutboxMessage.topic == topic, OutboxMessage.status == OutboxStatus.queued, OutboxMessage.attempts == 0,
+        OutboxMessage.next_attempt_dt > now)
+    db.session.execute(delete(OutboxAttachment).where(OutboxAttachment.message_id.in_(held)))
+    withdrawn = db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(held))).rowcount
+    db.session.execute(delete(Notification).where(Notification.topic == topic, Notification.created_dt > now))
+    return withdrawn
+
+
+def outbox_counts(*, now: datetime) -> dict[str, int]:
+    """How the outbox stands, in one query: messages that failed for good, and queued ones that
+    are late (due over 10 minutes ago and still not sent: the sending job may be down)."""
+    late = (OutboxMessage.status == OutboxStatus.queued) & (OutboxMessage.next_attempt_dt < now - timedelta(minutes=10))
+    retrying = (OutboxMessage.status == OutboxStatus.queued) & (OutboxMessage.attempts > 0)
+    failed, late_count, retrying_count = db.session.execute(select(
+        *(func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+          for condition in (OutboxMessage.status == OutboxStatus.failed, late, retrying)))).one()
+    return {"failed": int(failed), "late": int(late_count), "retrying": int(retrying_count)}
 
 
 def resend(message: OutboxMessage, *, actor=None) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from booking import navigation, panels
+from booking.audit import links as audit_links
 from booking.accounts.forms import ACTOR_TYPE_LABELS, EmptyForm
 from booking.accounts.models import Department
 from booking.api.pagination import paginate
@@ -37,6 +38,9 @@ from booking.site import flash_errors
 from booking.unit_of_work import unit_of_work
 
 bp = Blueprint("pricing", __name__)
+
+audit_links.register("Invoice", _l("Invoice"), "pricing.invoice", "invoice_id")
+audit_links.register("Tariff", _l("Tariff"))
 
 navigation.add("pricing.prices", _l("Prices"), visible=can_view_revenue, order=42)
 navigation.add("pricing.invoices", _l("Invoices"), visible=can_view_invoices, order=60)

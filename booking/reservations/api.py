@@ -309,7 +309,8 @@ def reservation_reject(reservation_id: int, body: RejectIn):
 @route("/reservations/<int:reservation_id>/check-in", "POST", scope="manage", summary="Check a reservation in", tag=TAG,
        response=ReservationOut, errors=(403, 422))
 def reservation_check_in(reservation_id: int):
-    """Facility managers, from 30 minutes before the start until the end."""
+    """Facility managers, from 30 minutes before the start until the end. The booker is told once
+    the undo window (`DAY_ACTION_UNDO_MINUTES`, 15 by default) has passed."""
     reservation = _visible(reservation_id)
     services.check_in(api_user(), reservation)
     return reservation_out(reservation, api_user())
@@ -318,7 +319,20 @@ def reservation_check_in(reservation_id: int):
 @route("/reservations/<int:reservation_id>/no-show", "POST", scope="manage", summary="Mark a reservation as not shown up", tag=TAG,
        response=ReservationOut, errors=(403, 422))
 def reservation_no_show(reservation_id: int):
-    """Facility managers, after the start, when nobody checked in."""
+    """Facility managers, after the start, when nobody checked in. The booker is told once the undo
+    window has passed."""
     reservation = _visible(reservation_id)
     services.mark_no_show(api_user(), reservation)
+    return reservation_out(reservation, api_user())
+
+
+@route("/reservations/<int:reservation_id>/undo", "POST", scope="manage",
+       summary="Undo a check-in or a no-show within the undo window", tag=TAG, response=ReservationOut,
+       errors=(403, 409, 422))
+def reservation_undo(reservation_id: int):
+    """Facility managers, within `DAY_ACTION_UNDO_MINUTES` (15 by default) of the check-in or the
+    no-show: the reservation is confirmed and not checked in again, and the booker is never told.
+    Undoing a no-show is refused (409) when its freed time was booked meanwhile."""
+    reservation = _visible(reservation_id)
+    services.undo_day_action(api_user(), reservation)
     return reservation_out(reservation, api_user())

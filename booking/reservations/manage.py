@@ -24,7 +24,7 @@ from booking.facilities.availability import local_day_bounds, local_instant
 from booking.facilities import services as facility_services
 from booking.facilities.models import Facility
 from booking.facilities.search import week_start
-from booking.formatting import time_range
+from booking.formatting import local_time, time_range
 from booking.reservations import rules, services
 from booking.reservations.forms import ApproveForm, BlockForm, RejectForm, ReturnForm
 from booking.reservations.models import Reservation, ReservationStatus
@@ -113,7 +113,8 @@ def _decide_page(reservation: Reservation, status: int = 200, **forms):
         "reservations/decide.html", reservation=reservation, facility=facility, now=now, actor_types=ACTOR_TYPE_LABELS,
         **price_context(reservation), subsidy_warning=_subsidy_warning(reservation, now),
         days=agenda(facility, monday, 7, now=now), answers=answer_rows(reservation), series_pending=series_pending,
-        **forms), status
+        history=(services.organisation_history(reservation.organisation_id, now=now)
+                 if reservation.organisation_id else None), **forms), status
 
 
 @bp.get("/reservations/<int:reservation_id>/decide")
@@ -223,30 +224,72 @@ def block(slug: str):
     return redirect(url_for("reservations.calendar", slug=slug, date=form.start_date.data.isoformat()))
 
 
-def _day_action(reservation_id: int, action, message: str):
+# --- check-in and no-show: confirmed first, undone for a while ------------------------------
+
+DAY_ACTIONS = {
+    "check_in": {"act": services.check_in, "endpoint": "reservations.check_in"},
+    "no_show": {"act": services.mark_no_show, "endpoint": "reservations.no_show"},
+}
+
+
+def _back_to_day(reservation: Reservation) -> str:
+    """Where a day action returns: the page it came from (`next`), else the facility's day."""
+    zone = ZoneInfo(reservation.facility.timezone)
+    return safe_next() if request.values.get("next") else url_for(
+        "reservations.calendar", slug=reservation.facility.slug, view="day",
+        date=reservation.start_dt.astimezone(zone).date().isoformat())
+
+
+def _day_action(reservation_id: int, name: str):
+    """GET: the confirmation page (works without JavaScript). POST with `confirm`: do it; the
+    booker is told once the undo window has passed. A POST without `confirm` shows the page."""
     reservation = _decidable(reservation_id)
+    if request.method == "GET" or not request.form.get("confirm"):
+        if request.method == "POST":
+            _button_pressed()
+        return render_template("reservations/confirm_day_action.html", reservation=reservation, action=name,
+                               endpoint=DAY_ACTIONS[name]["endpoint"], back=_back_to_day(reservation),
+                               window=services.undo_window(), now=utcnow())
     _button_pressed()
     try:
         with unit_of_work():
-            action(current_user, reservation)
+            DAY_ACTIONS[name]["act"](current_user, reservation)
     except DomainError as exc:
         flash_errors(exc)
     else:
-        flash(message, "success")
-    zone = ZoneInfo(reservation.facility.timezone)
-    return redirect(safe_next() if request.values.get("next") else url_for(
-        "reservations.calendar", slug=reservation.facility.slug, view="day",
-        date=reservation.start_dt.astimezone(zone).date().isoformat()))
+        until = services.undo_until(reservation)
+        message = (_("Checked in: %(title)s.", title=reservation.title) if name == "check_in"
+                   else _("Marked as not shown up: %(title)s.", title=reservation.title))
+        flash(message + " " + _("You can undo it until %(time)s; the booker is told after that.",
+                                time=local_time(until, reservation.facility.timezone, "HH:mm")), "success")
+    return redirect(_back_to_day(reservation))
 
 
-@bp.post("/reservations/<int:reservation_id>/check-in")
+@bp.route("/reservations/<int:reservation_id>/check-in", methods=["GET", "POST"])
 @login_required
 def check_in(reservation_id: int):
-    return _day_action(reservation_id, services.check_in, _("Checked in."))
+    return _day_action(reservation_id, "check_in")
 
 
-@bp.post("/reservations/<int:reservation_id>/no-show")
+@bp.route("/reservations/<int:reservation_id>/no-show", methods=["GET", "POST"])
 @login_required
 def no_show(reservation_id: int):
-    return _day_action(reservation_id, services.mark_no_show, _("Marked as not shown up."))
+    return _day_action(reservation_id, "no_show")
 
+
+@bp.post("/reservations/<int:reservation_id>/undo")
+@login_required
+def undo_day_action(reservation_id: int):
+    """Take back a check-in or a no-show within the undo window."""
+    reservation = _decidable(reservation_id)
+    _button_pressed()
+    was_no_show = reservation.status == S.no_show
+    try:
+        with unit_of_work():
+            services.undo_day_action(current_user, reservation)
+    except DomainError as exc:
+        flash_errors(exc)
+    else:
+        flash(_("The no-show is undone: %(title)s is confirmed again.", title=reservation.title) if was_no_show
+              else _("The check-in is undone: %(title)s.", title=reservation.title), "success")
+    return redirect(_back_to_day(reservation))

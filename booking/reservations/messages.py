@@ -96,6 +96,8 @@ REFUSALS = {
     "no_show_needs_confirmed": _l("Only a confirmed reservation nobody checked in to can be marked as not shown "
                                   "up."),
     "not_started": _l("It has not started yet."),
+    "nothing_to_undo": _l("There is no check-in or no-show to undo."),
+    "undo_window_passed": _l("It can no longer be undone: that was possible until %(until)s."),
     "complete_needs_ended": _l("Only a confirmed reservation that has ended can be completed."),
     "all_skipped": _l("Every date of the series is skipped: there is nothing to book."),
     "scope": _l("Choose this occurrence, this and following, or the whole series."),

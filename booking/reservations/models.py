@@ -61,7 +61,8 @@ TRANSITIONS: dict[ReservationStatus, frozenset[ReservationStatus]] = {
     ReservationStatus.rejected: frozenset({ReservationStatus.pending}),
     ReservationStatus.cancelled: frozenset(),
     ReservationStatus.completed: frozenset(),
-    ReservationStatus.no_show: frozenset(),
+    # A no-show marked by mistake is taken back within the undo window (services: undo_no_show).
+    ReservationStatus.no_show: frozenset({ReservationStatus.confirmed}),
 }
 
 

@@ -328,6 +328,19 @@ def can_check_in_at(*, start: datetime, end: datetime, now: datetime) -> bool:
     return start - CHECK_IN_EARLY <= now < end
 
 
+def undo_until(*, status: str, checked_in_dt: datetime | None, marked_dt: datetime | None,
+               window: timedelta) -> datetime | None:
+    """Until when a check-in or a no-show may be taken back (None: there is nothing to undo).
+
+    A check-in counts from `checked_in_dt`; a no-show from when it was marked (`marked_dt`).
+    The booker is told only once this has passed."""
+    if status == "confirmed" and checked_in_dt is not None:
+        return checked_in_dt + window
+    if status == "no_show" and marked_dt is not None:
+        return marked_dt + window
+    return None
+
+
 # --- who may do what -------------------------------------------------------------------
 
 def _authenticated(user) -> bool:

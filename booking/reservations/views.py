@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from booking import navigation, panels
+from booking.audit import links as audit_links
 from booking.reservations import personal  # noqa: F401  (registers its part of a person's data)
 from booking.accounts.forms import EmptyForm
 from booking.accounts.models import Organisation
@@ -56,6 +57,9 @@ from booking.unit_of_work import unit_of_work
 
 S = ReservationStatus
 bp = Blueprint("reservations", __name__)
+
+audit_links.register("Reservation", _l("Reservation"), "reservations.detail", "reservation_id")
+audit_links.register("Series", _l("Recurring reservation"))
 
 DRAFT = "reservation_draft"
 WHEN = "EEE d MMM y HH:mm"  # how pages write an instant, in the facility's time zone
@@ -112,7 +116,8 @@ def answer_rows(reservation: Reservation) -> list[tuple[str, str]]:
 @bp.app_context_processor
 def _template_helpers():
     return {"reservation_time": time_range, "reservation_status": status_label,
-            "reservation_rules": rules, "reservation_rule_text": describe_rrule, "hold_banner": hold_banner}
+            "reservation_rules": rules, "reservation_rule_text": describe_rrule, "hold_banner": hold_banner,
+            "reservation_undo_until": services.undo_until}
 
 
 def hold_banner() -> Markup:
@@ -800,3 +805,4 @@ def change(reservation_id: int):
 
 # The managers' pages register their routes on this blueprint.
 from booking.reservations import manage  # noqa: E402,F401
+from booking.reservations import department_calendar  # noqa: E402,F401

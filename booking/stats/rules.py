@@ -174,3 +174,8 @@ def department_scope(user) -> set[int] | None:
 
 def can_view_department_stats(user, department_id: int) -> bool:
     return can_manage_department(user, department_id)
+
+
+def can_view_city_overview(user) -> bool:
+    """The city overview (what matters today, department by department): admins."""
+    return bool(getattr(user, "is_authenticated", False) and user.role == Role.admin)

@@ -214,3 +214,4 @@ def _often_free(facilities, **page) -> dict[int, str]:
 
 panels.register("facility", "utilisation", "stats/_facility_utilisation.html", _facility_utilisation, order=30)
 panels.register_card_facts("catalogue", "often_free", _often_free, order=30)
+from booking.stats import overview  # noqa: E402,F401  (the admin's city overview, on this blueprint)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from booking import panels
+from booking.audit import links as audit_links
 from booking.accounts.forms import EmptyForm
 from booking.accounts.rules import can_administer
 from booking.api.pagination import paginate
@@ -21,6 +23,8 @@ from booking.webhooks.messages import EVENT_LABELS, STATUS_LABELS
 from booking.webhooks.models import DeliveryStatus, Webhook
 
 bp = Blueprint("webhooks", __name__)
+
+audit_links.register("Webhook", _l("Webhook"), "webhooks.webhook_page", "webhook_id")
 
 # Found from the profile, beside the API tokens: both are for the people who connect systems.
 panels.register("profile", "webhooks", "webhooks/_profile.html", lambda **page: {

@@ -266,7 +266,8 @@ def screenshot():
 
 @pytest.fixture
 def log_in():
-    """log_in(page, user_or_email, password=PASSWORD): log in through the form; lands on the front page."""
+    """log_in(page, user_or_email, password=PASSWORD): log in through the form; lands on the person's landing
+    page (a manager's inbox, the admin's city overview, else the front page)."""
     def submit(page, user_or_email, password=PASSWORD):
         page.goto("/login")
         page.get_by_label("E-mail").fill(getattr(user_or_email, "email", user_or_email))

@@ -253,14 +253,14 @@ def test_check_in_and_no_show_on_the_day(client, auth, manager, create_facility,
     page = text(client.get(calendar))
     assert "Check in" in page and "No-show" in page
 
-    response = client.post(f"/reservations/{arrived.id}/check-in", data={"next": calendar})
+    response = client.post(f"/reservations/{arrived.id}/check-in", data={"next": calendar, "confirm": "1"})
     assert response.headers["Location"] == calendar
     page = text(client.get(calendar))
-    assert "Checked in." in page and "checked in" in page
+    assert "Checked in: Arrived." in page and "checked in" in page
     db.session.refresh(arrived)
     assert arrived.checked_in_dt is not None
 
-    response = client.post(f"/reservations/{arrived.id}/no-show", data={"next": calendar})
+    response = client.post(f"/reservations/{arrived.id}/no-show", data={"next": calendar, "confirm": "1"})
     assert "Only a confirmed reservation nobody checked in to" in text(client.get(response.headers["Location"]))
 
 
@@ -269,7 +269,7 @@ def test_mark_a_no_show(client, auth, manager, create_facility, booker):
     missing = started_reservation(booker, hall, title="Missing")
     auth.login(manager)
 
-    client.post(f"/reservations/{missing.id}/no-show")
+    client.post(f"/reservations/{missing.id}/no-show", data={"confirm": "1"})
 
     db.session.refresh(missing)
     assert missing.status == S.no_show

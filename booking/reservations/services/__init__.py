@@ -40,6 +40,9 @@ Decisions and the day itself (decisions.py)
     cancel(user, reservation, *, reason="", now=None) -> Reservation
     check_in(user, reservation, *, now=None) -> Reservation
     mark_no_show(user, reservation, *, now=None) -> Reservation
+        # check-in and no-show tell the booker only once the undo window (DAY_ACTION_UNDO_MINUTES) has passed
+    undo_day_action(user, reservation, *, now=None) -> Reservation   # take a check-in or no-show back in time
+    undo_until(reservation) -> datetime | None                        # until when it may be taken back
     complete(reservation, *, user=None, now=None) -> Reservation
 
 Series (series.py; an RRULE in the facility's local time; organisation=None makes internal blocks)
@@ -62,6 +65,10 @@ Sweeps (sweeps.py; the scheduler's jobs, idempotent)
     flag_overdue(now=None) -> int          # pending past its deadline → escalated once
     anonymise_old(months, now=None) -> int # ended over `months` ago → who booked and why removed, once
 
+Figures (figures.py; one grouped query each)
+    department_figures(*, now, day_start, day_end) -> {department_id: DepartmentFigures}  # the city overview
+    organisation_history(organisation_id, *, now) -> OrganisationHistory   # past bookings, no-shows, …
+
 Told by the clock, once each (alerts.py): send_reminders, warn_deadlines, send_request_digests
 (now=None) -> int; a closure landing on bookings tells the department's managers.
 
@@ -74,7 +81,9 @@ from booking.reservations.services.booking import (change_time, create_internal_
                                                    release_hold, submit)
 from booking.reservations.services.checks import is_overlap_error
 from booking.reservations.services.decisions import (approve, cancel, check_in, complete, mark_no_show, reject,
-                                                     return_to_handling)
+                                                     return_to_handling, undo_day_action, undo_until, undo_window)
+from booking.reservations.services.figures import (DepartmentFigures, OrganisationHistory, department_figures,
+                                                   organisation_history)
 from booking.reservations.services.prices import quote_occurrences
 from booking.reservations.services.queries import (ActionInfo, BookingCheck, bookable_start_times,
                                                    cancellation_info, change_info, check_booking, count_overdue_for,
@@ -89,7 +98,8 @@ from booking.reservations.services.sweeps import (anonymise_old, busy_intervals,
                                                   flag_overdue)
 
 __all__ = [
-    "ActionInfo", "BookingCheck", "OccurrencePreview", "SCOPES", "SeriesPreview", "anonymise_old", "approve",
+    "ActionInfo", "BookingCheck", "DepartmentFigures", "OrganisationHistory", "department_figures",
+    "organisation_history", "OccurrencePreview", "SCOPES", "SeriesPreview", "anonymise_old", "approve",
     "approve_series",
     "bookable_start_times", "busy_intervals", "cancel", "cancel_occurrences", "cancellation_info",
     "change_info", "change_occurrences", "change_time", "check_booking", "check_in", "complete",
@@ -97,5 +107,5 @@ __all__ = [
     "create_series", "expire_holds", "flag_overdue", "get_reservation", "get_series", "hold", "is_overlap_error",
     "manager_inbox", "mark_no_show", "open_hold", "organisation_active_count", "preview_series", "quote_occurrences", "reject", "release_hold",
     "reservations_in_closures", "return_to_handling", "send_reminders", "send_request_digests", "submit",
-    "visible_reservations", "warn_deadlines",
+    "undo_day_action", "undo_until", "undo_window", "visible_reservations", "warn_deadlines",
 ]

@@ -2,9 +2,12 @@
 mark a no-show, complete. Each adds and flushes in the caller's unit of work."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from flask import current_app
 
 from booking.accounts.models import User
+from booking.notifications.services import withdraw
 from booking.errors import Message, RuleViolation
 from booking.reservations import rules
 from booking.reservations.messages import status_message
@@ -146,7 +149,8 @@ def check_in(user: User, reservation: Reservation, *, now: datetime | None = Non
     if not rules.can_check_in_at(start=reservation.start_dt, end=reservation.end_dt, now=now):
         refuse("check_in_not_open")
     reservation.checked_in_dt = now
-    tell("checked_in", [reservation], user, now=now, email="checked_in", after={"checked_in_dt": now})
+    tell("checked_in", [reservation], user, now=now, email="checked_in", after={"checked_in_dt": now},
+         send_after=now + undo_window())
     return reservation
 
 
@@ -160,7 +164,56 @@ def mark_no_show(user: User, reservation: Reservation, *, now: datetime | None =
     if reservation.start_dt > now:
         refuse("not_started")
     before = reservation.set_status(S.no_show)
-    tell("no_show", [reservation], user, now=now, email="no_show", before={"status": before})
+    reservation.updated_dt = now  # when it was marked: the undo window counts from here
+    tell("no_show", [reservation], user, now=now, email="no_show", before={"status": before},
+         send_after=now + undo_window())
+    return reservation
+
+
+def undo_window() -> timedelta:
+    """How long a check-in or a no-show can be taken back (DAY_ACTION_UNDO_MINUTES)."""
+    return timedelta(minutes=current_app.config["DAY_ACTION_UNDO_MINUTES"])
+
+
+def undo_until(reservation: Reservation) -> datetime | None:
+    """Until when the reservation's check-in or no-show may be undone (None: nothing to undo)."""
+    return rules.undo_until(status=reservation.status.value, checked_in_dt=reservation.checked_in_dt,
+                            marked_dt=reservation.updated_dt, window=undo_window())
+
+
+def _check_undoable(user: User, reservation: Reservation, now: datetime) -> None:
+    require(rules.can_decide_reservation(user, reservation), "only_managers_decide")
+    until = undo_until(reservation)
+    if until is None:
+        refuse("nothing_to_undo")
+    if now >= until:
+        refuse("undo_window_passed", until=until, tz=reservation.facility.timezone)
+
+
+def undo_day_action(user: User, reservation: Reservation, *, now: datetime | None = None) -> Reservation:
+    """Take back a check-in or a no-show within the undo window: the reservation is confirmed and
+    not checked in again, and the booker, not yet told, is never told. A no-show had freed the
+    time, so taking it back may collide with a booking made meanwhile (409)."""
+    now = now_or(now)
+    facility = reservation.facility
+    lock_facility(facility.id)
+    lock(reservation)
+    _check_undoable(user, reservation, now)
+    withdraw(f"reservation:{reservation.id}", now=now)
+    if reservation.status == S.no_show:  # its time was freed, and may have been taken meanwhile
+        expire_holds_of(facility.id, now)
+        blocked = Interval(reservation.blocked_start_dt, reservation.blocked_end_dt)
+        candidate = Candidate(reservation.start_dt, reservation.end_dt)
+        raise_problems(facility, [candidate], [rules.find_conflicts(
+            candidate.start, candidate.end, blocked, busy(facility.id, blocked, now, exclude_ids=[reservation.id]))])
+        reservation.set_status(S.confirmed)
+        flush_or_conflict(facility, [Candidate(reservation.start_dt, reservation.end_dt)])
+        tell("no_show_undone", [reservation], user, now=now, before={"status": S.no_show})
+    else:
+        before = reservation.checked_in_dt
+        reservation.checked_in_dt = None
+        tell("check_in_undone", [reservation], user, now=now, before={"checked_in_dt": before},
+             after={"checked_in_dt": None})
     return reservation
 
 

@@ -21,7 +21,7 @@ DECISIONS = frozenset({"approved", "rejected", "returned", "no_show"})
 
 
 def _booker_email(event: str, reservations: list[Reservation], now: datetime, actor=None,
-                  **context) -> Email | None:
+                  send_after: datetime | None = None, **context) -> Email | None:
     first = reservations[0]
     if first.kind == ReservationKind.internal_block:
         return None
@@ -38,7 +38,7 @@ def _booker_email(event: str, reservations: list[Reservation], now: datetime, ac
     return Email(to, Message(f"reservation.email.{event}", facility=InReadersLanguage(facility, "name")), f"reservation_{event}",
                  locale=locale, topic=f"reservation:{first.id}", user_id=user_id,
                  kind=None if event in DECISIONS or by_someone_else else "receipts",
-                 link=f"/reservations/{first.id}",
+                 link=f"/reservations/{first.id}", send_after=send_after,
                  context={"reservations": reservations, "reservation": first, "facility": facility,
                           "recipient_name": name, "tz": facility.timezone, "now": now,
                           "cancel_deadline": first.start_dt - ruleset.cancellation_deadline, **context})
@@ -82,14 +82,16 @@ def _manager_emails(action: str, reservations: list[Reservation], actor, befores
 
 def tell(action: str, reservations: list[Reservation], actor, *, now: datetime, email: str | None = None,
          before: dict | list[dict] | None = None, after: dict | list[dict] | None = None,
-         email_context: dict | None = None) -> None:
-    """Publish `reservation.<action>` for each reservation; `email` names the booker's message.
+         email_context: dict | None = None, send_after: datetime | None = None) -> None:
+    """Publish `reservation.<action>` for each reservation; `email` names the booker's message,
+    held back until `send_after` if given (a change that may still be undone).
 
     `before` and `after` are one state for all, or a list with one per reservation; the
     status is always part of `after`."""
     if not reservations:
         return
-    mail = _booker_email(email, reservations, now, actor, **(email_context or {})) if email else None
+    mail = (_booker_email(email, reservations, now, actor, send_after, **(email_context or {}))
+            if email else None)
     befores = before if isinstance(before, list) else [before] * len(reservations)
     afters = after if isinstance(after, list) else [after or {}] * len(reservations)
     first_emails = ([mail] if mail is not None else []) + _manager_emails(action, reservations, actor, befores)

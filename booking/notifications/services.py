@@ -51,13 +51,14 @@ def queue_email(to: str, subject: str, template: str, *, locale: str | None = No
     # City-written texts (facility names …) in the recipient's language too, not the API caller's.
     api_language = g.pop("content_language", None)
     try:
-        return _render_and_queue(to, subject, template, locale, topic, user_id, e_mail, kind, page, base, context)
+        return _render_and_queue(to, subject, template, locale, topic, user_id, e_mail, kind, page, base, send_after,
+                                 context)
     finally:
         if api_language is not None:
             g.content_language = api_language
 
 
-def _render_and_queue(to, subject, template, locale, topic, user_id, e_mail, kind, page, base, context):
+def _render_and_queue(to, subject, template, locale, topic, user_id, e_mail, kind, page, base, send_after, context):
     with force_locale(locale):
         subject = str(subject)
         if user_id is not None:

@@ -106,7 +106,8 @@ class Result:
 
 
 class AllocationError(ValueError):
-    """The locked candidates cannot all hold (they overlap, or two belong to one wish)."""
+    """The problem cannot be solved as given: locked candidates that cannot all hold (they
+    overlap, two belong to one wish, one is also excluded) or a candidate of no wish."""
 
     def __init__(self, code: str, params: dict):
         super().__init__(f"{code}: {params}")
@@ -264,6 +265,12 @@ def _result(problem: Problem, chosen: dict[int, Candidate | None], status: str, 
 
 
 def _check_locked(problem: Problem) -> list[Candidate]:
+    wish_ids = {w.id for w in problem.wishes}
+    unknown = sorted({c.key for c in problem.candidates if c.wish_id not in wish_ids})
+    if unknown:
+        raise AllocationError("unknown_wish", {"keys": unknown[:10]})
+    if problem.locked & problem.excluded:
+        raise AllocationError("locked_excluded", {"keys": sorted(problem.locked & problem.excluded)})
     locked = [c for c in problem.candidates if c.key in problem.locked]
     seen: dict[int, str] = {}
     for c in locked:
@@ -423,8 +430,6 @@ def solve(problem: Problem) -> Result:
 
     started = time.perf_counter()
     _check_locked(problem)
-    if problem.locked & problem.excluded:
-        raise AllocationError("locked_excluded", {"keys": sorted(problem.locked & problem.excluded)})
     baseline = greedy(problem)
     usable = [c for c in problem.candidates if c.key not in problem.excluded]
     if not usable:

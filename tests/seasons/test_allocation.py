@@ -211,6 +211,12 @@ def test_locks_that_cannot_hold_are_refused():
     with pytest.raises(AllocationError) as refused:
         solve(problem)
     assert refused.value.code == "locked_overlap"
+    with pytest.raises(AllocationError) as refused:
+        greedy(Problem(problem.wishes, (a, b), None, locked=frozenset({a.key}), excluded=frozenset({a.key})))
+    assert refused.value.code == "locked_excluded"
+    with pytest.raises(AllocationError) as refused:
+        solve(Problem(problem.wishes[:1], (a, b), None))
+    assert refused.value.code == "unknown_wish"
 
 
 def test_a_manager_lock_may_go_past_the_cap_and_nothing_more_is_added():

@@ -49,7 +49,7 @@ def _template_globals(state):
     state.app.jinja_env.globals.update(
         round_state_labels=STATE_LABELS, age_labels=AGE_LABELS, frequency_labels=FREQUENCY_LABELS,
         parity_labels=PARITY_LABELS, application_labels=APPLICATION_LABELS, response_labels=RESPONSE_LABELS,
-        actor_labels=ACTOR_LABELS, weekday_labels=WEEKDAYS,
+        actor_labels=ACTOR_LABELS, season_weekday_labels=WEEKDAYS,
         round_state=lambda round_: STATE_LABELS[rules.shown_state(round_, datetime.now(_zone()))])
 
 

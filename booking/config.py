@@ -35,6 +35,13 @@ def _decimal(name: str, default: str) -> Decimal:
         raise ValueError(f"{name} must be a number, not {value!r}") from None
 
 
+def _language(name: str, default: str) -> str:
+    value = (os.environ.get(name) or default).strip().lower()
+    if value not in ("en", "fi", "sv"):
+        raise ValueError(f"{name} must be en, fi or sv, not {value!r}")
+    return value
+
+
 def _secret_key(instance_path: Path) -> str:
     """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
     if os.environ.get("SECRET_KEY"):
@@ -90,7 +97,7 @@ def load(instance_path: str) -> dict:
         "LANGUAGES": ["en", "fi", "sv"],
         # The language the city writes its content in first (facility names, descriptions, terms …):
         # the text columns hold it, translations hold the others, and it is shown where one is missing.
-        "CONTENT_LANGUAGE": env("CONTENT_LANGUAGE", "en"),
+        "CONTENT_LANGUAGE": _language("CONTENT_LANGUAGE", "en"),
         "MAIL_SERVER": env("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         # The city shown on the front page and in the header: its name, and its logo (a file under

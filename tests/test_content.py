@@ -266,3 +266,15 @@ def test_the_migration_turns_free_text_amenities_into_a_merged_vocabulary(tmp_pa
     # A facility that had two spellings keeps one row, with the larger quantity.
     assert kept == [(1, "changing_room", 3), (1, "wifi", 1), (2, "changing_room", 2), (2, "lab_bench", 4),
                     (2, "wifi", 1)]
+
+
+def test_a_finnish_city_writes_in_finnish_and_translates_into_english_and_swedish(app, create_facility):
+    app.config["CONTENT_LANGUAGE"] = "fi"
+    try:
+        facility = create_facility("Rantasali", translations={"en": {"name": "Riverside Hall"}})
+        assert [c.name for c in importing.translation_columns()][:2] == ["name_en", "name_sv"]
+        assert facility.translated("name", "fi") == Translated("Rantasali", "fi", False)
+        assert facility.translated("name", "en") == Translated("Riverside Hall", "en", False)
+        assert facility.translated("name", "sv") == Translated("Rantasali", "fi", True)
+    finally:
+        app.config["CONTENT_LANGUAGE"] = "en"

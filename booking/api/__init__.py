@@ -48,7 +48,7 @@ OPERATIONS: list[Operation] = []
 def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str = "token", scope: str | None = None,
           query: type[BaseModel] | None = None, body: type[BaseModel] | None = None,
           response: Any = None, status: int = 200, errors: tuple[int, ...] = (),
-          content_type: str = "application/json", body_required: bool = True) -> Callable:
+          content_type: str = "application/json", body_required: bool = True, own_unit: bool = False) -> Callable:
     """Declare a JSON route: authenticate, validate query and body, serialise the result.
 
     The view receives path arguments, then `query=` and `body=` as validated models, and
@@ -56,6 +56,8 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
     (default: "read" for GET, "book" for a change; booking.accounts.rules.SCOPES). A declared
     body is required (400 without one) unless `body_required=False`, which only a model of
     optional fields may say (no body is then the same as `{}`); the OpenAPI document says which.
+    A write runs in one unit of work around the view, unless `own_unit=True`: then the view opens
+    its own, after slow reading work (a solver) that must not hold the write lock.
     """
     needed = scope or ("read" if method in ("GET", "HEAD") else "book")
     assert body is not None or body_required, "body_required=False needs a body model"
@@ -87,7 +89,7 @@ def route(rule: str, method: str = "GET", *, summary: str, tag: str, auth: str =
             except ValidationError as exc:
                 return validation_problem(exc)
             # A write is one unit of work: the response is built inside it, before the commit.
-            with unit_of_work() if method != "GET" else nullcontext():
+            with unit_of_work() if method != "GET" and not own_unit else nullcontext():
                 result = fn(**path_args, **kwargs)
                 if isinstance(result, Response):
                     return result

@@ -15,6 +15,7 @@ from booking.api.types import Day, Id, Instant, Text
 from booking.errors import NotFound
 from booking.extensions import db
 from booking.facilities.models import Facility
+from booking.unit_of_work import unit_of_work
 from booking.seasons import rules, services
 from booking.seasons.models import AgeGroup, Allocation, Application, Frequency, Round, RoundState
 
@@ -274,12 +275,15 @@ def round_apply(round_id: int, body: ApplicationIn):
 
 @route("/rounds/<int:round_id>/allocate", "POST", scope="manage",
        summary="Run the allocator (after the deadline); locked allocations stay", tag=TAG, body=AllocateIn,
-       body_required=False, response=AllocationOut, errors=(403, 404, 422))
+       body_required=False, response=AllocationOut, errors=(403, 404, 422), own_unit=True)
 def round_allocate(round_id: int, body: AllocateIn):
     user = api_user()
     round_ = _round(round_id)
-    services.allocate(user, round_, time_limit_s=body.time_limit_s)
-    return allocation_out(round_, user)
+    # The solver runs before the unit of work, as on the page: its seconds hold no write lock.
+    proposal = services.propose(user, round_, time_limit_s=body.time_limit_s)
+    with unit_of_work():
+        services.allocate(user, round_, time_limit_s=body.time_limit_s, proposal=proposal)
+        return allocation_out(round_, user)
 
 
 @route("/rounds/<int:round_id>/allocation", summary="The round's allocation and each wish's explanation", tag=TAG,

@@ -588,8 +588,8 @@ def allocate(user: User, round_: Round, *, now: datetime | None = None, time_lim
             continue
         if wish_id in kept:
             continue
-        round_.allocations.append(Allocation(
-            wish_id=wish_id, facility_id=chosen.facility_id, weekday=chosen.weekday,
+        round_.allocations.append(Allocation(  # through the relationship: a wish read earlier sees it
+            wish=wish, facility_id=chosen.facility_id, weekday=chosen.weekday,
             start_time=rules.time_of(chosen.start % DAY), end_time=rules.time_of(chosen.end % DAY),
             parity=chosen.parity, source=AllocationSource.solver, explanation=wish.reasons,
             dates_free=chosen.dates_free, dates_total=chosen.dates_total, created_dt=now))

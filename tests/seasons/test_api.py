@@ -93,3 +93,26 @@ def test_publishing_needs_the_manage_scope_and_the_department(client, office, to
     assert response.status_code == 403
     response = client.post(f"/api/v1/rounds/{office.round.id}/publish", headers=token_for(office.coach))
     assert response.status_code == 403
+
+
+def test_the_solver_holds_no_write_lock_on_the_api_or_the_page(client, auth, office, token_for, monkeypatch):
+    """Slow work happens outside the write transaction: the allocator's solve runs before the
+    unit of work that stores its answer, through the API and the page alike."""
+    from booking.seasons import allocation as engine
+    from booking.unit_of_work import writing
+
+    inside = []
+    solve = engine.solve
+
+    def watched(problem):
+        inside.append(writing.get())
+        return solve(problem)
+
+    monkeypatch.setattr(engine, "solve", watched)
+    apply(office.coach, office.round, office.association, tuesday_evening([office.hall]))
+    office.round.closes_dt = datetime.now(timezone.utc) - timedelta(minutes=1)
+    db.session.commit()
+    assert client.post(f"/api/v1/rounds/{office.round.id}/allocate", headers=token_for(office.manager)).status_code == 200
+    auth.login(office.manager)
+    assert client.post(f"/rounds/{office.round.id}/allocate").status_code == 302
+    assert inside == [False, False]

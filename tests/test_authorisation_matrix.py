@@ -984,7 +984,7 @@ def _outcome(response, raised: list[str], is_api: bool) -> str:
 def _leaks(row: Row, role: str, response) -> list[str]:
     if row.endpoint in NOT_SEARCHED:
         return []
-    body = response.get_data(as_text=True)
+    body = response.get_data().decode("utf-8", "replace")  # an icon or photo is bytes, searched all the same
     return [marker for marker, readers in MARKERS.items() if role not in readers and marker in body]
 
 

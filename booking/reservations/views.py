@@ -681,12 +681,9 @@ def _tab_filter(stmt, show: str, now: datetime):
 def _shown_month() -> date:
     """?month=YYYY-MM, else (or when it is not a month) this month where the city is."""
     try:
-        first = parse_date(f"{request.args.get('month', '')}-01")
-        if 1900 <= first.year <= 2200:
-            return first
+        return parse_date(f"{request.args.get('month', '')}-01")
     except ValueError:
-        pass
-    return month_grid.month_start(_city_today())
+        return month_grid.month_start(_city_today())
 
 
 def _city_today() -> date:

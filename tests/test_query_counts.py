@@ -48,6 +48,8 @@ PAGES = {
     "api tariffs": ("manager token", "/api/v1/facilities/{first}/tariffs"),
     "my reservations": ("booker", "/reservations"),
     "organisation's reservations": ("booker", "/reservations/organisation"),
+    "my reservations, calendar": ("booker", "/reservations?view=calendar&month=2030-03"),
+    "organisation's reservations, calendar": ("booker", "/reservations/organisation?view=calendar&month=2030-03"),
     "api reservations": ("booker token", "/api/v1/reservations"),
     "api reservations (manager)": ("manager token", "/api/v1/reservations"),
     "decisions inbox": ("manager", "/reservations/inbox"),

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
+from babel.dates import get_day_names
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -44,7 +46,7 @@ from booking.facilities.rules import can_view_facility
 from booking.facilities.schedules import ruleset_for
 from booking.facilities.search import SearchTime, parse_date
 from booking.pricing import services as pricing
-from booking.reservations import rules, services
+from booking.reservations import month_grid, rules, services
 from booking.reservations.forms import (CancelForm, ChangeTimeForm,
                                         MultiDayForm, RepeatForm, TermsForm, build_rrule,
                                         details_form)
@@ -69,6 +71,7 @@ NEXT_FREE_DAYS = 14        # how far the choose step looks for the next day with
 LIST_PAGE = 100
 # The tabs of a list of reservations (?show=…): links, so they work without JavaScript.
 LIST_TABS = ("upcoming", "pending", "past", "cancelled")
+CALENDAR_LIMIT = 500       # reservations a month of the calendar view shows at most
 
 
 navigation.add("reservations.mine", _l("My reservations"), order=30,
@@ -662,18 +665,37 @@ def group_entries(reservations: list[Reservation]) -> list[Entry]:
     return list(entries.values())
 
 
+def _tab_filter(stmt, show: str, now: datetime):
+    """The reservations of one tab (?show=…), held times left out."""
+    stmt = stmt.where(Reservation.status != S.held)
+    if show == "upcoming":
+        return stmt.where(Reservation.end_dt > now, Reservation.status.in_((S.pending, S.confirmed)))
+    if show == "pending":
+        return stmt.where(Reservation.end_dt > now, Reservation.status == S.pending)
+    if show == "past":
+        return stmt.where(Reservation.end_dt <= now, Reservation.status.not_in((S.cancelled, S.rejected)))
+    # cancelled or declined; a released or expired hold was never a reservation
+    return stmt.where(Reservation.status.in_((S.cancelled, S.rejected)), Reservation.hold_end.is_(None))
+
+
+def _shown_month() -> date:
+    """?month=YYYY-MM, else (or when it is not a month) this month where the city is."""
+    try:
+        return parse_date(f"{request.args.get('month', '')}-01")
+    except ValueError:
+        return month_grid.month_start(_city_today())
+
+
+def _city_today() -> date:
+    return utcnow().astimezone(ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).date()
+
+
 def _list_page(template_name: str, stmt, **context):
     now = utcnow()
     show = request.args.get("show") if request.args.get("show") in LIST_TABS else "upcoming"
-    stmt = stmt.where(Reservation.status != S.held)
-    if show == "upcoming":
-        stmt = stmt.where(Reservation.end_dt > now, Reservation.status.in_((S.pending, S.confirmed)))
-    elif show == "pending":
-        stmt = stmt.where(Reservation.end_dt > now, Reservation.status == S.pending)
-    elif show == "past":
-        stmt = stmt.where(Reservation.end_dt <= now, Reservation.status.not_in((S.cancelled, S.rejected)))
-    else:  # cancelled or declined; a released or expired hold was never a reservation
-        stmt = stmt.where(Reservation.status.in_((S.cancelled, S.rejected)), Reservation.hold_end.is_(None))
+    stmt = _tab_filter(stmt, show, now)
+    if request.args.get("view") == "calendar":
+        return _calendar_page(template_name, stmt, show, now, **context)
     if show in ("past", "cancelled"):
         stmt = stmt.order_by(None).order_by(Reservation.start_dt.desc(), Reservation.id.desc())
     page = max(request.args.get("page", 1, type=int), 1)
@@ -684,7 +706,27 @@ def _list_page(template_name: str, stmt, **context):
             entry.cancel = services.cancellation_info(current_user, entry.first, now=now)
             entry.change = services.change_info(current_user, entry.first, now=now)
     return render_template(f"reservations/{template_name}.html", entries=entries, show=show, page=page,
-                           per_page=LIST_PAGE, total=total, now=now, **context)
+                           per_page=LIST_PAGE, total=total, now=now, view="list", **context)
+
+
+def _calendar_page(template_name: str, stmt, show: str, now: datetime, **context):
+    """The tab's reservations as a month grid, each on the days it covers in its facility's zone."""
+    first = _shown_month()
+    from_dt, to_dt = month_grid.query_window(first)
+    stmt = stmt.where(Reservation.end_dt > from_dt, Reservation.start_dt < to_dt).limit(CALENDAR_LIMIT + 1)
+    rows = db.session.scalars(stmt).all()
+    return render_template(f"reservations/{template_name}.html", show=show, now=now, view="calendar",
+                           weeks=month_grid.month_weeks(rows[:CALENDAR_LIMIT], first), first_of_month=first,
+                           more=len(rows) > CALENDAR_LIMIT, today=_city_today(),
+                           prev_month=month_grid.shift_month(first, -1).strftime("%Y-%m"),
+                           next_month=month_grid.shift_month(first, 1).strftime("%Y-%m"),
+                           weekday_names=_weekday_names(), **context)
+
+
+def _weekday_names() -> list[tuple[str, str]]:
+    """(abbreviated, full) weekday names, Monday first, in the user's language."""
+    short, wide = get_day_names("abbreviated", locale=get_locale()), get_day_names("wide", locale=get_locale())
+    return [(short[i], wide[i]) for i in range(7)]
 
 
 @bp.get("/reservations")

@@ -179,7 +179,7 @@ def test_a_booking_in_progress_stays_in_view_and_my_reservations_has_tabs(page, 
     # My reservations: tabs as links.
     page.goto("/reservations")
     tabs = page.get_by_role("navigation", name="Which reservations")
-    for name in ("Upcoming", "Waiting for a decision", "Past", "Cancelled and declined"):
+    for name in ("Upcoming", "Waiting for a decision", "Past reservations", "Cancelled and declined"):
         expect(tabs.get_by_role("link", name=name, exact=True)).to_be_visible()
     tabs.get_by_role("link", name="Cancelled and declined").click()
     expect(page).to_have_url(re.compile(r"show=cancelled"))

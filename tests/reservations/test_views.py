@@ -751,7 +751,7 @@ def test_my_reservations_has_tabs_for_upcoming_pending_past_and_cancelled(client
 
     upcoming, page = titles(None)
     assert upcoming == {"Waiting one", "Confirmed one"}
-    for show, label in (("pending", "Waiting for a decision"), ("past", "Past"),
+    for show, label in (("pending", "Waiting for a decision"), ("past", "Past reservations"),
                         ("cancelled", "Cancelled and declined")):
         assert f'href="/reservations?show={show}">{label}</a>' in page
     assert titles("pending")[0] == {"Waiting one"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from booking.agreements import services as agreements
@@ -169,3 +170,34 @@ def test_the_accepted_document_is_the_content_languages_whatever_the_readers(app
     with app.test_request_context("/", headers=FI):
         assert agreements.document(agreement) == (english, digest)
     assert "PILOTTISOPIMUS" not in english
+
+
+# --- the answers of a choice question ---------------------------------------------------------------
+
+def test_a_choice_questions_answers_are_translated_and_the_answer_kept_is_the_content_languages(
+        client, auth, manager, facility):
+    from booking.facilities.models import BookingQuestion
+
+    auth.login(manager)
+    url = f"/manage/{facility.id}/questions"
+    form = text(client.get(url))
+    assert 'name="choices_fi"' in form and 'name="choices_sv"' in form and 'name="choices_en"' not in form
+    refused = client.post(url, data={"label": "Catering?", "kind": "choice", "choices": "None\nCoffee\nLunch",
+                                     "choices_fi": "Ei\nKahvi"})
+    assert refused.status_code == 422 and "Translate every answer" in text(refused)
+    added = client.post(url, data={"label": "Catering?", "label_fi": "Tarjoilu?", "kind": "choice",
+                                   "choices": "None\nCoffee\nLunch", "choices_fi": "Ei\n\n Kahvi \nLounas"})
+    assert added.status_code == 302, text(added)
+    question = db.session.scalar(select(BookingQuestion))
+    assert question.translations == {"fi": {"label": "Tarjoilu?", "choices": "Ei\nKahvi\nLounas"}}
+    assert question.choice_labels("fi") == ["Ei", "Kahvi", "Lounas"]
+    assert question.choice_labels("sv") == ["None", "Coffee", "Lunch"]
+
+    # The booking form shows the reader's language; what it keeps is the content language's answer.
+    from booking.reservations.forms import details_form
+
+    db.session.refresh(facility)
+    with client.application.test_request_context("/"), force_locale("fi"):
+        field = details_form(facility, meta={"csrf": False})[f"question_{question.id}"]
+        assert [(c.value, c.label) for c in field.choices][1:] == [("None", "Ei"), ("Coffee", "Kahvi"),
+                                                                   ("Lunch", "Lounas")]

@@ -53,7 +53,8 @@ class Translatable:
     # Subclasses name the text columns a city translates.
     TRANSLATABLE: tuple[str, ...] = ()
 
-    translations: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The server default ('{}', as the migrations make it) lets a row written in plain SQL have none.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     def translated(self, field: str, language: str | None = None, base: str | None = None) -> Translated:
         base = base or content_language()

@@ -5,6 +5,7 @@ The rest of the suite builds its schema from the models for speed; this test is 
 """
 from __future__ import annotations
 
+import json
 import os
 import uuid
 
@@ -78,4 +79,31 @@ def test_migrated_database_refuses_overlapping_reservations(fresh_database_url):
                 triggers = {row[0] for row in connection.exec_driver_sql(
                     "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
                 assert {"reservation_no_overlap_insert", "reservation_no_overlap_update"} <= triggers
+        db.engine.dispose()
+
+
+def test_0018_gives_tariffs_challenges_and_templates_their_translations(fresh_database_url):
+    """Rows written before 0018 read as having no translations; downgrading drops the columns again."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database_url, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0017")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO department (id, name, description, decision_days) "
+                                 "VALUES (1, 'Parks', '', 3)"))
+            conn.execute(sa.text(
+                "INSERT INTO challenge (id, department_id, title, need, offer, period_start_date, period_end_date, "
+                "deadline_dt, criteria, contact_email, created_dt) VALUES (1, 1, 'Clean air', 'Measure.', '', "
+                "'2031-04-01', '2031-06-30', '2031-03-01 14:00:00+00:00', '[]', '', '2031-01-01 10:00:00+00:00')"))
+            conn.execute(sa.text(
+                "INSERT INTO agreement_template (id, name, version, body, clauses, created_dt) "
+                "VALUES (1, 'Pilot agreement', 1, 'Text', '{}', '2031-01-01 10:00:00+00:00')"))
+        upgrade(revision="0018")
+        with db.engine.connect() as conn:
+            found = [conn.execute(sa.text(f"SELECT translations FROM {table}")).scalar_one()
+                     for table in ("challenge", "agreement_template")]
+        assert [value if isinstance(value, dict) else json.loads(value) for value in found] == [{}, {}]
+        assert "translations" in {c["name"] for c in sa.inspect(db.engine).get_columns("tariff")}
+        downgrade(revision="0017")
+        for table in ("tariff", "challenge", "agreement_template"):
+            assert "translations" not in {c["name"] for c in sa.inspect(db.engine).get_columns(table)}
         db.engine.dispose()

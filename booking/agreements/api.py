@@ -18,6 +18,7 @@ from booking.api.auth import token_has
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, page_of, paginate
 from booking.api.types import Count, Day, Id, Instant, Text
+from booking.content import LANGUAGES
 from booking.errors import NotFound, PermissionDenied
 from booking.extensions import db
 from booking.facilities.models import Facility
@@ -162,6 +163,13 @@ class AgreementQuery(PageQuery):
         default_factory=list, max_length=11)
 
 
+class ChallengeTexts(BaseModel):
+    """A challenge's texts in one language (empty: not written in it)."""
+    title: Text = Field("", max_length=200)
+    need: Text = Field("", max_length=MAX_TEXT)
+    offer: Text = Field("", max_length=MAX_TEXT)
+
+
 class ChallengeIn(BaseModel):
     department_id: Id
     title: Text = Field(max_length=200)
@@ -177,6 +185,10 @@ class ChallengeIn(BaseModel):
         '[{"name": "Impact", "weight": 60}, …]: at least one, each weight 1–100, the weights add up to 100'))
     pilot_fee_cents: int | None = Field(None, ge=0, le=10**10)
     contact_email: Text = Field("", max_length=320)
+    translations: dict[Literal[LANGUAGES], ChallengeTexts] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description=(
+            "the texts in the other languages, by language code; the plain fields are the city's content "
+            "language's, and a language left out or empty has none (readers get the content language's)"))
 
 
 class ChallengeOut(BaseModel):
@@ -193,6 +205,11 @@ class ChallengeOut(BaseModel):
     criteria: list[dict]
     pilot_fee_cents: int | None
     contact_email: str
+    untranslated: list[str] = Field(description=(
+        "the texts given in the city's content language because they have no translation into the "
+        "response's language (Content-Language)"))
+    translations: dict[str, ChallengeTexts] = Field(description=(
+        "every language's texts, by language code (en, fi, sv); the plain fields are in the response's language"))
 
 
 class PilotOut(BaseModel):
@@ -346,11 +363,18 @@ def agreement_transition(agreement_id: int, transition: str, body: TransitionIn)
 
 
 def challenge_out(c: Challenge) -> ChallengeOut:
-    return ChallengeOut(id=c.id, title=c.title, department=c.department.name, need=c.need, offer=c.offer,
+    texts = {field: c.translated(field) for field in Challenge.TRANSLATABLE}
+    every = {field: c.texts(field) for field in Challenge.TRANSLATABLE}
+    return ChallengeOut(id=c.id, title=texts["title"].text, department=c.department.t("name"),
+                        need=texts["need"].text, offer=texts["offer"].text,
                         facility_ids=[f.id for f in c.facilities], period_start_date=c.period_start_date,
                         period_end_date=c.period_end_date, deadline=c.deadline_dt,
                         open=c.is_open(services.now_or(None)), criteria=c.criteria, pilot_fee_cents=c.pilot_fee_cents,
-                        contact_email=c.contact_email)
+                        contact_email=c.contact_email,
+                        untranslated=[field for field, text in texts.items() if text.missing],
+                        translations={language: ChallengeTexts(**{field: every[field][language]
+                                                                  for field in Challenge.TRANSLATABLE})
+                                      for language in LANGUAGES})
 
 
 @route("/challenges", summary="The city's challenges (open calls), open and closed", tag=TAG, auth="public",
@@ -371,14 +395,15 @@ def challenge_create(body: ChallengeIn):
     data = services.ChallengeInput(
         title=body.title, need=body.need, offer=body.offer, period_start_date=body.period_start_date,
         period_end_date=body.period_end_date, deadline_dt=body.deadline, criteria=body.criteria,
-        facilities=facilities, pilot_fee_cents=body.pilot_fee_cents, contact_email=body.contact_email)
+        facilities=facilities, pilot_fee_cents=body.pilot_fee_cents, contact_email=body.contact_email,
+        translations={language: texts.model_dump() for language, texts in body.translations.items()})
     return challenge_out(services.create_challenge(user, department, data))
 
 
 def pilot_out(a: PilotAgreement) -> PilotOut:
     report = a.report if a.report is not None and a.report.accepted_dt is not None else None
     return PilotOut(
-        id=a.id, title=a.title, status=a.status.value, challenge=a.challenge.title if a.challenge else None,
+        id=a.id, title=a.title, status=a.status.value, challenge=a.challenge.t("title") if a.challenge else None,
         organisations=[_org(o) for o in a.organisations],
         facilities=sorted({b.facility.name for b in a.blocks}), start_date=a.start_date, end_date=a.end_date,
         description=a.description, results=report.kpi_results if report else None,

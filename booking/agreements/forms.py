@@ -6,7 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from booking.forms import BaseForm
+from booking.forms import BaseForm, add_language_fields, fill_translations, label_languages, translations_of
 from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, FormField, HiddenField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -208,6 +208,18 @@ class ChallengeForm(BaseForm):
     pilot_fee = DecimalField(_l("Optional pilot fee (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
     contact_email = StringField(_l("Contact e-mail"), validators=[Optional(), Length(max=320)])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_languages(self, CHALLENGE_TEXTS)
+
+    def translations(self) -> dict:
+        return translations_of(self, CHALLENGE_TEXTS)
+
+
+# The city's texts in every language, side by side (booking.forms.add_language_fields).
+CHALLENGE_TEXTS = {"title": 200, "need": 10_000, "offer": 10_000}
+add_language_fields(ChallengeForm, CHALLENGE_TEXTS)
+
 
 class TemplateForm(BaseForm):
     name = StringField(_l("Name"), filters=[_strip], validators=[InputRequired(), Length(max=200)])
@@ -218,6 +230,21 @@ class TemplateForm(BaseForm):
                                         "$data_legal_basis, $data_users, $insurer, $insurance_policy, "
                                         "$insurance_coverage, $insurance_expiry, $liability, $ip, $publicity, "
                                         "$terms_addition, $removal, $challenge, $template."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_languages(self, TEMPLATE_TEXTS)
+
+    def set_translations(self, template) -> None:
+        fill_translations(self, TEMPLATE_TEXTS, template.translations)
+
+    def translations(self) -> dict:
+        return translations_of(self, TEMPLATE_TEXTS)
+
+
+# Read in every language; the parties accept the document rendered from the content language's body.
+TEMPLATE_TEXTS = {"name": 200, "body": 50_000}
+add_language_fields(TemplateForm, TEMPLATE_TEXTS)
 
 
 def parse_criteria(text: str) -> list[dict]:

@@ -16,6 +16,7 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.accounts.models import Department, Organisation, User
+from booking.content import Translatable
 from booking.database import UTCDateTime, str_enum, utcnow
 from booking.extensions import db
 from booking.facilities.models import Facility
@@ -71,11 +72,14 @@ agreement_partner = Table(
 )
 
 
-class AgreementTemplate(db.Model):
+class AgreementTemplate(Translatable, db.Model):
     """Versioned terms with $placeholders. A version that was used is never edited: a change
     is a new version with the same name."""
 
     __tablename__ = "agreement_template"
+    # Read in every language; the document the parties accept is rendered from `body`, the
+    # content language's text, so every party signs the same text (booking.content).
+    TRANSLATABLE = ("name", "body")
     __table_args__ = (UniqueConstraint("name", "version", name="name_version"),
                       CheckConstraint("version >= 1", name="version_positive"))
 
@@ -93,10 +97,11 @@ class AgreementTemplate(db.Model):
         return f"{self.name} v{self.version}"
 
 
-class Challenge(db.Model):
+class Challenge(Translatable, db.Model):
     """A department's open call: the need, the sites offered, the period and the deadline."""
 
     __tablename__ = "challenge"
+    TRANSLATABLE = ("title", "need", "offer")
     __table_args__ = (CheckConstraint("period_end_date >= period_start_date", name="valid_period"),
                       CheckConstraint("pilot_fee_cents IS NULL OR pilot_fee_cents >= 0", name="fee_not_negative"))
 

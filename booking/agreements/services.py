@@ -33,6 +33,7 @@ from sqlalchemy.orm import selectinload
 from booking.accounts.models import Department, Organisation, Role, User
 from booking.agreements import messages  # noqa: F401  (registers the domain's wording)
 from booking.agreements import rules
+from booking.content import clean_translations
 from booking.agreements.models import (Acceptance, AgreementBlock, AgreementStatus, AgreementTemplate, Challenge,
                                        Comment, OutcomeReport, PilotAgreement, Recommendation, Review)
 from booking.database import utcnow
@@ -660,8 +661,11 @@ def accept_report(user: User, agreement: PilotAgreement, *, assessment: str = ""
 # --- templates and challenges ----------------------------------------------------------------------
 
 def save_template(user: User | None, name: str, body: str, clauses: dict | None = None, *,
-                  now: datetime | None = None) -> AgreementTemplate:
-    """A new version of the named template (the one it replaces is kept, never edited)."""
+                  translations: dict | None = None, now: datetime | None = None) -> AgreementTemplate:
+    """A new version of the named template (the one it replaces is kept, never edited).
+    `translations`: the name and body in the other languages, for reading; the document the
+    parties accept is rendered from `body` (the content language's), one text for every party.
+    Left out (None), the previous version's are kept."""
     now = now_or(now)
     if user is not None:
         _require(rules.can_manage_templates(user))
@@ -679,7 +683,9 @@ def save_template(user: User | None, name: str, body: str, clauses: dict | None 
         old.superseded_dt = now
     template = AgreementTemplate(name=name, version=(previous.version + 1) if previous else 1, body=body,
                                  clauses=clauses if clauses is not None else (previous.clauses if previous else {}),
-                                 created_by_id=getattr(user, "id", None), created_dt=now)
+                                 created_by_id=getattr(user, "id", None), created_dt=now,
+                                 translations=clean_translations(translations, AgreementTemplate.TRANSLATABLE)
+                                 if translations is not None else dict(previous.translations or {}) if previous else {})
     db.session.add(template)
     db.session.flush()
     publish(Event("agreement_template.saved", template, actor=user, after={"name": name, "version": template.version}))
@@ -698,6 +704,8 @@ class ChallengeInput:
     facilities: list[Facility] = field(default_factory=list)
     pilot_fee_cents: int | None = None
     contact_email: str = ""
+    # The texts in the other languages: {"fi": {"title": …, "need": …, "offer": …}, …} (booking.content).
+    translations: dict | None = None
 
 
 def create_challenge(user: User, department: Department, data: ChallengeInput, *,
@@ -722,7 +730,8 @@ def create_challenge(user: User, department: Department, data: ChallengeInput, *
                           criteria=[{"name": str(c["name"]).strip()[:200], "weight": int(c["weight"])}
                                     for c in data.criteria],
                           facilities=list(data.facilities), pilot_fee_cents=data.pilot_fee_cents,
-                          contact_email=data.contact_email.strip(), created_dt=now)
+                          contact_email=data.contact_email.strip(), created_dt=now,
+                          translations=clean_translations(data.translations, Challenge.TRANSLATABLE))
     db.session.add(challenge)
     db.session.flush()
     publish(Event("challenge.published", challenge, actor=user, department_id=department.id,

@@ -148,7 +148,8 @@ def challenge_new():
             deadline_dt=local_instant(form.deadline_date.data + timedelta(days=1), time(0), zone),
             criteria=parse_criteria(form.criteria.data),
             facilities=[f for f in facilities if f.id in (form.facilities.data or [])],
-            pilot_fee_cents=euros_to_cents(form.pilot_fee.data), contact_email=form.contact_email.data or "")
+            pilot_fee_cents=euros_to_cents(form.pilot_fee.data), contact_email=form.contact_email.data or "",
+            translations=form.translations())
         ok, made = _run(services.create_challenge, _me(), department, data, form=form)
         if ok:
             flash(_("The challenge is published."), "success")
@@ -458,8 +459,11 @@ def templates():
         abort(403)
     current = services.current_template()
     form = TemplateForm(obj=current if request.method == "GET" else None)
+    if request.method == "GET" and current is not None:
+        form.set_translations(current)
     if form.validate_on_submit():
-        ok, made = _run(services.save_template, _me(), form.name.data, form.body.data, form=form)
+        ok, made = _run(services.save_template, _me(), form.name.data, form.body.data,
+                        translations=form.translations(), form=form)
         if ok:
             flash(_("Saved as version %(version)d. Agreements approved from now on use it.", version=made.version),
                   "success")

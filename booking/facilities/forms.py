@@ -304,7 +304,7 @@ class QuestionForm(BaseForm):
                 "translations": translations_of(self, QUESTION_TEXTS)}
 
 
-QUESTION_TEXTS = {"label": 300}
+QUESTION_TEXTS = {"label": 300, "choices": 2000}
 add_language_fields(QuestionForm, QUESTION_TEXTS)
 
 

@@ -90,6 +90,8 @@ register({
     "facilities.question.too_few_choices": _l("A choice question needs at least two answers to choose from."),
     "facilities.question.choice_twice": _l("An answer is listed twice."),
     "facilities.question.choice_too_long": _l("An answer is longer than %(n)d characters."),
+    "facilities.question.choices_count": _l("Translate every answer, one a line, in the order of the answers "
+                                            "above."),
 
     # Photos.
     "facilities.photo.missing": _l("Choose a photo to upload."),

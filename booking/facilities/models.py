@@ -9,7 +9,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.accounts.models import Department
-from booking.content import Translatable
+from booking.content import Translatable, current_language
 from booking.database import UTCDateTime, str_enum, utcnow
 from booking.extensions import db
 from booking.facilities.ruleset import DEFAULTS, default_minutes
@@ -321,7 +321,9 @@ class BookingQuestion(Translatable, db.Model):
     """An extra question the booking form asks, e.g. 'Will you serve food?'."""
 
     __tablename__ = "booking_question"
-    TRANSLATABLE = ("label",)
+    # `choices` translates as text, one answer a line in the order of `choices` (the answer
+    # kept is always the content language's, so it means the same in every language).
+    TRANSLATABLE = ("label", "choices")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id", ondelete="CASCADE"), index=True)
@@ -333,3 +335,10 @@ class BookingQuestion(Translatable, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     facility: Mapped[Facility] = relationship(back_populates="questions")
+
+    def choice_labels(self, language: str | None = None) -> list[str]:
+        """The answers to choose from as shown in `language` (default: the reader's), in the
+        order of `choices`; the content language's where there is no full translation."""
+        written = ((self.translations or {}).get(language or current_language()) or {}).get("choices") or ""
+        lines = [line.strip() for line in written.splitlines() if line.strip()]
+        return lines if len(lines) == len(self.choices or []) else list(self.choices or [])

@@ -798,6 +798,9 @@ def question_problems(values: dict) -> dict[str, list[Message]]:
     for language, texts in (values.get("translations") or {}).items():
         if len(texts.get("label", "")) > 300:
             _add(problems, f"label_{language}", Message("facilities.too_long", n=300))
+        written = texts.get("choices")
+        if written and len(written.splitlines()) != len(values.get("choices") or []):
+            _add(problems, f"choices_{language}", Message("facilities.question.choices_count"))
     try:
         kind = QuestionKind(values.get("kind"))
     except ValueError:
@@ -822,6 +825,9 @@ def _question_values(values: dict) -> dict:
         values["choices"] = [c.strip() for c in values["choices"] or () if c and c.strip()]
     if "translations" in values:
         values["translations"] = clean_translations(values["translations"], BookingQuestion.TRANSLATABLE)
+        for texts in values["translations"].values():  # one answer a line, no blank lines
+            if "choices" in texts:
+                texts["choices"] = "\n".join(line.strip() for line in texts["choices"].splitlines() if line.strip())
     return values
 
 

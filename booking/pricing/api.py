@@ -20,6 +20,7 @@ from booking.accounts.models import Organisation
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, page_of
 from booking.api.types import Day, Id, Instant, Text
+from booking.content import LANGUAGES
 from booking.errors import NotFound, PermissionDenied
 from booking.extensions import db
 from booking.facilities.models import Facility
@@ -40,6 +41,12 @@ Percentage = Annotated[Decimal, Field(max_digits=6, decimal_places=3, ge=-100, l
 Rate = Annotated[Decimal, AfterValidator(lambda value: value.quantize(Decimal("0.01")))]
 Unit = Literal[UNITS]  # type: ignore[valid-type]
 ActorTypeName = Literal[ACTOR_TYPES]  # type: ignore[valid-type]
+Language = Literal[LANGUAGES]  # type: ignore[valid-type]
+
+
+class TariffTexts(BaseModel):
+    """A tariff's name in one language (empty: not written in it)."""
+    name: Text = Field("", max_length=200)
 HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", description="local time, 17:00")]
 
 
@@ -83,6 +90,9 @@ class TariffIn(BaseModel):
     invoice_each_reservation: bool = False
     bands: list[BandIn] = Field(default_factory=list, max_length=MAX_BANDS)
     rules: list[RuleIn] = Field(default_factory=list, max_length=len(ACTOR_TYPES))
+    translations: dict[Language, TariffTexts] = Field(default_factory=dict, description=(
+        "the name in the other languages, by language code; `name` is the city's content language's, "
+        "and a language left out or empty has none (readers get the content language's)"))
 
     def tariff_input(self) -> TariffInput:
         rate = self.vat_rate if self.vat_rate is not None else current_app.config["VAT_RATE_DEFAULT"]
@@ -96,7 +106,8 @@ class TariffIn(BaseModel):
             long_booking_min_days=self.long_booking_min_days, long_booking_percent=self.long_booking_percent,
             underused_threshold=self.underused_threshold, underused_percent=self.underused_percent,
             late_fee_percent=self.late_fee_percent, late_fee_cents=self.late_fee_cents)
-        return TariffInput(self.name, self.valid_from, terms, self.invoice_each_reservation)
+        return TariffInput(self.name, self.valid_from, terms, self.invoice_each_reservation,
+                           translations={language: texts.model_dump() for language, texts in self.translations.items()})
 
 
 class BandOut(BaseModel):
@@ -137,6 +148,11 @@ class TariffOut(BaseModel):
     superseded: bool = Field(description="replaced by a newer version; prices nothing new")
     bands: list[BandOut]
     rules: list[RuleOut]
+    untranslated: list[str] = Field(description=(
+        "the texts given in the city's content language because they have no translation into the "
+        "response's language (Content-Language)"))
+    translations: dict[str, TariffTexts] = Field(description=(
+        "every language's texts, by language code (en, fi, sv); `name` is in the response's language"))
 
 
 def _rules_out(tariff: Tariff) -> list[RuleOut]:
@@ -145,9 +161,10 @@ def _rules_out(tariff: Tariff) -> list[RuleOut]:
 
 
 def tariff_out(tariff: Tariff) -> TariffOut:
+    name = tariff.translated("name")
     return TariffOut(
         id=tariff.id, facility_id=tariff.facility_id, valid_from=tariff.valid_from, version=tariff.version,
-        name=tariff.name, unit=tariff.unit.value, base_price_cents=tariff.base_price_cents,
+        name=name.text, unit=tariff.unit.value, base_price_cents=tariff.base_price_cents,
         prices_include_vat=tariff.prices_include_vat, vat_rate=tariff.vat_rate,
         min_charge_cents=tariff.min_charge_cents, deposit_cents=tariff.deposit_cents,
         long_booking_min_days=tariff.long_booking_min_days, long_booking_percent=tariff.long_booking_percent,
@@ -157,7 +174,8 @@ def tariff_out(tariff: Tariff) -> TariffOut:
         superseded=tariff.superseded_dt is not None,
         bands=[BandOut(label=b.label, weekdays=list(b.weekdays), start=time_of(b.start_minute),
                        end=time_of(b.end_minute), percent=b.percent) for b in tariff.bands],
-        rules=_rules_out(tariff))
+        rules=_rules_out(tariff), untranslated=["name"] if name.missing else [],
+        translations={language: TariffTexts(name=text) for language, text in tariff.texts("name").items()})
 
 
 class QuoteQuery(BaseModel):

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from booking.forms import BaseForm
+from booking.forms import BaseForm, add_language_fields, fill_translations, label_languages, translations_of
 from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField,
                      RadioField, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
@@ -148,6 +148,10 @@ class TariffForm(BaseForm):
                 ok = False
         return ok
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_languages(self, TARIFF_TEXTS)
+
     def fill_rules(self) -> None:
         """One rule row per actor type, in a fixed order, each knowing its actor type."""
         for entry, actor_type in zip(self.rules.entries, ActorType):
@@ -157,6 +161,7 @@ class TariffForm(BaseForm):
     def load(self, tariff) -> None:
         """Show a tariff's values (for editing, or as the start of a new one)."""
         self.name.data, self.valid_from.data, self.unit.data = tariff.name, tariff.valid_from, tariff.unit.value
+        fill_translations(self, TARIFF_TEXTS, tariff.translations)
         self.price.data = _euros(tariff.base_price_cents)
         self.prices_include_vat.data = "yes" if tariff.prices_include_vat else "no"
         self.vat_rate.data = tariff.vat_rate
@@ -200,7 +205,18 @@ class TariffForm(BaseForm):
             underused_percent=self.underused_percent.data,
             late_fee_percent=self.late_fee_percent.data if late == "percent" else None,
             late_fee_cents=_cents(self.late_fee_amount.data) if late == "fixed" else None)
-        return TariffInput(self.name.data or "", self.valid_from.data, terms, bool(self.invoice_each_reservation.data))
+        return TariffInput(self.name.data or "", self.valid_from.data, terms, bool(self.invoice_each_reservation.data),
+                           translations=translations_of(self, TARIFF_TEXTS))
+
+    def clear_name(self) -> None:
+        """A new tariff started from another: its name is to be written anew, in every language."""
+        self.name.data = ""
+        fill_translations(self, TARIFF_TEXTS, {})
+
+
+# The tariff's name in every language, side by side (booking.forms.add_language_fields).
+TARIFF_TEXTS = {"name": 200}
+add_language_fields(TariffForm, TARIFF_TEXTS)
 
 
 class IssueForm(BaseForm):

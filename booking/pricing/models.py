@@ -17,6 +17,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.accounts.models import ActorType, Organisation, User
+from booking.content import Translatable
 from booking.database import UTCDateTime, str_enum, utcnow
 from booking.extensions import db
 from booking.facilities.models import Facility
@@ -58,8 +59,10 @@ class ChargeKind(enum.Enum):
 Percent = Numeric(5, 2)
 
 
-class Tariff(db.Model):
+class Tariff(Translatable, db.Model):
     __tablename__ = "tariff"
+    # The name the city writes in every language (booking.content); the terms have no words.
+    TRANSLATABLE = ("name",)
     __table_args__ = (
         CheckConstraint("base_price_cents >= 0", name="base_price_not_negative"),
         CheckConstraint("min_charge_cents >= 0", name="min_charge_not_negative"),

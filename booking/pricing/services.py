@@ -40,6 +40,7 @@ from sqlalchemy.orm import selectinload
 
 from booking.accounts.models import ActorType, Organisation
 from booking.audit.services import snapshot as plain_fields
+from booking.content import clean_translations
 from booking.database import utcnow
 from booking.errors import Conflict, Message, RuleViolation
 from booking.events import Event, publish
@@ -66,6 +67,8 @@ class TariffInput:
     valid_from: date | None
     terms: TariffTerms
     invoice_each_reservation: bool = False
+    # The name in the other languages: {"fi": {"name": …}, "sv": {…}} (booking.content).
+    translations: dict | None = None
 
 
 # --- tariffs ------------------------------------------------------------------------------
@@ -107,6 +110,7 @@ def tariff_at(facility: Facility, instant: datetime) -> Tariff | None:
 def tariff_values(tariff: Tariff) -> dict:
     """The tariff as plain values: for the audit trail and to see whether an edit changes it."""
     values = plain_fields(tariff, TARIFF_FIELDS)
+    values["translations"] = tariff.translations or {}
     values["bands"] = [{"label": b.label, "weekdays": sorted(b.weekdays), "start_minute": b.start_minute,
                         "end_minute": b.end_minute, "percent": str(b.percent)} for b in tariff.bands]
     values["rules"] = {r.actor_type.value: {"kind": r.kind.value, "percent": _str(r.percent),
@@ -121,6 +125,7 @@ def _str(value) -> str | None:
 def _fill(tariff: Tariff, data: TariffInput) -> None:
     terms = data.terms
     tariff.name = data.name.strip()
+    tariff.translations = clean_translations(data.translations, Tariff.TRANSLATABLE)
     tariff.valid_from = data.valid_from
     tariff.unit = TariffUnit(terms.unit)
     tariff.invoice_each_reservation = data.invoice_each_reservation

@@ -178,7 +178,8 @@ def new_tariff(facility_id: int):
         start = services.tariff_at(facility, utcnow())
         if start is not None:
             form.load(start)
-            form.name.data, form.valid_from.data = "", None
+            form.clear_name()
+            form.valid_from.data = None
         else:
             form.vat_rate.data = current_app.config["VAT_RATE_DEFAULT"]
     form.fill_rules()

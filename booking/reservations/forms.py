@@ -123,7 +123,9 @@ def details_form(facility, *, with_terms: bool = False, **kwargs) -> DetailsForm
                       else [Optional()])
         kind = question.kind.value
         if kind == "choice":
-            choices = [SelectChoice("", _l("Choose…"))] + [SelectChoice(c, c) for c in question.choices or []]
+            # The answer kept is the content language's; the reader sees their language's.
+            choices = [SelectChoice("", _l("Choose…"))] + [
+                SelectChoice(c, label) for c, label in zip(question.choices or [], question.choice_labels())]
             field = SelectField(question.t("label"), validators=validators, choices=choices)
         elif kind == "yes_no":
             field = RadioField(question.t("label"), validators=validators, choices=YES_NO)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from booking.accounts.models import Department, Organisation, User
 from booking.agreements import services
 from booking.agreements.models import Recommendation
+from booking.content import content_language
 from booking.agreements.services import AgreementInput, BlockInput, ChallengeInput
 from booking.audit.models import AuditEvent
 from booking.audit.services import record
@@ -72,6 +73,30 @@ CLAUSES = {
     "publicity": {"open": "Both parties may say publicly, from the start, that they pilot together.",
                   "after_completion": "Publicity only after the pilot is completed.",
                   "by_consent": "Publicity only with both parties' written consent."},
+}
+
+# The template's name and the challenges' texts in Finnish and Swedish (booking.content), set where
+# English is the content language. The template's body stays English only: the demo shows its
+# missing translations marked, and the document the parties accept is rendered from the English.
+TEMPLATE_TRANSLATIONS = {"fi": {"name": "Infrashare-pilottisopimus"}, "sv": {"name": "Infrashare-pilotavtal"}}
+CHALLENGE_TRANSLATIONS = {
+    "Cleaner air on Kävelykatu": {
+        "fi": {"title": "Puhtaampaa ilmaa Kävelykadulle",
+               "need": "Kävelykadun pienhiukkas- ja melutasoja ei tunneta tunti tunnilta. Haluamme katutason "
+                       "mittauksia, jotka asukkaat näkevät.",
+               "offer": "Kadun kiinnikkeet, sähkö ja valokuitu maksutta; avoin data; yhteydet kauppoihin."},
+        "sv": {"title": "Renare luft på Kävelykatu",
+               "need": "Halterna av partiklar och buller på gågatan är okända timme för timme. Vi vill ha "
+                       "mätningar i gatunivå som invånarna kan se.",
+               "offer": "Gatans fästen, el och fiber utan avgift; öppna data; kontakter till butikerna."}},
+    "Smart harbour logistics": {
+        "fi": {"title": "Älykäs satamalogistiikka",
+               "need": "Jakeluliikenne tukkii laiturin aamuisin. Miten toimitukset voisi aikatauluttaa tai yhdistää?",
+               "offer": "Laiturin testialue maksutta enintään kahdeksaksi viikoksi; sataman liikennedata."},
+        "sv": {"title": "Smart hamnlogistik",
+               "need": "Leveranser blockerar kajen på morgnarna. Hur kunde de schemaläggas eller samordnas?",
+               "offer": "Kajens testområde utan avgift i upp till åtta veckor; hamnens trafikdata."}},
+    # "Dark streets, bright ideas" is left in English: a closed call, with its translation missing.
 }
 
 SENSORS, ROBOTICS, UNIVERSITY, TELECOM = ("Nordic Sensors Oy", "Kide Robotics Oy",
@@ -131,7 +156,8 @@ class _Seeder:
             title=title, need=need, offer=offer, facilities=[f for f in map(self.facility, slugs) if f],
             period_start_date=(deadline + timedelta(days=30)).astimezone(ZONE).date(),
             period_end_date=(deadline + timedelta(days=120)).astimezone(ZONE).date(), deadline_dt=deadline,
-            criteria=criteria, pilot_fee_cents=fee, contact_email=department.contact_email or "")
+            criteria=criteria, pilot_fee_cents=fee, contact_email=department.contact_email or "",
+            translations=CHALLENGE_TRANSLATIONS.get(title) if content_language() == "en" else None)
         found = _attempt(services.create_challenge, manager, department, data, now=created) if manager else None
         if found:
             self.count("challenges")
@@ -211,6 +237,7 @@ def _load() -> str:
     today = seeder.today
     with notifications_suppressed():
         _attempt(services.save_template, None, TEMPLATE_NAME, TEMPLATE_BODY, CLAUSES,
+                 translations=TEMPLATE_TRANSLATIONS if content_language() == "en" else None,
                  now=seeder.now - timedelta(days=400))
         reviewer = innovation.managers[0] if innovation and innovation.managers else None
         criteria = [{"name": "Benefit to residents", "weight": 40}, {"name": "Feasibility on the site", "weight": 35},

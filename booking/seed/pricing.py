@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from booking.content import content_language
 from booking.extensions import db
 from booking.unit_of_work import unit_of_work
 from booking.facilities.models import Facility
@@ -55,7 +56,10 @@ def tariff_for(category: str, data: dict) -> TariffInput:
         underused_threshold=Decimal(str(underused["below"])) if underused else None,
         underused_percent=Decimal(str(underused["percent"])) if underused else None,
         late_fee_percent=Decimal(str(data["late_fee_percent"])))
-    return TariffInput(f"Standard ({spec['unit'].replace('_', ' ')})", date.fromisoformat(data["valid_from"]), terms)
+    # The names are English; their Finnish and Swedish only where English is the content language.
+    translations = data.get("names", {}).get(spec["unit"]) if content_language() == "en" else None
+    return TariffInput(f"Standard ({spec['unit'].replace('_', ' ')})", date.fromisoformat(data["valid_from"]), terms,
+                       translations={language: {"name": name} for language, name in (translations or {}).items()})
 
 
 def load(demo_dir: Path) -> str:

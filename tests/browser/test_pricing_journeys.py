@@ -17,7 +17,7 @@ def test_a_manager_sets_a_tariff_with_a_band_and_an_actor_type_discount(page, lo
     page.get_by_role("button", name="New tariff").click()  # a link styled as a button
 
     tariff = page.get_by_role("group", name="Tariff", exact=True)
-    tariff.get_by_label("Name").fill("Standard")
+    tariff.get_by_label("Name · English").fill("Standard")
     tariff.get_by_label("Valid from").fill("2024-01-01")
     page.get_by_label("Base price (€)").fill("60")
     page.get_by_label("include VAT", exact=True).check()

@@ -27,6 +27,7 @@ from booking.accounts.rules import can_administer, can_view_audit, can_view_outb
 from booking.api.pagination import paginate
 from booking.audit import links as audit_links
 from booking.audit.changes import changes as audit_changes
+from booking.audit.fields import field_label
 from booking.audit.models import AuditEvent
 from booking.database import utcnow
 from booking.errors import Conflict, DomainError
@@ -360,7 +361,7 @@ def audit_log():
     rows = [(e, audit_changes(e.before, e.after), audit_links.describe(e.object_type, e.object_id)) for e in events]
     return render_template("accounts/audit_log.html", rows=rows, total=total, page=page, per_page=50, now=now,
                            filters=filters, object_types=object_types,
-                           audit_value=lambda value: _audit_value(value, now))
+                           audit_value=lambda value: _audit_value(value, now), audit_field=field_label)
 
 
 def _audit_value(value, now: datetime) -> str:

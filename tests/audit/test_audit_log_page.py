@@ -74,3 +74,19 @@ def test_a_facilitys_events_link_to_its_management_page(client, auth, admin, fac
     auth.login(admin)
     page = client.get("/admin/audit?action=facility.updated").get_data(as_text=True)
     assert f'<a href="/manage/{facility.id}">Facility #{facility.id}</a>' in page
+
+
+def test_the_fields_are_named_in_the_readers_language(client, auth, admin, facility):
+    """A Finnish or Swedish admin reads the field names in their language; a field the
+    vocabulary does not know still reads as its key in words."""
+    record("facility.updated", facility, actor=admin, before={"capacity": 10, "house_rules": "",
+                                                             "unknown_thing": 1},
+           after={"capacity": 12, "house_rules": "Quiet", "unknown_thing": 2})
+    db.session.commit()
+    auth.login(admin)
+    for language, capacity, rules in (("fi", "Henkilömäärä", "Järjestyssäännöt"),
+                                      ("sv", "Kapacitet", "Ordningsregler")):
+        client.post("/language", data={"language": language})
+        page = client.get("/admin/audit?action=facility.updated").get_data(as_text=True)
+        assert f"<dt>{capacity}</dt>" in page and f"<dt>{rules}</dt>" in page
+        assert "<dt>Unknown thing</dt>" in page

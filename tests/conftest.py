@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from jinja2 import BytecodeCache
 from sqlalchemy.engine import make_url
 
 from booking import create_app
@@ -24,12 +25,33 @@ pytest_plugins = [f"tests.fixtures.{p.stem}" for p in sorted((Path(__file__).par
 IS_CI = os.environ.get("CI", "").lower() == "true"
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Templates compiled once per test process, not once per test's app (a third of the time
+    of the page tests went into compiling the same templates again). Jinja checks each entry
+    against the template's source, so an edited template is compiled afresh."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if (code := self.compiled.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 def _create_postgres_database(base_url: str) -> tuple[str, callable]:
     url = make_url(base_url).set(drivername="postgresql+psycopg")
     name = f"infrashare_test_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        # A throwaway database: a commit need not wait for the disk (a crash loses only tests).
+        conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
 
     def drop():
         with admin.connect() as conn:
@@ -63,12 +85,14 @@ def _schema(database_url, tmp_path_factory):
 
 
 def _empty_tables(tables: list[str]) -> None:
+    """Delete every row (children first) and, on PostgreSQL, start the ids at 1 again. Only the
+    tables a test wrote to are touched: on PostgreSQL a TRUNCATE of every table cost 0.2 s a test."""
     if db.engine.dialect.name == "postgresql":
-        quoted = ", ".join(f'"{t}"' for t in tables)
-        db.session.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(sa.text(f'DELETE FROM "{table}"'))
+        written = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+        tables = [t for t in tables if t in set(db.session.scalars(sa.text(written)))]
+        db.session.execute(sa.text("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
+    for table in tables:
+        db.session.execute(sa.text(f'DELETE FROM "{table}"'))
     db.session.commit()
 
 
@@ -90,6 +114,7 @@ def app_config(database_url, tmp_path):
 @pytest.fixture
 def app(_schema, app_config):
     app = create_app(app_config)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     with app.app_context():
         yield app
         db.session.remove()

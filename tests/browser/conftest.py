@@ -35,7 +35,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Error as PlaywrightError, expect
 from werkzeug.serving import make_server
 
 from booking.extensions import db
@@ -212,11 +212,17 @@ def context(new_context, live_server, request):
 
     def before_request(route):
         req = route.request
-        if req.is_navigation_request():
-            watch.settle(req.frame.page)  # the page being left has been checked
-        if session.in_transaction():
-            session.commit()
-        route.continue_()
+        try:
+            if req.is_navigation_request():
+                watch.settle(req.frame.page)  # the page being left has been checked
+            if session.in_transaction():
+                session.commit()
+            route.continue_()
+        except PlaywrightError:
+            # The page or context closed while the request waited (a late request of a
+            # test that has ended): nothing is left to check or to answer.
+            if not req.frame.page.is_closed():
+                raise
 
     def on_response(response):
         if response.status >= 500:
@@ -235,7 +241,9 @@ def context(new_context, live_server, request):
         page.on("console", lambda message: on_console(page, message))
 
     context.on("page", on_page)
-    return context
+    yield context
+    # Requests still in flight when the context closes must not reach the handler above.
+    context.unroute_all(behavior="ignoreErrors")
 
 
 @pytest.hookimpl(wrapper=True)

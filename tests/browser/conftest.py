@@ -12,8 +12,8 @@ What a test gets:
 
 The axe check runs on every page a test visits, without the test asking: an init script
 runs axe in each document of the live server once it has loaded and reports back; before the
-browser may leave a page (a route handler holds every navigation request), the watch waits
-for that report, and when the test body returns it waits for the pages it ends on. Findings
+browser may leave a page (a route handler holds every navigation request until that report
+has come), and when the test body returns the watch waits for the pages it ends on. Findings
 fail the test at its end, as does a server error (5xx) or an uncaught JavaScript error. Not
 checked: a document left before it even finished loading (nobody saw it), and contexts a
 test makes itself with `new_context`.
@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -58,6 +59,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if HERE in item.path.parents:
             item.add_marker(pytest.mark.browser)
+        if "page" in getattr(item, "fixturenames", ()):
+            # With `-n 2 --dist loadgroup` (.ci/run) one worker drives Chromium while the other
+            # runs the rest: two browsers at once on two cores made pages miss their timeouts.
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 # --- Chromium ---------------------------------------------------------------------------
@@ -157,14 +162,14 @@ def check_a11y():
 class PageWatch:
     """What happened in the browser during one test: axe findings, server and script errors."""
 
-    TIMEOUT_MS = 15_000
-
     def __init__(self, context, base_url: str):
         self.context = context
         # Per page, the document whose axe run has not reported yet: (id, URL). A page shows
         # one document at a time, so a newer one replaces a document that never finished
         # loading (left before its load event, so never really seen).
         self.pending: dict[object, tuple[str, str]] = {}
+        # Per page, navigations away from it held until its document's check has reported.
+        self.held: dict[object, list] = {}
         self.findings: dict[str, list[dict]] = {}
         self.errors: list[str] = []
         context.expose_binding("__a11yStarted", self.started)
@@ -176,24 +181,40 @@ class PageWatch:
         self.pending[source["page"]] = (doc_id, url)
 
     def done(self, source, doc_id, url, violations, error) -> None:
-        if self.pending.get(source["page"], ("",))[0] == doc_id:
-            del self.pending[source["page"]]
+        page = source["page"]
+        if self.pending.get(page, ("",))[0] == doc_id:
+            del self.pending[page]
         if error:
             self.errors.append(f"axe failed on {url}: {error}")
         known = self.findings.setdefault(url, [])
         known.extend(v for v in violations or [] if v not in known)
         if not known:
             del self.findings[url]
+        if page not in self.pending:
+            for go in self.held.pop(page, []):
+                go()
+
+    def after_check(self, page, go) -> None:
+        """Run `go` (let a navigation away from the page proceed) once the page's document has
+        been checked: now, or when its check reports. The route handler must not wait for the
+        report itself: the report arrives as a call from the page, which is not delivered while
+        a handler waits (waiting there ran into the click's timeout when axe was slow)."""
+        if page in self.pending and not page.is_closed():
+            self.held.setdefault(page, []).append(go)
+        else:
+            go()
 
     def settle(self, page) -> None:
-        """Wait (letting the browser work) until the page's loaded document has been checked."""
-        waited = 0
-        while page in self.pending and not page.is_closed() and waited < self.TIMEOUT_MS:
+        """Wait (letting the browser work) until the page's loaded document has been checked;
+        from test code, never from a route handler (see `after_check`)."""
+        deadline = time.monotonic() + 15
+        while page in self.pending and not page.is_closed() and time.monotonic() < deadline:
             page.wait_for_timeout(20)
-            waited += 20
         if page in self.pending and not page.is_closed():
             self.errors.append(f"axe did not finish on {self.pending[page][1]}")
         self.pending.pop(page, None)
+        for go in self.held.pop(page, []):
+            go()
 
     def report(self) -> str:
         parts = [describe(url, violations) for url, violations in self.findings.items()]
@@ -207,22 +228,27 @@ def context(new_context, live_server, request):
     context = new_context(base_url=live_server)
     context.set_default_timeout(10_000)  # a page of this app that takes longer is a failure
     watch = PageWatch(context, live_server)
-    request.node.page_watch = watch
+    request.node.page_watch = context.page_watch = watch
     session = db.session()  # the test's session: the handlers below run in another greenlet
 
     def before_request(route):
         req = route.request
-        try:
-            if req.is_navigation_request():
-                watch.settle(req.frame.page)  # the page being left has been checked
-            if session.in_transaction():
-                session.commit()
-            route.continue_()
-        except PlaywrightError:
-            # The page or context closed while the request waited (a late request of a
-            # test that has ended): nothing is left to check or to answer.
-            if not req.frame.page.is_closed():
-                raise
+
+        def go():
+            try:
+                if session.in_transaction():
+                    session.commit()
+                route.continue_()
+            except PlaywrightError:
+                # The page or context closed while the request waited (a late request of a
+                # test that has ended): nothing is left to answer.
+                if not req.frame.page.is_closed():
+                    raise
+
+        if req.is_navigation_request():
+            watch.after_check(req.frame.page, go)  # the page being left is checked first
+        else:
+            go()
 
     def on_response(response):
         if response.status >= 500:
@@ -244,6 +270,25 @@ def context(new_context, live_server, request):
     yield context
     # Requests still in flight when the context closes must not reach the handler above.
     context.unroute_all(behavior="ignoreErrors")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def no_sideways_scroll(page) -> None:
+    """The page fits its window: nothing makes it scroll sideways. Measured once the page has
+    loaded: before its stylesheets arrive a page is laid out unstyled (and far wider)."""
+    page.wait_for_load_state("load")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    viewport = page.evaluate("window.innerWidth")
+    assert width <= viewport, f"{page.url} is {width} px wide in a {viewport} px window"
+
+
+def leave_the_app(page) -> None:
+    """Wait until the app's page shown now has been checked, before the test leaves it for a
+    page that is not the app's (an e-mail as a mail client shows it): the watch sees only
+    navigations to the app, so the check of a page left this way would never report."""
+    page.context.page_watch.settle(page)
 
 
 @pytest.hookimpl(wrapper=True)

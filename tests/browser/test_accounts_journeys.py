@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from booking.accounts import services
 from booking.accounts.models import Role
 from booking.notifications.jobs import deliver_pending
+from tests.browser.conftest import leave_the_app
 from tests.fixtures.accounts import PASSWORD
 from tests.notifications.conftest import Inbox, start_server
 
@@ -34,6 +35,7 @@ def mailbox(app, live_server):
 
 def show_email(page, html):
     """The e-mail as a mail client shows it (a blank page: the site's CSP is no mail client's)."""
+    leave_the_app(page)
     page.goto("about:blank")
     page.set_content(html)
 

@@ -7,13 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-PHONE = {"width": 390, "height": 844}
-
-
-def no_sideways_scroll(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    viewport = page.evaluate("window.innerWidth")
-    assert width <= viewport, f"{page.url} is {width} px wide in a {viewport} px window"
+from tests.browser.conftest import PHONE, no_sideways_scroll
 
 
 def test_on_a_phone_the_header_folds_into_a_menu_that_works_by_keyboard(page, member, log_in, screenshot):

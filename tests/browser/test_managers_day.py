@@ -14,9 +14,9 @@ from playwright.sync_api import expect
 from booking.database import utcnow
 from booking.extensions import db
 from booking.reservations.models import ReservationStatus
+from tests.browser.conftest import PHONE, no_sideways_scroll
 from tests.reservations.test_views import slot_floor
 
-PHONE = {"width": 390, "height": 844}
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
@@ -33,11 +33,6 @@ def day_of_parks(manager, create_facility, booker, make_reservation):
                              title="Choir practice", decision_deadline_dt=utcnow() + timedelta(hours=20))
     db.session.commit()
     return parks, yoga, choir
-
-
-def no_sideways_scroll(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"the page is {width} px wide in a {page.viewport_size['width']} px screen"
 
 
 def test_a_manager_works_the_day_from_the_inbox_and_the_department_calendar(page, log_in, manager, day_of_parks,

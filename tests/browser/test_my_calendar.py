@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from booking.database import utcnow
 from booking.extensions import db
-from tests.browser.test_managers_day import PHONE, no_sideways_scroll
+from tests.browser.conftest import PHONE, no_sideways_scroll
 from tests.reservations.test_views import slot_floor
 
 HELSINKI = ZoneInfo("Europe/Helsinki")

@@ -38,7 +38,13 @@ def unit_of_work():
     if has_request_context() and not _own.get() and (session.new or session.dirty or session.deleted):
         raise WriteOutsideUnitOfWork("a request changed objects before its unit of work began")
     if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
-        session.commit()  # end the read transaction: the next BEGIN takes the write lock
+        # End the read transaction: the next BEGIN takes the write lock. What it read stays
+        # loaded, as on PostgreSQL, where the same transaction goes on (no reloading it all).
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
     token = writing.set(True)
     try:
         yield session

@@ -11,8 +11,9 @@ from datetime import timedelta
 from flask import g, request
 from flask_login import current_user
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
 
-from booking.accounts.models import ApiToken, hash_token
+from booking.accounts.models import ApiToken, User, hash_token
 from booking.api.errors import problem
 from booking.database import utcnow
 from booking.extensions import db
@@ -23,8 +24,10 @@ LAST_USE_PRECISION = timedelta(minutes=5)   # how often a token's "last used" is
 
 
 def token_for(token: str) -> ApiToken | None:
-    """The token's row if it works now (not revoked, not expired, its owner active)."""
-    api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    """The token's row if it works now (not revoked, not expired, its owner active); its owner
+    and the owner's memberships (what most calls check) come in the same query."""
+    api_token = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.memberships))
+                                  .where(ApiToken.token_hash == hash_token(token)))
     if api_token is None or not api_token.is_active or not api_token.user.active:
         return None
     if api_token.expires_dt is not None and api_token.expires_dt <= utcnow():

@@ -260,9 +260,9 @@ def snapshot(facility: Facility, organisation: Organisation, start: datetime, en
     """Price the booking now and keep the price: a PriceSnapshot (not billable yet) whose id
     the reservation stores. Locks the tariff that priced it. None without a tariff."""
     tariff = tariff_at(facility, start)
-    found = quote_for(facility, organisation, start, end, tariff=tariff)
-    if found is None:
+    if tariff is None:
         return None
+    found = quote_for(facility, organisation, start, end, tariff=tariff)
     if tariff.locked_dt is None:
         tariff.locked_dt = now or utcnow()
     kept = PriceSnapshot(organisation=organisation, facility=facility, tariff=tariff,

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
+from sqlalchemy.orm import joinedload
 
 from booking.accounts.models import Organisation
 from booking.api import api_user, route
@@ -182,7 +183,10 @@ def reservation_out(reservation: Reservation, user, *, series_detail: bool = Fal
 
 
 def _facility(facility_id: int, user) -> Facility:
-    facility = db.session.get(Facility, facility_id)
+    """The facility to book, with what every booking reads (its rules, questions and terms) in
+    the same query."""
+    facility = db.session.get(Facility, facility_id, options=[
+        joinedload(Facility.rules), joinedload(Facility.questions), joinedload(Facility.terms)])
     if facility is None or not can_view_facility(user, facility):
         raise NotFound(f"No facility {facility_id}.")
     return facility

@@ -15,8 +15,10 @@ S = ReservationStatus
 
 def price_new(reservation: Reservation, now: datetime) -> None:
     if reservation.organisation is not None:
-        reservation.price = pricing.snapshot(reservation.facility, reservation.organisation, reservation.start_dt,
-                                             reservation.end_dt, description=reservation.title, now=now)
+        price = pricing.snapshot(reservation.facility, reservation.organisation, reservation.start_dt,
+                                 reservation.end_dt, description=reservation.title, now=now)
+        if price is not None:  # assigning None would still cost an UPDATE of the reservation
+            reservation.price = price
 
 
 def settle(reservation: Reservation, *, late_fee: bool = False, actor=None) -> None:

@@ -141,9 +141,9 @@ def evaluate(facility: Facility, candidates: list[Candidate], *, now: datetime, 
         if not internal:
             opening = open_intervals(schedule_for(facility, []), window)
             closures = closures_in([facility.id], window).get(facility.id, [])
-    if not internal:
+    if not internal and ruleset.max_active_per_organisation:  # without a quota, its use is not read
         use = organisation_quota_use(organisation_id, facility.id, now=now, exclude_ids=exclude_ids)
-        series = _series_of(candidates, exclude_ids) if ruleset.max_active_per_organisation else None
+        series = _series_of(candidates, exclude_ids)
     taken = busy(facility.id, Interval(window.start - ruleset.buffer_before, window.end + ruleset.buffer_after),
                  now, exclude_ids) if window else []
     placed: list[Busy] = []

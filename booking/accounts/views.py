@@ -35,7 +35,7 @@ from booking.extensions import db
 from booking.formatting import compact_time, local_date
 from booking.notifications import kinds
 from booking.notifications import services as notifications
-from booking.notifications.models import OutboxMessage, OutboxStatus
+from booking.notifications.models import OutboxAttachment, OutboxMessage, OutboxStatus
 from booking.site import flash_errors, safe_next
 from booking.unit_of_work import unit_of_work
 
@@ -387,7 +387,9 @@ def outbox():
     if not can_view_outbox(current_user):
         abort(403)
     status = request.args.get("status", "")
-    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    # The attachments' names with the page's messages, not one query per message.
+    stmt = select(OutboxMessage).options(selectinload(OutboxMessage.attachments).load_only(
+        OutboxAttachment.filename)).order_by(OutboxMessage.id.desc())
     if status in OutboxStatus.__members__:
         stmt = stmt.where(OutboxMessage.status == OutboxStatus(status))
     page = max(request.args.get("page", 1, type=int), 1)

@@ -300,6 +300,17 @@ ERROR_TEXTS = {
 }
 
 
+def attempt(action, *args, form=None, **kwargs) -> tuple[bool, object]:
+    """Run one use case in its own unit of work: (True, its result), or (False, None) with the
+    refusal's reasons put on the form's fields and in flashes (nothing written)."""
+    try:
+        with unit_of_work():
+            return True, action(*args, **kwargs)
+    except DomainError as exc:
+        flash_errors(exc, form)
+        return False, None
+
+
 def flash_errors(exc: DomainError, form=None) -> None:
     """Put a service's reasons on the form's fields where they belong, the rest in a flash."""
     for name, messages in exc.field_errors.items():

@@ -33,7 +33,7 @@ from booking.errors import DomainError
 from booking.extensions import db
 from booking.facilities.availability import local_instant
 from booking.facilities.models import Facility, FacilityStatus
-from booking.site import flash_errors
+from booking.site import attempt, flash_errors
 from booking.unit_of_work import unit_of_work
 
 bp = Blueprint("agreements", __name__)
@@ -86,15 +86,6 @@ def _agreement(agreement_id: int) -> PilotAgreement:
     if agreement is None or not rules.can_view_agreement(current_user, agreement):
         abort(404)
     return agreement
-
-
-def _run(action, *args, form=None, **kwargs):
-    try:
-        with unit_of_work():
-            return True, action(*args, **kwargs)
-    except DomainError as exc:
-        flash_errors(exc, form)
-        return False, None
 
 
 def _me() -> User:
@@ -150,7 +141,7 @@ def challenge_new():
             facilities=[f for f in facilities if f.id in (form.facilities.data or [])],
             pilot_fee_cents=euros_to_cents(form.pilot_fee.data), contact_email=form.contact_email.data or "",
             translations=form.translations())
-        ok, made = _run(services.create_challenge, _me(), department, data, form=form)
+        ok, made = attempt(services.create_challenge, _me(), department, data, form=form)
         if ok:
             flash(_("The challenge is published."), "success")
             return redirect(url_for("agreements.challenge", challenge_id=made.id))
@@ -354,7 +345,7 @@ def accept(agreement_id: int):
         flash(_("Tick the box to accept the agreement."), "error")
         return redirect(url_for("agreements.detail", agreement_id=agreement.id))
     party = int(form.party.data) if form.party.data else None
-    ok, _result = _run(services.accept, _me(), agreement, party, document_sha256=form.document_sha256.data or "",
+    ok, _result = attempt(services.accept, _me(), agreement, party, document_sha256=form.document_sha256.data or "",
                        remote_addr=request.remote_addr or "")
     if ok:
         flash(_("Accepted. The pilot is signed and its facility time booked.") if agreement.status == A.signed
@@ -368,7 +359,7 @@ def report(agreement_id: int):
     agreement = _agreement(agreement_id)
     form = ReportForm()
     if form.validate_on_submit():
-        ok, _result = _run(services.file_report, _me(), agreement, kpi_results=form.kpi_results.data,
+        ok, _result = attempt(services.file_report, _me(), agreement, kpi_results=form.kpi_results.data,
                            worked=form.worked.data or "", failed=form.failed.data or "", lessons=form.lessons.data or "",
                            scalable=form.scalable.data, stays=form.stays.data)
         if ok:
@@ -384,7 +375,7 @@ def accept_report(agreement_id: int):
     agreement = _agreement(agreement_id)
     form = AssessmentForm()
     if form.validate_on_submit():
-        ok, _result = _run(services.accept_report, _me(), agreement, assessment=form.assessment.data or "")
+        ok, _result = attempt(services.accept_report, _me(), agreement, assessment=form.assessment.data or "")
         if ok:
             flash(_("The report is accepted and the pilot completed. It appears in the public registry."), "success")
     return redirect(url_for("agreements.detail", agreement_id=agreement.id))
@@ -399,7 +390,7 @@ def assign(agreement_id: int):
     reviewer = db.session.get(User, form.reviewer.data) if form.validate_on_submit() else None
     if reviewer is None:
         abort(400)
-    ok, _result = _run(services.assign_reviewer, _me(), agreement, reviewer)
+    ok, _result = attempt(services.assign_reviewer, _me(), agreement, reviewer)
     if ok:
         flash(_("%(name)s reviews the proposal.", name=reviewer.name), "success")
     return redirect(url_for("agreements.detail", agreement_id=agreement.id))
@@ -415,7 +406,7 @@ def review(agreement_id: int):
             scores = [int(s) for s in (form.scores.data or "").replace(" ", "").split(",") if s]
         except ValueError:
             scores = [-1]
-        ok, _result = _run(services.recommend, _me(), agreement, Recommendation(form.recommendation.data),
+        ok, _result = attempt(services.recommend, _me(), agreement, Recommendation(form.recommendation.data),
                            scores=scores, comment=form.comment.data or "")
         if ok:
             flash(_("Your recommendation is recorded."), "success")
@@ -430,7 +421,7 @@ def comment(agreement_id: int):
     agreement = _agreement(agreement_id)
     form = CommentForm()
     if form.validate_on_submit():
-        _run(services.add_comment, _me(), agreement, form.body.data)
+        attempt(services.add_comment, _me(), agreement, form.body.data)
     return redirect(url_for("agreements.detail", agreement_id=agreement.id) + "#thread")
 
 
@@ -444,7 +435,7 @@ def transition(agreement_id: int, name: str):
         abort(403)
     form = ReasonForm()
     if form.validate_on_submit():
-        ok, _result = _run(services.transition, _me(), agreement, name, reason=form.reason.data or "")
+        ok, _result = attempt(services.transition, _me(), agreement, name, reason=form.reason.data or "")
         if ok:
             flash(_("Done: the agreement is %(status)s.", status=STATUS_LABELS[agreement.status]), "success")
     return redirect(url_for("agreements.detail", agreement_id=agreement.id))
@@ -462,7 +453,7 @@ def templates():
     if request.method == "GET" and current is not None:
         form.set_translations(current)
     if form.validate_on_submit():
-        ok, made = _run(services.save_template, _me(), form.name.data, form.body.data,
+        ok, made = attempt(services.save_template, _me(), form.name.data, form.body.data,
                         translations=form.translations(), form=form)
         if ok:
             flash(_("Saved as version %(version)d. Agreements approved from now on use it.", version=made.version),

@@ -29,7 +29,7 @@ from booking.seasons.forms import ApplicationForm, MoveForm, RoundForm
 from booking.seasons.messages import (ACTOR_LABELS, AGE_LABELS, APPLICATION_LABELS, FREQUENCY_LABELS,
                                       PARITY_LABELS, RESPONSE_LABELS, STATE_LABELS, WEEKDAYS)
 from booking.seasons.models import AgeGroup, Allocation, Application, Frequency, Round, RoundState
-from booking.site import flash_errors
+from booking.site import attempt, flash_errors
 from booking.unit_of_work import unit_of_work
 
 bp = Blueprint("seasons", __name__)
@@ -89,15 +89,6 @@ def _allocation(allocation_id: int) -> Allocation:
     if allocation is None or not rules.can_manage_round(current_user, allocation.round):
         abort(404)
     return allocation
-
-
-def _run(action, *args, form=None, **kwargs):
-    try:
-        with unit_of_work():
-            return True, action(*args, **kwargs)
-    except DomainError as exc:
-        flash_errors(exc, form)
-        return False, None
 
 
 def _acting_organisation() -> Organisation | None:
@@ -185,7 +176,7 @@ def withdraw(round_id: int):
     application = services.application_of(round_, organisation.id) if organisation else None
     if application is None:
         abort(404)
-    ok, _done = _run(services.withdraw_application, _me(), application)
+    ok, _done = attempt(services.withdraw_application, _me(), application)
     if ok:
         flash(_("Your application is withdrawn."), "success")
     return redirect(url_for("seasons.detail", round_id=round_.id))
@@ -227,7 +218,7 @@ def respond(round_id: int):
     if application is None:
         abort(404)
     accept = request.form.get("answer") == "accept"
-    ok, _done = _run(services.respond, _me(), application, accept)
+    ok, _done = attempt(services.respond, _me(), application, accept)
     if ok:
         flash(_("Thank you: your season is confirmed.") if accept
               else _("You declined the season; its coming dates are cancelled."), "success")
@@ -282,7 +273,7 @@ def create():
     _fill_round_form(form, None)
     if form.validate_on_submit():
         department_id = form.department.data
-        ok, made = _run(services.create_round, _me(), _round_input(form, department_id), form=form)
+        ok, made = attempt(services.create_round, _me(), _round_input(form, department_id), form=form)
         if ok:
             flash(_("The round is saved as a draft. Open it when it is ready."), "success")
             return redirect(url_for("seasons.manage", round_id=made.id))
@@ -310,7 +301,7 @@ def edit(round_id: int):
         form.youth_bonus.data, form.city_bonus.data = found["youth_bonus"], found["city_bonus"]
         form.continuity_bonus.data = found["continuity_bonus"]
     if form.validate_on_submit():
-        ok, _done = _run(services.update_round, _me(), round_, _round_input(form, round_.department_id), form=form)
+        ok, _done = attempt(services.update_round, _me(), round_, _round_input(form, round_.department_id), form=form)
         if ok:
             flash(_("The round is saved."), "success")
             return redirect(url_for("seasons.manage", round_id=round_.id))
@@ -330,7 +321,7 @@ def act(round_id: int, action: str):
         except DomainError as exc:
             flash_errors(exc)
             return redirect(url_for("seasons.manage", round_id=round_.id))
-    ok, _done = _run(use_case, _me(), round_, **extra)
+    ok, _done = attempt(use_case, _me(), round_, **extra)
     if ok:
         flash({"open": _("The round is open for applications."), "close": _("The round is closed."),
                "allocate": _("The allocation is proposed: review it below."),
@@ -400,7 +391,7 @@ def move(allocation_id: int):
                 flash(f"{f.label.text}: {e}", "error")
         return redirect(url_for("seasons.manage", round_id=round_.id))
     facility = db.session.get(Facility, form.facility.data)
-    ok, found = _run(services.move_allocation, _me(), allocation, facility=facility, weekday=form.weekday.data,
+    ok, found = attempt(services.move_allocation, _me(), allocation, facility=facility, weekday=form.weekday.data,
                      start_time=form.start_time.data, parity=form.parity.data)
     if ok:
         if found:
@@ -415,7 +406,7 @@ def move(allocation_id: int):
 def remove(allocation_id: int):
     allocation = _allocation(allocation_id)
     round_id = allocation.round_id
-    ok, _done = _run(services.remove_allocation, _me(), allocation)
+    ok, _done = attempt(services.remove_allocation, _me(), allocation)
     if ok:
         flash(_("The allocation is removed."), "success")
     return redirect(url_for("seasons.manage", round_id=round_id))
@@ -426,7 +417,7 @@ def remove(allocation_id: int):
 def lock(allocation_id: int):
     allocation = _allocation(allocation_id)
     locked = request.form.get("locked") == "1"
-    ok, _done = _run(services.set_locked, _me(), allocation, locked)
+    ok, _done = attempt(services.set_locked, _me(), allocation, locked)
     if ok:
         flash(_("Locked: the allocator keeps it when run again.") if locked else _("Unlocked."), "success")
     return redirect(url_for("seasons.manage", round_id=allocation.round_id) + f"#allocation-{allocation.id}")

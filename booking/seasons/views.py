@@ -91,6 +91,16 @@ def _allocation(allocation_id: int) -> Allocation:
     return allocation
 
 
+def _own_application(round_id: int):
+    """The round and the acting organisation's application to it; 404 if it has none."""
+    round_ = _round(round_id)
+    organisation = _acting_organisation()
+    application = services.application_of(round_, organisation.id) if organisation else None
+    if application is None:
+        abort(404)
+    return round_, application
+
+
 def _acting_organisation() -> Organisation | None:
     """The organisation the member acts for: `?organisation_id=` if a member of it, else the current one."""
     wanted = request.values.get("organisation_id", type=int)
@@ -171,11 +181,7 @@ def apply(round_id: int):
 @bp.route("/rounds/<int:round_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(round_id: int):
-    round_ = _round(round_id)
-    organisation = _acting_organisation()
-    application = services.application_of(round_, organisation.id) if organisation else None
-    if application is None:
-        abort(404)
+    round_, application = _own_application(round_id)
     ok, _done = attempt(services.withdraw_application, _me(), application)
     if ok:
         flash(_("Your application is withdrawn."), "success")
@@ -195,11 +201,7 @@ def _wish_view(wish, facility_names: dict[int, str]) -> dict:
 @login_required
 def result(round_id: int):
     """The organisation's application and, once published, its result with the explanation."""
-    round_ = _round(round_id)
-    organisation = _acting_organisation()
-    application = services.application_of(round_, organisation.id) if organisation else None
-    if application is None:
-        abort(404)
+    round_, application = _own_application(round_id)
     names = {f.id: f.name for f in round_.facilities}
     shown = round_.state == RoundState.published
     left_out = [x for x in round_.left_out or []
@@ -212,11 +214,7 @@ def result(round_id: int):
 @bp.route("/rounds/<int:round_id>/respond", methods=["POST"])
 @login_required
 def respond(round_id: int):
-    round_ = _round(round_id)
-    organisation = _acting_organisation()
-    application = services.application_of(round_, organisation.id) if organisation else None
-    if application is None:
-        abort(404)
+    round_, application = _own_application(round_id)
     accept = request.form.get("answer") == "accept"
     ok, _done = attempt(services.respond, _me(), application, accept)
     if ok:

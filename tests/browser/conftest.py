@@ -128,14 +128,14 @@ if (window.top === window && location.origin === %(origin)s) {
   let queue = Promise.resolve();
   window.__a11yCheck = () => (queue = queue.then(run, run));
   const id = Math.random().toString(36).slice(2);
-  const start = () => {
+  // The check starts (and the watch holds navigations away from the page) once the page has
+  // loaded: a document left before its load event never reports, and was never really seen.
+  const done = (violations, error) => window.__a11yDone(id, location.href, violations, error);
+  const check = () => {
     window.__a11yStarted(id, location.href);
-    const done = (violations, error) => window.__a11yDone(id, location.href, violations, error);
-    const check = () => window.__a11yCheck().then(v => done(v, null), e => done(null, String(e)));
-    if (document.readyState === 'complete') check(); else window.addEventListener('load', check, {once: true});
+    window.__a11yCheck().then(v => done(v, null), e => done(null, String(e)));
   };
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, {once: true});
-  else start();
+  if (document.readyState === 'complete') check(); else window.addEventListener('load', check, {once: true});
 })();
 }
 """

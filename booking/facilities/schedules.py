@@ -14,7 +14,7 @@ from typing import Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (Date, Integer, Select, String, Time, and_, bindparam, case, cast, exists, false, func, or_,
-                        select, true)
+                        select, true, union_all)
 from sqlalchemy.orm import aliased, joinedload
 
 from booking.extensions import db
@@ -304,25 +304,35 @@ def _span_meets(start, end, day: _Day, name: str):
     return and_(true(), *conditions)
 
 
-def _opens_on(days: list[_Day], names: list[str], exact: bool):
-    """SQL: the facility's hours of one of `days` (its special opening, else the weekly
-    version in force) have a span that overlaps the window; not `exact`: any span that day."""
-    if not days:
-        return false()
+def _opens_on(zones: list[tuple[str, list[tuple[_Day, str]]]], exact: bool):
+    """SQL: the facility's hours of one of its zone's days (its special opening, else the
+    weekly version in force) have a span that overlaps the window; not `exact`: any span that
+    day. One EXISTS per table whatever the zones and days: the zone is tested inside it, so the
+    database walks one facility's few rows (an index probe) instead of every row per zone."""
     newer = aliased(OpeningHours)
     other_special = aliased(SpecialOpening)
     weekly, special = [], []
-    for day, name in zip(days, names):
-        on = bindparam(f"{name}_day", type_=Date)
-        weekly.append(and_(
-            OpeningHours.weekday == bindparam(f"{name}_wd", type_=Integer), OpeningHours.valid_from <= on,
-            ~exists().where(newer.facility_id == OpeningHours.facility_id, newer.valid_from > OpeningHours.valid_from,
-                            newer.valid_from <= on),
-            ~exists().where(other_special.facility_id == OpeningHours.facility_id, other_special.date == on),
-            _span_meets(OpeningHours.start_time, OpeningHours.end_time, day, name) if exact else true()))
-        special.append(and_(SpecialOpening.date == on,
-                            _span_meets(SpecialOpening.start_time, SpecialOpening.end_time, day, name)
-                            if exact else true()))
+    for zone, days in zones:
+        if not days:
+            continue
+        in_zone = Facility.timezone == bindparam(zone, type_=String)
+        own_weekly, own_special = [], []
+        for day, name in days:
+            on = bindparam(f"{name}_day", type_=Date)
+            # The row's own columns first: the lookups after them run only for a span that fits.
+            own_weekly.append(and_(
+                OpeningHours.weekday == bindparam(f"{name}_wd", type_=Integer), OpeningHours.valid_from <= on,
+                _span_meets(OpeningHours.start_time, OpeningHours.end_time, day, name) if exact else true(),
+                ~exists().where(newer.facility_id == OpeningHours.facility_id,
+                                newer.valid_from > OpeningHours.valid_from, newer.valid_from <= on),
+                ~exists().where(other_special.facility_id == OpeningHours.facility_id, other_special.date == on)))
+            own_special.append(and_(SpecialOpening.date == on,
+                                    _span_meets(SpecialOpening.start_time, SpecialOpening.end_time, day, name)
+                                    if exact else true()))
+        weekly.append(and_(in_zone, or_(*own_weekly)))
+        special.append(and_(in_zone, or_(*own_special)))
+    if not weekly:
+        return false()
     return or_(exists().where(OpeningHours.facility_id == Facility.id, or_(*weekly)),
                exists().where(SpecialOpening.facility_id == Facility.id, or_(*special)))
 
@@ -347,16 +357,9 @@ def open_conditions(window: Interval, timezones: Iterable[str]) -> tuple:
         for i, day in enumerate(days):
             params.update(_day_params(day, f"z{z}d{i}"))
     if shape not in _shapes:
-        sure, maybe = [], []
-        for z, (_, days) in enumerate(zones):
-            in_zone = Facility.timezone == bindparam(f"z{z}", type_=String)
-            names = [f"z{z}d{i}" for i in range(len(days))]
-            clean = [(d, n) for d, n in zip(days, names) if d.clean]
-            unclean = [(d, n) for d, n in zip(days, names) if not d.clean]
-            sure.append(and_(in_zone, _opens_on([d for d, _ in clean], [n for _, n in clean], exact=True)))
-            if unclean:
-                maybe.append(and_(in_zone, _opens_on([d for d, _ in unclean], [n for _, n in unclean], exact=False)))
-        _shapes[shape] = (or_(false(), *sure), or_(false(), *maybe))
+        named = [(f"z{z}", [(d, f"z{z}d{i}") for i, d in enumerate(days)]) for z, (_, days) in enumerate(zones)]
+        _shapes[shape] = (_opens_on([(zone, [(d, n) for d, n in days if d.clean]) for zone, days in named], True),
+                          _opens_on([(zone, [(d, n) for d, n in days if not d.clean]) for zone, days in named], False))
     return (*_shapes[shape], params)
 
 
@@ -371,7 +374,8 @@ def free_time_state(window: Interval, timezones: Iterable[str], margin: timedelt
     covered = blocked(window, margin)
     if covered is None:  # busy time the database cannot see: check whatever may be open
         return case((or_(sure, maybe), CHECK), else_=NOT_FREE), params
-    return case((and_(sure, ~covered), FREE), (or_(sure, maybe), CHECK), else_=NOT_FREE), params
+    # Nested, so that each condition appears (and is evaluated) once.
+    return case((sure, case((covered, CHECK), else_=FREE)), (maybe, CHECK), else_=NOT_FREE), params
 
 
 def blocked(window: Interval, margin: timedelta):
@@ -380,10 +384,13 @@ def blocked(window: Interval, margin: timedelta):
     selects = busy_selects(Interval(window.start - margin, window.end + margin))
     if selects is None:
         return None
-    # Correlated inside each provider's own select, so the database walks one facility's rows.
-    busy = [stmt.where(stmt.selected_columns[0] == Facility.id).exists() for stmt in selects]
-    return or_(exists().where(Closure.facility_id == Facility.id, Closure.start_dt < window.end,
-                              Closure.end_dt > window.start), *busy)
+    # Correlated inside each select, so the database walks one facility's rows by its index. One
+    # EXISTS over a UNION ALL: PostgreSQL cannot turn it into a scan of every active reservation
+    # in the window hashed by facility (which it prefers for a plain EXISTS, and which is slower).
+    closures = select(Closure.facility_id, Closure.start_dt, Closure.end_dt).where(
+        Closure.facility_id == Facility.id, Closure.start_dt < window.end, Closure.end_dt > window.start)
+    busy = [stmt.where(stmt.selected_columns[0] == Facility.id) for stmt in selects]
+    return union_all(closures, *busy).exists()
 
 
 def schedulable_columns():

@@ -448,3 +448,38 @@ def test_the_sql_decided_free_search_equals_the_exact_computation(seed, create_f
         assert total == len(expected)
         page, same_total = search.free_in_window(search.CatalogueQuery(), window, 2, 3)
         assert page == [f.id for f in expected][3:6] and same_total == total
+
+
+def test_the_sql_decided_free_search_reads_the_hours_version_in_force_each_day(create_facility, reservations_busy):
+    """Tuesday 8 December 2026: the version of the hours in force that day (or the day before,
+    for a span running past midnight) decides, unless a special opening replaces it."""
+    def version(facility, since, hours):
+        for weekday, spans in hours.items():
+            for start, end in spans:
+                db.session.add(OpeningHours(facility=facility, valid_from=since, weekday=weekday, start_time=start,
+                                            end_time=end))
+
+    tuesday = {1: [(time(8), time(20))]}
+    facilities = {name: create_facility(name, hours=hours) for name, hours in [
+        ("Open", tuesday), ("Closed by a new version", tuesday), ("Opened by a new version", {0: [(time(8), time(12))]}),
+        ("Closed from later on", tuesday), ("Special opening instead", tuesday),
+        ("Night from Monday", {0: [(time(22), time(2))]}), ("Night ended by Tuesday's version", {0: [(time(22), time(2))]})]}
+    version(facilities["Closed by a new version"], date(2026, 12, 1), {0: [(time(8), time(12))]})
+    version(facilities["Opened by a new version"], date(2026, 12, 8), tuesday)
+    version(facilities["Closed from later on"], date(2026, 12, 9), {0: [(time(8), time(12))]})
+    add_special(facilities["Special opening instead"], date(2026, 12, 8), time(14), time(16))
+    version(facilities["Night from Monday"], date(2026, 12, 8), {0: [(time(8), time(12))]})  # Monday's still runs
+    version(facilities["Night ended by Tuesday's version"], date(2026, 12, 7), {0: [(time(22), time(23))]})
+    db.session.commit()
+
+    def free(start, end):
+        window = Interval(start, end)
+        exact = availability_for(list(facilities.values()), window)
+        ids, total = search.free_in_window(search.CatalogueQuery(), window, 1, 100)
+        found = sorted(name for name, f in facilities.items() if f.id in ids)
+        assert found == sorted(name for name, f in facilities.items() if exact[f.id].free) and total == len(ids)
+        return found
+
+    assert free(local(2026, 12, 8, 10), local(2026, 12, 8, 11)) == [
+        "Closed from later on", "Open", "Opened by a new version"]
+    assert free(local(2026, 12, 8, 1), local(2026, 12, 8, 2)) == ["Night from Monday"]

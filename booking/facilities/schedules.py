@@ -13,9 +13,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (Date, Integer, Select, String, Time, and_, bindparam, case, cast, exists, false, func, or_,
-                        select, true, union_all)
+from sqlalchemy import (Boolean, Date, Integer, Select, String, Time, and_, bindparam, case, cast, exists, false,
+                        func, literal, or_, select, true, union_all)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from booking.extensions import db
 from booking.facilities.availability import (Availability, Interval, Schedule, WeeklyHours, clip, free_intervals,
@@ -48,11 +51,35 @@ def busy_selects(window: Interval) -> list[Select] | None:
     return [_busy_sql[provider](window) for provider in _busy_providers]
 
 
+class InSelect(ColumnElement):
+    """`column IN (select)`, written `column = ANY(ARRAY(select))` on PostgreSQL: it then
+    reads the ids first and walks an index on `column` once per id, where for IN it hashes
+    them and scans everything else the query matches (a week's active reservations of 1,500
+    facilities: 8 ms instead of 19, the whole table's active rows read for 1,800)."""
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("ids", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column, ids: Select):
+        self.column, self.ids = column, ids.scalar_subquery()
+
+
+@compiles(InSelect)
+def _in_select(element, compiler, **kw):
+    return compiler.process(element.column.in_(element.ids), **kw)
+
+
+@compiles(InSelect, "postgresql")
+def _any_array(element, compiler, **kw):
+    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY({compiler.process(element.ids, **kw)}))"
+
+
 def _id_filter(column, facility_ids):
     """`column IN (...)` for a list of ids or for a select of ids (kept as a subquery, so
     thousands of facilities never become thousands of bound parameters)."""
     if isinstance(facility_ids, Select):
-        return column.in_(facility_ids.scalar_subquery())
+        return InSelect(column, facility_ids)
     return column.in_(list(facility_ids))
 
 
@@ -82,15 +109,18 @@ def load_for_schedules(facility_ids: Iterable[int] | Select) -> list[Facility]:
                                    .options(joinedload(Facility.rules))))
 
 
+# One span of a version as text, "weekday start end": built once, not per search.
+_SPANS = (cast(OpeningHours.weekday, String) + " " + cast(OpeningHours.start_time, String) + " "
+          + cast(OpeningHours.end_time, String))
+
+
 def weekly_hours(facility_ids, window: Interval | None = None) -> dict[int, tuple[WeeklyHours, ...]]:
     """Each facility's weekly hours, sorted: every version, or with a `window` only those in
     force on some day around it. Facilities with the same hours share one tuple: a version
     comes from the database as one string, and a city's thousands of rows are a few hundred
     distinct schedules, each parsed once."""
-    spans = (cast(OpeningHours.weekday, String) + " " + cast(OpeningHours.start_time, String) + " "
-             + cast(OpeningHours.end_time, String))
     rows = db.session.execute(
-        select(OpeningHours.facility_id, OpeningHours.valid_from, func.aggregate_strings(spans, ","))
+        select(OpeningHours.facility_id, OpeningHours.valid_from, func.aggregate_strings(_SPANS, ","))
         .where(_id_filter(OpeningHours.facility_id, facility_ids))
         .group_by(OpeningHours.facility_id, OpeningHours.valid_from))
     versions: dict[int, list[tuple[date, str]]] = defaultdict(list)
@@ -138,6 +168,22 @@ def special_openings(facility_ids, window: Interval) -> dict[int, dict]:
     for facility_id, day, start, end in rows:
         result[facility_id][day] += ((start, end),)
     return result
+
+
+def closures_and_busy(facility_ids, window: Interval, busy_window: Interval) -> tuple[dict, dict]:
+    """`closures_in(window)` and `busy_intervals(busy_window)` of the same facilities: in one
+    query (a UNION ALL) when every busy provider has an SQL form."""
+    selects = busy_selects(busy_window)
+    if selects is None:
+        return closures_in(facility_ids, window), busy_intervals(facility_ids, busy_window)
+    closures = select(Closure.facility_id, Closure.start_dt, Closure.end_dt, literal(True)).where(
+        _id_filter(Closure.facility_id, facility_ids), Closure.start_dt < window.end, Closure.end_dt > window.start)
+    busy = [stmt.add_columns(literal(False)).where(_id_filter(stmt.selected_columns[0], facility_ids))
+            for stmt in selects]
+    found: tuple[dict, dict] = (defaultdict(list), defaultdict(list))
+    for facility_id, start, end, is_closure in db.session.execute(union_all(closures, *busy)):
+        found[0 if is_closure else 1][facility_id].append(Interval(start, end))
+    return found
 
 
 def closures_in(facility_ids, window: Interval) -> dict[int, list[Interval]]:
@@ -204,8 +250,7 @@ def schedule_parts(items: list[Schedulable], window: Interval, ids: Select | Non
     margin = max(max(x.buffer_before, x.buffer_after) for x in items)
     hours = weekly_hours(ids, window)
     special = special_openings(ids, window)
-    closures = closures_in(ids, window)
-    busy = busy_intervals(ids, Interval(window.start - margin, window.end + margin))
+    closures, busy = closures_and_busy(ids, window, Interval(window.start - margin, window.end + margin))
     opened_cache: dict[tuple, list[Interval]] = {}
     result = {}
     for item in items:

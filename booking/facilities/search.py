@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from typing import NamedTuple
 
 from sqlalchemy import Select, String, cast, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from booking.accounts.models import Department
 from booking.extensions import db
@@ -89,7 +89,7 @@ SORTS = {
 def catalogue_select(query: CatalogueQuery) -> Select:
     """Published facilities matching the query, sorted, with what a result card shows."""
     return (_filtered(select(Facility), query).order_by(*SORTS.get(query.sort, SORTS["name"]))
-            .options(selectinload(Facility.department), selectinload(Facility.photos),
+            .options(joinedload(Facility.department), selectinload(Facility.photos),
                      selectinload(Facility.accessibility)))
 
 

@@ -14,7 +14,7 @@ from typing import Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (Boolean, Date, Integer, Select, String, Time, and_, bindparam, case, cast, exists, false,
-                        func, literal, or_, select, true, union_all)
+                        func, or_, select, true, union_all)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.sql.elements import ColumnElement
@@ -170,22 +170,6 @@ def special_openings(facility_ids, window: Interval) -> dict[int, dict]:
     return result
 
 
-def closures_and_busy(facility_ids, window: Interval, busy_window: Interval) -> tuple[dict, dict]:
-    """`closures_in(window)` and `busy_intervals(busy_window)` of the same facilities: in one
-    query (a UNION ALL) when every busy provider has an SQL form."""
-    selects = busy_selects(busy_window)
-    if selects is None:
-        return closures_in(facility_ids, window), busy_intervals(facility_ids, busy_window)
-    closures = select(Closure.facility_id, Closure.start_dt, Closure.end_dt, literal(True)).where(
-        _id_filter(Closure.facility_id, facility_ids), Closure.start_dt < window.end, Closure.end_dt > window.start)
-    busy = [stmt.add_columns(literal(False)).where(_id_filter(stmt.selected_columns[0], facility_ids))
-            for stmt in selects]
-    found: tuple[dict, dict] = (defaultdict(list), defaultdict(list))
-    for facility_id, start, end, is_closure in db.session.execute(union_all(closures, *busy)):
-        found[0 if is_closure else 1][facility_id].append(Interval(start, end))
-    return found
-
-
 def closures_in(facility_ids, window: Interval) -> dict[int, list[Interval]]:
     rows = db.session.execute(select(Closure.facility_id, Closure.start_dt, Closure.end_dt).where(
         _id_filter(Closure.facility_id, facility_ids), Closure.start_dt < window.end,
@@ -250,7 +234,8 @@ def schedule_parts(items: list[Schedulable], window: Interval, ids: Select | Non
     margin = max(max(x.buffer_before, x.buffer_after) for x in items)
     hours = weekly_hours(ids, window)
     special = special_openings(ids, window)
-    closures, busy = closures_and_busy(ids, window, Interval(window.start - margin, window.end + margin))
+    closures = closures_in(ids, window)
+    busy = busy_intervals(ids, Interval(window.start - margin, window.end + margin))
     opened_cache: dict[tuple, list[Interval]] = {}
     result = {}
     for item in items:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, page_of
 from booking.api.types import Count, Id, Instant, Text
-from booking.content import LANGUAGES
+from booking.content import LANGUAGES, content_language, current_language
 from booking.errors import NotFound
 from booking.extensions import db
 from booking.facilities import search
@@ -157,17 +157,20 @@ class AvailabilityOut(BaseModel):
 
 def facility_out(facility: Facility) -> FacilityOut:
     rules = facility.rules
-    texts = {field: facility.translated(field) for field in Facility.TRANSLATABLE}
-    every = {field: facility.texts(field) for field in Facility.TRANSLATABLE}
+    # The reader's and the content language once, not once per text (a page has 50 facilities).
+    language, base = current_language(), content_language()
+    texts = {field: facility.translated(field, language, base) for field in Facility.TRANSLATABLE}
+    every = {field: facility.texts(field, base) for field in Facility.TRANSLATABLE}
     return FacilityOut(
         id=facility.id, slug=facility.slug, name=texts["name"].text, category=facility.category,
-        department_id=facility.department_id, department=facility.department.t("name"),
+        department_id=facility.department_id, department=facility.department.translated("name", language, base).text,
         description=texts["description"].text, address=facility.address or "", district=facility.district or "",
         latitude=facility.latitude, longitude=facility.longitude, capacity=facility.capacity,
         area_m2=float(facility.area_m2) if facility.area_m2 is not None else None,
         house_rules=texts["house_rules"].text, accessibility_notes=texts["accessibility_notes"].text,
         timezone=facility.timezone, status=facility.status.value,
-        amenities=[AmenityOut(code=a.amenity.code, group=a.amenity.group, name=a.t("name"), quantity=a.quantity)
+        amenities=[AmenityOut(code=a.amenity.code, group=a.amenity.group,
+                              name=a.amenity.translated("name", language, base).text, quantity=a.quantity)
                    for a in facility.amenities],
         accessibility=[a.feature for a in facility.accessibility],
         photos=[PhotoOut(url=url, alt_text=p.alt_text, width=p.width, height=p.height)

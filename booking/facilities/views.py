@@ -26,8 +26,8 @@ from booking.database import utcnow
 from booking.extensions import db
 from booking import panels
 from booking.facilities import search
-from booking.facilities.availability import Interval, first_fit, iter_start_times
-from booking.facilities.ruleset import RuleSet
+from booking.facilities.availability import Interval, first_fit, iter_start_times, local_day_bounds
+from booking.facilities.ruleset import DAY, RuleSet
 from booking.facilities.manage import bp as manage_bp
 from booking.facilities.models import ApprovalPolicy, Facility, FacilityStatus, LateCancellation
 from booking.facilities.rules import can_manage_facility, can_view_facility
@@ -275,6 +275,7 @@ class StartLink(NamedTuple):
     start: datetime
     label: str  # the local time, "14:00"
     url: str
+    href: str   # the url escaped for an HTML attribute
 
 
 class StartLinks:
@@ -291,18 +292,27 @@ class StartLinks:
         return self.by_day([start])[start.astimezone(self.zone).date()][0]
 
     def by_day(self, starts: list[datetime]) -> dict[date, list[StartLink]]:
-        """The links of many starts (in order), by local day, in one loop: a page has thousands."""
+        """The links of many starts (in order), by local day, in one loop: a page has thousands.
+        A day's links differ only in their label ("14:00", nothing to escape): the rest is
+        escaped once a day, and on a day without a DST change the local time is one addition."""
         days: dict[date, list[StartLink]] = {}
-        zone, tail = self.zone, self.tail
-        day = links = prefix = None
+        zone, tail, href_tail = self.zone, self.tail, str(escape(self.tail))
+        links = prefix = href_prefix = offset = None
+        day_start = day_end = starts[0] if starts else None
         for start in starts:
-            local = start.astimezone(zone)
-            if local.date() != day:
+            if day_start <= start < day_end:
+                local = start + offset
+            else:
+                local = start.astimezone(zone)
                 day = local.date()
                 prefix = f"{self.base}?date={day.isoformat()}&time="
+                href_prefix = str(escape(prefix))
                 links = days.setdefault(day, [])
+                bounds = local_day_bounds(day, zone)
+                offset = local.utcoffset()
+                day_start, day_end = (bounds.start, bounds.end) if bounds.end - bounds.start == DAY else (start, start)
             label = f"{local.hour:02d}:{local.minute:02d}"
-            links.append(StartLink(start, label, prefix + label + tail))
+            links.append(StartLink(start, label, prefix + label + tail, href_prefix + label + href_tail))
         return days
 
 
@@ -321,7 +331,7 @@ def start_items(starts: list[StartLink], day_name: str) -> Markup:
     """<li><a href="{url}">{label}<span class="visually-hidden">, {day_name}</span></a></li>
     for each start: joined here, not looped in the template, as a page has thousands."""
     name = escape(day_name)
-    return Markup("".join(f'<li><a href="{escape(link.url)}">{link.label}<span class="visually-hidden">, '
+    return Markup("".join(f'<li><a href="{link.href}">{link.label}<span class="visually-hidden">, '
                           f'{name}</span></a></li>' for link in starts))
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from booking.audit.services import record
+from booking.extensions import db
 from booking.notifications.services import queue_email
 
 
@@ -30,6 +31,7 @@ class Email:
     kind: str | None = None     # an optional kind (booking.notifications.kinds); None: always sent
     link: str | None = None     # the page to act on, a path here ("/reservations/12")
     send_after: datetime | None = None  # held back until then (a change that may still be undone)
+    later: bool = False         # written by the delivery job (booking.notifications.later)
 
     @classmethod
     def to_person(cls, user, subject, template: str, **fields) -> "Email":
@@ -75,6 +77,13 @@ def notifying() -> bool:
 
 
 def publish(event: Event) -> Event:
+    """What the event writes is flushed with the rest of the use case, once, not bit by bit
+    before each query its subscribers make."""
+    with db.session.no_autoflush:
+        return _publish(event)
+
+
+def _publish(event: Event) -> Event:
     if event.audited:
         record(event.action, event.subject, actor=event.actor, before=event.before, after=event.after,
                department_id=event.department_id)
@@ -82,6 +91,7 @@ def publish(event: Event) -> Event:
         for email in event.emails:
             queue_email(email.to, email.subject, email.template, locale=email.locale, topic=email.topic,
                         user_id=email.user_id, kind=email.kind, page=email.link, send_after=email.send_after,
+                        later=email.later,
                         **email.context)
         for subscriber in _subscribers:
             subscriber(event)

@@ -394,7 +394,10 @@ def outbox():
         stmt = stmt.where(OutboxMessage.status == OutboxStatus(status))
     page = max(request.args.get("page", 1, type=int), 1)
     messages, total = paginate(stmt, page, 25)
-    return render_template("accounts/outbox.html", messages=messages, total=total, page=page, per_page=25,
+    # Messages the e-mail job has yet to write (none runs under a bare `flask run`): as they would read now.
+    previews = {m.id: notifications.preview(m) for m in messages if m.text_body is None and m.recipe}
+    return render_template("accounts/outbox.html", messages=messages, previews=previews, total=total, page=page,
+                           per_page=25,
                            status=status, statuses=list(OutboxStatus),
                            smtp_configured=bool(current_app.config["MAIL_SERVER"]))
 

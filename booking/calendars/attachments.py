@@ -23,7 +23,8 @@ from booking.calendars import feeds, links
 from booking.calendars.ics import write_calendar
 from booking.database import utcnow
 from booking.events import Event, subscribe
-from booking.notifications.services import attach, queued_now
+from booking.notifications.later import attachment_maker
+from booking.notifications.services import attach, attach_later, queued_now
 from booking.reservations.models import Reservation, Series
 
 ATTACHED_ACTIONS = frozenset({"reservation.created", "reservation.submitted", "reservation.approved",
@@ -61,5 +62,15 @@ def attach_calendar(event: Event) -> None:
             continue
         filename = f"reservation-{reservations[0].id}.ics"
         for message in queued_now(email.topic):
-            if message.to == email.to and not any(a.filename == filename for a in message.attachments):
+            if message.to != email.to:
+                continue
+            if message.recipe is not None:  # written by the job: the file too
+                attach_later(message, "calendar", reservations=reservations)
+            elif not any(a.filename == filename for a in message.attachments):
                 attach(message, filename, CONTENT_TYPE, calendar_file(reservations, locale=email.locale))
+
+
+@attachment_maker("calendar")
+def _calendar_later(arguments: dict, locale: str) -> tuple[str, str, bytes]:
+    reservations = arguments["reservations"]
+    return f"reservation-{reservations[0].id}.ics", CONTENT_TYPE, calendar_file(reservations, locale=locale)

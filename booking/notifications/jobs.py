@@ -8,15 +8,29 @@ from flask import current_app
 
 from booking.extensions import db
 from booking.jobs import job
-from booking.notifications.services import claim, due_message_ids, record_failure, record_sent, send
+from booking.notifications.services import (claim, due_message_ids, record_failure, record_sent, send,
+                                            unwritten_message_ids, write_later)
 from booking.unit_of_work import unit_of_work
 
 
+def write_pending(limit: int = 50) -> int:
+    """Write the due messages queued to be written later, each in its own unit of work."""
+    with unit_of_work():
+        ids = unwritten_message_ids(limit)
+    written = 0
+    for message_id in ids:
+        with unit_of_work():
+            written += write_later(message_id)
+    return written
+
+
 def deliver_pending(limit: int = 50) -> int:
-    """Send due messages when SMTP is configured; otherwise keep them for the outbox page.
+    """Write the messages queued to be written later; then send due messages when SMTP is
+    configured, otherwise keep them for the outbox page.
 
     Each message is claimed with a conditional update, so two scheduler processes never
     send the same message twice. Returns the number sent."""
+    write_pending(limit)
     if not current_app.config["MAIL_SERVER"]:
         return 0
     with unit_of_work():
@@ -39,6 +53,6 @@ def deliver_pending(limit: int = 50) -> int:
     return sent
 
 
-@job("send-outbox", 30, "Send queued e-mails by SMTP (when MAIL_SERVER is set).")
+@job("send-outbox", 30, "Write queued e-mails and send them by SMTP (when MAIL_SERVER is set).")
 def send_outbox():
     return deliver_pending()

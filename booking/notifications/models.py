@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Enum, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.database import UTCDateTime, utcnow
@@ -25,8 +25,10 @@ class OutboxMessage(db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     to: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
-    text_body: Mapped[str] = mapped_column(Text)
+    text_body: Mapped[str | None] = mapped_column(Text)  # None: still to be written by the job
     html_body: Mapped[str | None] = mapped_column(Text)
+    # How the delivery job writes a message queued with `later` (booking.notifications.later).
+    recipe: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[OutboxStatus] = mapped_column(Enum(OutboxStatus, native_enum=False, length=20),
                                                  default=OutboxStatus.queued)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from booking.audit.services import record
 from booking.database import utcnow
 from booking.extensions import db
+from booking.notifications import later
 from booking.notifications.kinds import DEFAULT_REMINDER_HOURS, OPTIONAL, REMINDER_HOURS
 from booking.notifications.models import (Notification, NotificationSettings, OutboxAttachment, OutboxMessage,
                                           OutboxStatus, SentMarker)
@@ -32,7 +33,8 @@ _QUEUED = "outbox_queued"
 
 def queue_email(to: str, subject: str, template: str, *, locale: str | None = None,
                 topic: str | None = None, user_id: int | None = None, kind: str | None = None,
-                page: str | None = None, send_after: datetime | None = None, **context) -> OutboxMessage | None:
+                page: str | None = None, send_after: datetime | None = None, later: bool = False,
+                **context) -> OutboxMessage | None:
     """Render templates/emails/<template>.txt and its HTML part into the outbox.
 
     The HTML part is templates/emails/<template>.html if present, else the text in the shared
@@ -43,29 +45,47 @@ def queue_email(to: str, subject: str, template: str, *, locale: str | None = No
 
     `send_after` holds the message back until then (e-mail and in-app alike), so a change that
     may still be undone is told only once it sticks; `withdraw` takes such a message back.
+    With `later` the delivery job writes the text from the context's objects as they are then
+    (booking.notifications.later); the subject and the in-app notice are written now.
     """
     settings = settings_for(user_id) if user_id is not None else None
     e_mail = kind not in OPTIONAL or settings is None or wants_email(settings, kind)
     locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    base = current_app.config["BASE_URL"].rstrip("/")
     # City-written texts (facility names …) in the recipient's language too, not the API caller's.
     api_language = g.pop("content_language", None)
     try:
-        return _render_and_queue(to, subject, template, locale, topic, user_id, e_mail, kind, page, base, send_after,
-                                 context)
-    finally:
-        if api_language is not None:
-            g.content_language = api_language
-
-
-def _render_and_queue(to, subject, template, locale, topic, user_id, e_mail, kind, page, base, send_after, context):
-    with force_locale(locale):
-        subject = str(subject)
+        with force_locale(locale):
+            subject = str(subject)
         if user_id is not None:
             db.session.add(Notification(user_id=user_id, subject=subject[:300], link=page, topic=topic,
                                         created_dt=send_after or utcnow()))
         if not e_mail:
             return None
+        recipe = _recipe(template, locale, kind, page, context) if later else None
+        text, html = (None, None) if recipe else write(template, locale, kind, page, subject, context)
+    finally:
+        if api_language is not None:
+            g.content_language = api_language
+    message = OutboxMessage(to=to, subject=subject, text_body=text, html_body=html, recipe=recipe, topic=topic,
+                            next_attempt_dt=send_after or utcnow())
+    db.session.add(message)
+    db.session.info.setdefault(_QUEUED, []).append(message)
+    return message
+
+
+def _recipe(template: str, locale: str, kind: str | None, page: str | None, context: dict) -> dict | None:
+    try:
+        return {"template": template, "locale": locale, "kind": kind, "page": page,
+                "context": later.encode(context), "attachments": []}
+    except later.CannotKeep:
+        return None
+
+
+def write(template: str, locale: str, kind: str | None, page: str | None, subject: str,
+          context: dict) -> tuple[str, str]:
+    """The text and HTML parts of an e-mail, in `locale`."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    with force_locale(locale):
         text = render_template(f"emails/{template}.txt", **context)
         if kind in OPTIONAL:  # say why it came and how to stop it, before the signature
             body, signature, name = text.rpartition("\n-- \n")
@@ -77,11 +97,7 @@ def _render_and_queue(to, subject, template, locale, topic, user_id, e_mail, kin
         else:
             html = render_template("emails/layout.html", paragraphs=html_paragraphs(text), subject=subject,
                                    link=f"{base}{page}" if page else None)
-    message = OutboxMessage(to=to, subject=subject, text_body=text, html_body=html, topic=topic,
-                            next_attempt_dt=send_after or utcnow())
-    db.session.add(message)
-    db.session.info.setdefault(_QUEUED, []).append(message)
-    return message
+    return text, html
 
 
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
@@ -210,6 +226,61 @@ def attach(message: OutboxMessage, filename: str, content_type: str, content: by
     return attachment
 
 
+def attach_later(message: OutboxMessage, maker: str, **arguments) -> None:
+    """Send a file with a message the job writes later: `maker` (registered with
+    booking.notifications.later.attachment_maker) makes it then, from `arguments`."""
+    if any(name == maker for name, _ in message.recipe["attachments"]):
+        return
+    message.recipe = {**message.recipe,
+                      "attachments": [*message.recipe["attachments"], [maker, later.encode(arguments)]]}
+
+
+def unwritten_message_ids(limit: int) -> list[int]:
+    """Due messages the job is still to write (queued with `later`)."""
+    return list(db.session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.text_body.is_(None), OutboxMessage.status == OutboxStatus.queued,
+        OutboxMessage.next_attempt_dt <= utcnow()).order_by(OutboxMessage.id).limit(limit)))
+
+
+def _written(message: OutboxMessage) -> tuple[str, str, list[tuple[str, str, bytes]]]:
+    recipe = message.recipe
+    text, html = write(recipe["template"], recipe["locale"], recipe["kind"], recipe["page"], message.subject,
+                       later.decode(recipe["context"]))
+    return text, html, [later.make_attachment(name, arguments, recipe["locale"])
+                        for name, arguments in recipe["attachments"]]
+
+
+def preview(message: OutboxMessage) -> str | None:
+    """The text a message still to be written would have now (None if it cannot be written)."""
+    try:
+        return _written(message)[0]
+    except later.Gone:
+        return None
+
+
+def write_later(message_id: int) -> int:
+    """Write a message queued with `later` from its recipe (booking.notifications.later): the
+    text is rendered before anything is written, and a conditional update keeps two job
+    processes from writing it twice. A message that cannot be written (what it is about was
+    deleted) fails with the reason. Returns 1 if this call wrote it."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.text_body is not None or not message.recipe:
+        return 0
+    try:
+        text, html, files = _written(message)
+    except Exception as exc:  # noqa: BLE001  (a message that cannot be written must not stop the others)
+        current_app.logger.exception("outbox message %s could not be written", message_id)
+        message.status, message.last_error = OutboxStatus.failed, f"Could not be written: {exc}"[:1000]
+        return 0
+    done = db.session.execute(update(OutboxMessage).where(
+        OutboxMessage.id == message_id, OutboxMessage.text_body.is_(None))
+        .values(text_body=text, html_body=html, recipe=None).execution_options(synchronize_session=False)).rowcount
+    for filename, content_type, content in files if done else ():
+        db.session.add(OutboxAttachment(message_id=message_id, filename=filename, content_type=content_type,
+                                        content=content))
+    return done
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_queued(session, transaction):
     if transaction.parent is None:  # the outermost transaction: committed or rolled back
@@ -254,7 +325,7 @@ def _smtp_send(message: OutboxMessage) -> None:
 
 def _due():
     return (or_(OutboxMessage.status == OutboxStatus.queued, OutboxMessage.status == OutboxStatus.sending),
-            OutboxMessage.next_attempt_dt <= utcnow())
+            OutboxMessage.next_attempt_dt <= utcnow(), OutboxMessage.text_body.is_not(None))
 
 
 def due_message_ids(limit: int) -> list[int]:

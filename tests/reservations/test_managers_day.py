@@ -14,6 +14,7 @@ from booking.errors import Conflict, PermissionDenied, RuleViolation
 from booking.extensions import db
 from booking.facilities.models import ApprovalPolicy
 from booking.notifications import services as notification_services
+from booking.notifications.jobs import write_pending
 from booking.notifications.models import Notification, OutboxMessage
 from booking.reservations import services
 from booking.reservations.models import Reservation, ReservationKind, ReservationStatus
@@ -203,6 +204,8 @@ def test_the_message_goes_once_the_window_has_passed(app, manager, started):
     with unit_of_work():
         services.check_in(manager, started, now=now)
     message = booker_messages(started)[-1]
+    assert message.id not in notification_services.due_message_ids(100)  # written first, then sent
+    write_pending()
     assert message.id in notification_services.due_message_ids(100)
     with pytest.raises(RuleViolation), unit_of_work():
         services.undo_day_action(manager, started)

@@ -13,7 +13,7 @@ from booking.notifications.models import OutboxMessage
 from booking.reservations import services
 from booking.unit_of_work import unit_of_work
 from booking.reservations.models import Reservation, ReservationStatus as S
-from tests.fixtures.reservations import HELSINKI, NOW, local
+from tests.fixtures.reservations import HELSINKI, NOW, local, written_outbox
 
 WEEKLY_6 = "FREQ=WEEKLY;COUNT=6"
 TUE_18, TUE_20 = local(2030, 3, 12, 18), local(2030, 3, 12, 20)
@@ -103,7 +103,7 @@ def test_weekly_series_with_one_conflicting_week_skipped(facility, booker, creat
     series = series_of(skip=[date(2030, 3, 26)])
     assert len(series.reservations) == 5 and series.skipped == [date(2030, 3, 26)]
     assert all(r.series_id == series.id and r.status == S.confirmed for r in series.reservations)
-    [message] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to == booker.email)).all()
+    [message] = written_outbox(OutboxMessage.to == booker.email)
     assert "5 times:" in message.text_body  # one e-mail for the whole series
     # The dates left out are listed as well as the booked ones.
     left_out = message.text_body.split("Left out, not booked:")[1]

@@ -12,17 +12,15 @@ from booking.errors import Conflict, PermissionDenied, RuleViolation
 from booking.extensions import db
 from booking.facilities.models import (ApprovalPolicy, BookingQuestion, FacilityStatus, FacilityTerms,
                                        LateCancellation, QuestionKind)
-from booking.notifications.models import OutboxMessage
 from booking.reservations import services
 from booking.reservations.models import HoldEnd, Reservation, ReservationKind, ReservationStatus as S
-from tests.fixtures.reservations import HELSINKI, NOW, local
+from tests.fixtures.reservations import HELSINKI, NOW, local, written_outbox
 
 TUESDAY_10, TUESDAY_12 = local(2030, 3, 5, 10), local(2030, 3, 5, 12)
 
 
 def emails(to=None):
-    stmt = select(OutboxMessage).order_by(OutboxMessage.id)
-    return [m for m in db.session.scalars(stmt) if to is None or m.to == to]
+    return [m for m in written_outbox() if to is None or m.to == to]
 
 
 def audit(action):

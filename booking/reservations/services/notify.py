@@ -38,7 +38,7 @@ def _booker_email(event: str, reservations: list[Reservation], now: datetime, ac
     return Email(to, Message(f"reservation.email.{event}", facility=InReadersLanguage(facility, "name")), f"reservation_{event}",
                  locale=locale, topic=f"reservation:{first.id}", user_id=user_id,
                  kind=None if event in DECISIONS or by_someone_else else "receipts",
-                 link=f"/reservations/{first.id}", send_after=send_after,
+                 link=f"/reservations/{first.id}", send_after=send_after, later=True,
                  context={"reservations": reservations, "reservation": first, "facility": facility,
                           "recipient_name": name, "tz": facility.timezone, "now": now,
                           "cancel_deadline": first.start_dt - ruleset.cancellation_deadline, **context})
@@ -58,7 +58,7 @@ def manager_emails(event: str, kind: str, reservations: list[Reservation], actor
     first = reservations[0]
     facility = first.facility
     return [Email.to_person(manager, Message(f"reservation.email.{event}", facility=InReadersLanguage(facility, "name")),
-                            f"manager_{event}", topic=f"request:{first.id}", kind=kind, link=link,
+                            f"manager_{event}", topic=f"request:{first.id}", kind=kind, link=link, later=True,
                             context={"reservations": reservations, "reservation": first, "facility": facility,
                                      "recipient_name": manager.name, "tz": facility.timezone, **context})
             for manager in department_managers(facility, but=actor)]

@@ -7,7 +7,7 @@ facility (any object with `timezone`, `capacity` and an optional `rules` row) in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -60,7 +60,7 @@ class RuleSet:
 
     # --- lengths ---------------------------------------------------------------------------
 
-    @property
+    @cached_property  # a search asks it of thousands of facilities' rules
     def longest(self) -> timedelta:
         """The longest booking: the facility's maximum, a day unless multi-day, and the absolute cap."""
         caps = [MAX_BOOKING_LENGTH, self.max_duration, None if self.allow_multi_day else DAY]

@@ -128,10 +128,11 @@ def weekly_hours(facility_ids, window: Interval | None = None) -> dict[int, tupl
         versions[facility_id].append((valid_from, ",".join(sorted(text.split(",")))))
     shared: dict[tuple, tuple[WeeklyHours, ...]] = {}
     result = {}
+    around = (window.start.date() - timedelta(days=2), window.end.date() + timedelta(days=1)) if window else None
     for facility_id, own in versions.items():
         key = tuple(sorted(own))
-        if window is not None:
-            key = _in_force(key, window)
+        if around is not None:
+            key = _in_force(key, *around)
         hours = shared.get(key)
         if hours is None:
             hours = shared[key] = tuple(sorted(_weekly(valid_from, span) for valid_from, text in key
@@ -140,10 +141,10 @@ def weekly_hours(facility_ids, window: Interval | None = None) -> dict[int, tupl
     return result
 
 
-def _in_force(versions: tuple, window: Interval) -> tuple:
-    """The versions (sorted by valid_from) that apply on some local day the window touches, in
-    any time zone, or the day before it (its night may run into the window)."""
-    first, last = window.start.date() - timedelta(days=2), window.end.date() + timedelta(days=1)
+def _in_force(versions: tuple, first: date, last: date) -> tuple:
+    """The versions (sorted by valid_from) that apply on some day from `first` to `last`: the
+    local days a window touches in any time zone, and the day before them (its night may run
+    into the window)."""
     if len(versions) == 1 and versions[0][0] <= first:
         return versions
     current = [n for n, (valid_from, _) in enumerate(versions) if valid_from <= first]

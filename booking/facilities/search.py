@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import calendar
+from collections import namedtuple
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -281,6 +281,9 @@ class Match:
                                      earliest=self.earliest, latest=self.latest))
 
 
+_Timing = namedtuple("_Timing", TIMING_COLUMNS)  # a row's timing columns, as RuleSet.timing_of reads them
+
+
 def rulesets(ids: Select) -> list[tuple[FacilityRow, RuleSet]]:
     """The facilities of a select of ids as rows with the rules that decide when a booking may
     lie (RuleSet.timing_of), in one query and without ORM objects; facilities with the same
@@ -296,7 +299,7 @@ def rulesets(ids: Select) -> list[tuple[FacilityRow, RuleSet]]:
         key = (tz, rules_id is None, *timing)
         limits = cache.get(key)
         if limits is None:
-            stored = None if rules_id is None else SimpleNamespace(**dict(zip(TIMING_COLUMNS, timing)))
+            stored = None if rules_id is None else _Timing(*timing)
             limits = cache[key] = RuleSet.timing_of(tz, stored)
         result.append((FacilityRow(facility_id, name, slug, tz), limits))
     return result

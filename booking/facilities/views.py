@@ -271,6 +271,9 @@ def find():
                    page=page, per_page=PER_PAGE)
 
 
+_CLOCK = [f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(24 * 60)]  # "00:00" to "23:59"
+
+
 class StartLink(NamedTuple):
     start: datetime
     label: str  # the local time, "14:00"
@@ -311,7 +314,7 @@ class StartLinks:
                 bounds = local_day_bounds(day, zone)
                 offset = local.utcoffset()
                 day_start, day_end = (bounds.start, bounds.end) if bounds.end - bounds.start == DAY else (start, start)
-            label = f"{local.hour:02d}:{local.minute:02d}"
+            label = _CLOCK[local.hour * 60 + local.minute]
             links.append(StartLink(start, label, prefix + label + tail, href_prefix + label + href_tail))
         return days
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from booking import create_app
 from booking.errors import Conflict
@@ -17,6 +17,7 @@ from booking.extensions import db
 from booking.unit_of_work import unit_of_work
 
 WON, CONFLICT = "won", "conflict"
+DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for a deadlock it broke
 
 
 def raw_insert(facility_id: int, organisation_id: int, user_id: int, start: datetime, end: datetime) -> None:
@@ -57,6 +58,12 @@ def race(database_url: str, facility_id: int, user_id: int, rounds: list, barrie
             except IntegrityError as exc:
                 db.session.rollback()
                 outcome = CONFLICT if services.is_overlap_error(exc) else f"error: {exc.orig!r}"
+            except OperationalError as exc:
+                # Raw inserts skip the facility lock the service takes: two of them can each wait
+                # for the other's exclusion check, and PostgreSQL refuses one as a deadlock.
+                db.session.rollback()
+                refused = mode == "raw" and getattr(exc.orig, "sqlstate", None) == DEADLOCK
+                outcome = CONFLICT if refused else f"error: {exc.orig!r}"
             except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
                 db.session.rollback()
                 outcome = f"error: {exc!r}"

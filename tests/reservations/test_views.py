@@ -740,7 +740,7 @@ def test_my_reservations_has_tabs_for_upcoming_pending_past_and_cancelled(client
     called_off = book(logged_in, facility, at(day, 14), at(day, 15), title="Called off")
     services.cancel(logged_in, called_off)
     db.session.commit()
-    start = slot_floor(utcnow()) - timedelta(days=2)
+    start = at(utcnow().astimezone(HELSINKI).date() - timedelta(days=2), 10)  # open then, whatever the hour now
     with unit_of_work():
         services.create_reservation(logged_in, facility, logged_in.organisations[0], start, start + timedelta(hours=1),
                                     title="Over already", now=start - timedelta(hours=1))

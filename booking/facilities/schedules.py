@@ -13,11 +13,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (Boolean, Date, Integer, Select, String, Time, and_, bindparam, case, cast, exists, false,
+from sqlalchemy import (Date, Integer, Select, String, Time, and_, bindparam, case, cast, exists, false,
                         func, or_, select, true, union_all)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.sqltypes import NULLTYPE
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from booking.extensions import db
@@ -57,7 +58,7 @@ class InSelect(ColumnElement):
     them and scans everything else the query matches (a week's active reservations of 1,500
     facilities: 8 ms instead of 19, the whole table's active rows read for 1,800)."""
     inherit_cache = True
-    type = Boolean()
+    type = NULLTYPE  # a boolean, but typed as one SQLite would get "= 1" after it and lose the IN plan
     _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
                            ("ids", InternalTraversal.dp_clauseelement)]
 

@@ -7,7 +7,7 @@ facility (any object with `timezone`, `capacity` and an optional `rules` row) in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -60,11 +60,11 @@ class RuleSet:
 
     # --- lengths ---------------------------------------------------------------------------
 
-    @cached_property  # a search asks it of thousands of facilities' rules
+    @property
     def longest(self) -> timedelta:
         """The longest booking: the facility's maximum, a day unless multi-day, and the absolute cap."""
-        caps = [MAX_BOOKING_LENGTH, self.max_duration, None if self.allow_multi_day else DAY]
-        return min(cap for cap in caps if cap is not None)
+        longest = MAX_BOOKING_LENGTH if self.max_duration is None else min(self.max_duration, MAX_BOOKING_LENGTH)
+        return longest if self.allow_multi_day else min(longest, DAY)
 
     def allows_duration(self, duration: timedelta) -> bool:
         return self.min_duration <= duration <= self.longest

@@ -97,6 +97,13 @@ def catalogue_ids(query: CatalogueQuery) -> Select:
     return _filtered(select(Facility.id), query)
 
 
+def _read(stmt: Select, params: dict | None = None):
+    """Plain rows of a select over thousands of facilities, from the session's connection: the
+    ORM's handling of result rows costs about a millisecond per thousand. Only for searches,
+    which change nothing (this skips the session's autoflush)."""
+    return db.session.connection().execute(stmt, params or {})
+
+
 def free_in_window(query: CatalogueQuery, window: Interval, page: int, per_page: int) -> tuple[list[int], int]:
     """The ids of one page of published facilities matching the query that have some free time
     in the window (open, not closed, not booked, buffers counted), sorted by name, and how many
@@ -113,9 +120,9 @@ def free_in_window(query: CatalogueQuery, window: Interval, page: int, per_page:
         return [], 0
     margin = timedelta(minutes=max(max(before or 0, after or 0) for _, before, after in zones))
     state, params = free_time_state(window, [tz for tz, _, _ in zones], margin)
-    rows = db.session.execute(_filtered(select(*schedulable_columns(), state), query)
-                              .outerjoin(BookingRules, BookingRules.facility_id == Facility.id)
-                              .order_by(*SORTS["name"]), params).all()
+    rows = _read(_filtered(select(*schedulable_columns(), state), query)
+                 .outerjoin(BookingRules, BookingRules.facility_id == Facility.id)
+                 .order_by(*SORTS["name"]), params).all()
     to_check = [schedulable(row[:4]) for row in rows if row[4] == CHECK]
     exact = availability_of(to_check, window, ids=catalogue_ids(query) if len(to_check) > 200 else None)
     free = [row[0] for row in rows if row[4] == FREE or (row[4] == CHECK and exact[row[0]].free)]
@@ -288,7 +295,7 @@ def rulesets(ids: Select) -> list[tuple[FacilityRow, RuleSet]]:
     """The facilities of a select of ids as rows with the rules that decide when a booking may
     lie (RuleSet.timing_of), in one query and without ORM objects; facilities with the same
     such rules share one RuleSet."""
-    rows = db.session.execute(
+    rows = _read(
         select(Facility.id, Facility.name, Facility.slug, Facility.timezone, BookingRules.id,
                *[getattr(BookingRules, c) for c in TIMING_COLUMNS])
         .outerjoin(BookingRules, BookingRules.facility_id == Facility.id)

@@ -299,7 +299,7 @@ def rulesets(ids: Select) -> list[tuple[FacilityRow, RuleSet]]:
         select(Facility.id, Facility.name, Facility.slug, Facility.timezone, BookingRules.id,
                *[getattr(BookingRules, c) for c in TIMING_COLUMNS])
         .outerjoin(BookingRules, BookingRules.facility_id == Facility.id)
-        .where(Facility.id.in_(ids.scalar_subquery())))
+        .where(Facility.id.in_(ids.scalar_subquery()))).all()
     cache: dict[tuple, RuleSet] = {}
     result = []
     for facility_id, name, slug, tz, rules_id, *timing in rows:

@@ -1,8 +1,14 @@
 """Each connection is set up for its database (booking/database.py)."""
 from __future__ import annotations
 
-from sqlalchemy import text
+import threading
+import time
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from booking import database
 from booking.extensions import db
 
 
@@ -14,3 +20,77 @@ def test_every_connection_is_set_up_for_its_database(app):
         assert db.session.scalar(text("PRAGMA journal_mode")) == "wal"
         assert db.session.scalar(text("PRAGMA foreign_keys")) == 1
         assert db.session.scalar(text("PRAGMA busy_timeout")) == 30000
+
+
+def _sqlite_only():
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write turn: PostgreSQL locks rows, not the database")
+
+
+def test_threads_of_one_process_take_turns_at_the_sqlite_write_lock(app):
+    """Eight threads write at once: each waits for its turn in the process (not in SQLite's
+    sleeping busy handler), and no write is lost."""
+    _sqlite_only()
+    engine = db.engine  # the threads have no app context
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE turn_test (n INTEGER)")
+    inside, most = [0], [0]
+    guard = threading.Lock()
+
+    def writer(n):
+        for _ in range(5):
+            with engine.begin() as connection:  # outside a request: a write transaction
+                with guard:
+                    inside[0] += 1
+                    most[0] = max(most[0], inside[0])
+                connection.exec_driver_sql(f"INSERT INTO turn_test VALUES ({n})")
+                time.sleep(0.002)
+                with guard:
+                    inside[0] -= 1
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM turn_test").scalar() == 40
+    assert most[0] == 1  # one write transaction at a time
+
+
+def test_a_connection_given_back_mid_transaction_gives_up_its_turn(app):
+    _sqlite_only()
+    engine = db.engine  # the threads have no app context
+    connection = engine.connect()
+    connection.begin()
+    connection.exec_driver_sql("SELECT 1")
+    connection.invalidate()  # lost mid-transaction, never committed
+    assert engine.pool.checkedout() == 0
+    done = []
+
+    def next_writer():
+        with engine.begin() as other:
+            done.append(other.exec_driver_sql("SELECT 1").scalar())
+    worker = threading.Thread(target=next_writer)
+    worker.start()
+    worker.join(timeout=5)
+    assert done == [1], "the next writer waited for a turn nobody held"
+
+
+def test_a_writer_that_waits_too_long_is_told_the_database_is_locked(app, monkeypatch):
+    _sqlite_only()
+    engine = db.engine  # the threads have no app context
+    monkeypatch.setattr(database, "WRITE_WAIT_SECONDS", 0.2)
+    with engine.begin():
+        failure = []
+
+        def second():
+            try:
+                with engine.begin():
+                    pass
+            except OperationalError as exc:
+                failure.append(str(exc))
+        worker = threading.Thread(target=second)
+        worker.start()
+        worker.join(timeout=10)
+    assert failure and "database is locked" in failure[0]

@@ -3,7 +3,7 @@ measurement with `python -m bench` (see the README's Performance section).
 
 Every value can be changed from the environment without editing this file:
     WEB_CONCURRENCY   worker processes (default: 2, one per core of the reference machine)
-    GUNICORN_THREADS  threads per worker (default: 4; 1 means the plain sync worker)
+    GUNICORN_THREADS  threads per worker (default: 1, the plain sync worker; more: gthread)
     GUNICORN_BIND     address to listen on (default 127.0.0.1:8000; put a proxy in front)
     GC_FREEZE         1 (default) moves the objects built at start-up out of the garbage
                       collector's way in each worker; 0 leaves the collector as it is
@@ -18,10 +18,15 @@ gunicorn.http.wsgi.SERVER = "Infrashare"
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Measured with bench/ (S city, 16 clients booking, 2 cores, runs alternating, medians of 3):
+# PostgreSQL 2 sync workers 147 bookings/s (p95 89 ms), 2 x 2 threads 127 (120), 2 x 4 threads
+# 118 (147), 3 sync workers 124 (101); SQLite 2 sync 114 (177), 2 x 4 threads 105 (528).
+# Threads of one worker share its interpreter lock, and on two cores they only add switching.
+# A sync worker gives each request the whole worker: serve it behind a buffering proxy
+# (nginx), and where long requests are common raise WEB_CONCURRENCY or GUNICORN_THREADS.
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
-# Threads wait on the database, not on slow clients: keep-alive connections stay cheap.
-keepalive = 5
+keepalive = 5  # gthread only: a sync worker closes the connection after each response
 timeout = 30
 graceful_timeout = 20
 preload_app = False

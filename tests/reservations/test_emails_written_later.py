@@ -94,16 +94,21 @@ def test_a_message_whose_reservation_is_gone_fails_with_the_reason_and_the_rest_
     assert write_pending() == 0  # a failed message is not tried again by itself
 
 
-def test_two_job_processes_write_a_message_once(facility, booker, reserve):
+def test_two_job_processes_write_a_message_once(facility, booker, reserve, monkeypatch):
     reserve(booker, facility, TUESDAY_10, TUESDAY_12)
     [message] = outbox()
+    written = notification_services._written
+
+    def meanwhile_written_by_another_process(message):
+        result = written(message)
+        db.session.execute(db.update(OutboxMessage).values(text_body="Written by the other process"))
+        return result
+    monkeypatch.setattr(notification_services, "_written", meanwhile_written_by_another_process)
     with unit_of_work():
-        assert notification_services.write_later(message.id) == 1
-    db.session.execute(db.update(OutboxMessage).values(text_body=None))  # as if the other process still saw none
-    db.session.commit()
-    with unit_of_work():
-        assert notification_services.write_later(message.id) == 0  # its recipe is gone with the first write
-    assert len(db.session.scalars(select(OutboxAttachment)).all()) == 1
+        assert notification_services.write_later(message.id) == 0  # the conditional update found it written
+    db.session.expire_all()
+    assert message.text_body == "Written by the other process"
+    assert db.session.scalars(select(OutboxAttachment)).all() == []  # the other process added its own
 
 
 def test_a_message_held_back_is_written_only_when_due(facility, booker, reserve, manager):

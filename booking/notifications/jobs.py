@@ -39,6 +39,9 @@ def deliver_pending(limit: int = 50) -> int:
     for message_id in ids:
         with unit_of_work():
             message = claim(message_id)
+            if message is not None:  # everything sending reads, loaded now: no transaction during SMTP
+                message.attachments
+                db.session.expunge(message)
         if message is None:
             continue  # another process took it
         try:

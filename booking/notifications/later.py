@@ -68,7 +68,7 @@ def _object_ref(value) -> dict | None:
 
 def encode(value: Any) -> Any:
     """`value` as JSON, database objects as references (CannotKeep if it holds anything else)."""
-    if value is None or isinstance(value, (bool, int, float)) or type(value) is str:
+    if value is None or type(value) in (bool, int, float, str):  # not an enum that is also an int or str
         return value
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}

@@ -242,18 +242,16 @@ def unwritten_message_ids(limit: int) -> list[int]:
         OutboxMessage.next_attempt_dt <= utcnow()).order_by(OutboxMessage.id).limit(limit)))
 
 
-def _written(message: OutboxMessage) -> tuple[str, str, list[tuple[str, str, bytes]]]:
+def _text_and_html(message: OutboxMessage) -> tuple[str, str]:
     recipe = message.recipe
-    text, html = write(recipe["template"], recipe["locale"], recipe["kind"], recipe["page"], message.subject,
-                       recipes.decode(recipe["context"]))
-    return text, html, [recipes.make_attachment(name, arguments, recipe["locale"])
-                        for name, arguments in recipe["attachments"]]
+    return write(recipe["template"], recipe["locale"], recipe["kind"], recipe["page"], message.subject,
+                 recipes.decode(recipe["context"]))
 
 
 def preview(message: OutboxMessage) -> str | None:
     """The text a message still to be written would have now (None if it cannot be written)."""
     try:
-        return _written(message)[0]
+        return _text_and_html(message)[0]
     except Exception:  # noqa: BLE001  (the page shows the rest; the job records why)
         return None
 
@@ -261,16 +259,23 @@ def preview(message: OutboxMessage) -> str | None:
 def write_later(message_id: int) -> int:
     """Write a message queued with `later` from its recipe (booking.notifications.later): the
     text is rendered before anything is written, and a conditional update keeps two job
-    processes from writing it twice. A message that cannot be written (what it is about was
-    deleted) fails with the reason. Returns 1 if this call wrote it."""
+    processes from writing it twice. A message whose subject was deleted meanwhile fails with
+    the reason; any other error is retried like a failed delivery (then fails, on the Outbox
+    page). Returns 1 if this call wrote it."""
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.text_body is not None or not message.recipe:
         return 0
     try:
-        text, html, files = _written(message)
+        text, html = _text_and_html(message)
+        files = [recipes.make_attachment(name, arguments, message.recipe["locale"])
+                 for name, arguments in message.recipe["attachments"]]
+    except recipes.Gone as exc:
+        message.status, message.last_error = OutboxStatus.failed, f"Could not be written: {exc}"[:1000]
+        return 0
     except Exception as exc:  # noqa: BLE001  (a message that cannot be written must not stop the others)
         current_app.logger.exception("outbox message %s could not be written", message_id)
-        message.status, message.last_error = OutboxStatus.failed, f"Could not be written: {exc}"[:1000]
+        message.attempts += 1
+        record_failure(message, f"Could not be written: {type(exc).__name__}: {exc}")
         return 0
     done = db.session.execute(update(OutboxMessage).where(
         OutboxMessage.id == message_id, OutboxMessage.text_body.is_(None))

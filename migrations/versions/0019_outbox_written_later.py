@@ -26,7 +26,9 @@ def upgrade():
 
 
 def downgrade():
-    op.execute("UPDATE outbox_message SET text_body = '' WHERE text_body IS NULL")
+    # Messages not yet written cannot be written by the older code: never send them empty.
+    op.execute("UPDATE outbox_message SET text_body = '', status = 'failed', "
+               "last_error = 'Not written before the database was downgraded' WHERE text_body IS NULL")
     with op.batch_alter_table('outbox_message') as batch:
         batch.alter_column('text_body', existing_type=sa.Text(), nullable=False)
         batch.drop_column('recipe')

@@ -4,6 +4,7 @@ writes the same text, HTML and calendar file, and what cannot be written fails c
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from http import HTTPStatus
 
 import icalendar
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import delete, select
 
 from booking.extensions import db
 from booking.notifications import later, services as notification_services
+from booking.notifications import jobs
 from booking.notifications.jobs import deliver_pending, write_pending
 from booking.notifications.models import OutboxAttachment, OutboxMessage, OutboxStatus
 from booking.reservations.models import Reservation
@@ -94,16 +96,45 @@ def test_a_message_whose_reservation_is_gone_fails_with_the_reason_and_the_rest_
     assert write_pending() == 0  # a failed message is not tried again by itself
 
 
+def test_a_message_that_fails_to_be_written_is_tried_again_later(facility, booker, reserve, monkeypatch):
+    reserve(booker, facility, TUESDAY_10, TUESDAY_12)
+
+    def broken(message):
+        raise RuntimeError("template error")
+    monkeypatch.setattr(notification_services, "_text_and_html", broken)
+    assert write_pending() == 0
+    db.session.expire_all()
+    [message] = outbox()
+    assert message.status == OutboxStatus.queued and message.attempts == 1
+    assert message.last_error == "Could not be written: RuntimeError: template error"
+    assert message.next_attempt_dt > datetime.now(timezone.utc)  # backs off like a failed delivery
+    assert message.text_body is None and message.recipe is not None
+
+
+def test_no_transaction_is_open_while_the_mail_server_is_talked_to(facility, booker, reserve, smtp_server,  # noqa: F811
+                                                                      monkeypatch):
+    reserve(booker, facility, TUESDAY_10, TUESDAY_12)
+    seen = []
+
+    def send(message):
+        read = (message.text_body[:5], [a.filename for a in message.attachments])  # as SMTP sending reads it
+        seen.append((db.session().in_transaction(), *read))
+    monkeypatch.setattr(jobs, "send", send)
+    assert deliver_pending() == 1
+    [(open_transaction, text, files)] = seen
+    assert not open_transaction and text == "Hello" and files[0].endswith(".ics")
+
+
 def test_two_job_processes_write_a_message_once(facility, booker, reserve, monkeypatch):
     reserve(booker, facility, TUESDAY_10, TUESDAY_12)
     [message] = outbox()
-    written = notification_services._written
+    written = notification_services._text_and_html
 
     def meanwhile_written_by_another_process(message):
         result = written(message)
         db.session.execute(db.update(OutboxMessage).values(text_body="Written by the other process"))
         return result
-    monkeypatch.setattr(notification_services, "_written", meanwhile_written_by_another_process)
+    monkeypatch.setattr(notification_services, "_text_and_html", meanwhile_written_by_another_process)
     with unit_of_work():
         assert notification_services.write_later(message.id) == 0  # the conditional update found it written
     db.session.expire_all()
@@ -153,7 +184,8 @@ def test_the_context_keeps_times_dates_and_objects(facility, booker):
     assert later.decode(kept) == context
 
 
-@pytest.mark.parametrize("value", [lazy_gettext("Hello"), object(), {"$obj": "x"}])
+@pytest.mark.parametrize("value", [lazy_gettext("Hello"), object(), {"$obj": "x"}, OutboxStatus.queued,
+                                   HTTPStatus.OK])
 def test_what_a_recipe_cannot_keep_is_written_at_once(value, facility, booker, reserve):
     with pytest.raises(later.CannotKeep):
         later.encode({"value": value})

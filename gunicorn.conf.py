@@ -5,6 +5,7 @@ Every value can be changed from the environment without editing this file:
     WEB_CONCURRENCY   worker processes (default: 2, one per core of the reference machine)
     GUNICORN_THREADS  threads per worker (default: 1, the plain sync worker; more: gthread)
     GUNICORN_BIND     address to listen on (default 127.0.0.1:8000; put a proxy in front)
+    GUNICORN_TIMEOUT  seconds a request may take before its (sync) worker is restarted (default 30)
     GC_FREEZE         1 (default) moves the objects built at start-up out of the garbage
                       collector's way in each worker; 0 leaves the collector as it is
 """
@@ -27,7 +28,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
 keepalive = 5  # gthread only: a sync worker closes the connection after each response
-timeout = 30
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 preload_app = False
 accesslog = None

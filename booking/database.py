@@ -113,18 +113,23 @@ def configure_sqlite(engine: Engine) -> None:
             _end_turn(connection.connection.dbapi_connection)
             raise
 
-    def _end_turn(dbapi_connection):
+    def _end_turn(connection):
+        dbapi_connection = getattr(connection, "dbapi_connection", connection)  # the pool's proxy, or itself
         if dbapi_connection is not None and holder[0] is dbapi_connection:
             holder[0] = None
             turn.release()
 
-    def _end_turn_of(connection):
-        if not connection.invalidated:  # an invalidated one gives its turn back through the pool
-            _end_turn(connection.connection.dbapi_connection)
-
-    for name in ("commit", "rollback"):
-        event.listen(engine, name, _end_turn_of)
-    for name in ("reset", "checkin", "invalidate", "close"):  # a connection given back or lost mid-transaction
+    # Given back once COMMIT or ROLLBACK has run (the engine's events fire before it), and by
+    # a connection given back to the pool or lost mid-transaction.
+    dialect = engine.dialect
+    for name in ("do_commit", "do_rollback"):
+        def finished(dbapi_connection, _end=getattr(dialect, name)):
+            try:
+                _end(dbapi_connection)
+            finally:
+                _end_turn(dbapi_connection)
+        setattr(dialect, name, finished)
+    for name in ("checkin", "invalidate", "close"):
         event.listen(engine.pool, name, lambda dbapi_connection, *_: _end_turn(dbapi_connection))
 
 

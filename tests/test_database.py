@@ -94,3 +94,16 @@ def test_a_writer_that_waits_too_long_is_told_the_database_is_locked(app, monkey
         assert failure and "database is locked" in failure[0]
     else:
         assert failure == []
+
+
+def test_the_turn_is_given_back_when_a_transaction_ends_not_when_its_connection_does(app, monkeypatch):
+    """Two units of work one after the other on one connection (a request's token use, then
+    its booking): the second does not wait for the first's turn."""
+    monkeypatch.setattr(database, "WRITE_WAIT_SECONDS", 0.5)
+    with db.engine.connect() as connection:
+        for _ in range(3):
+            with connection.begin():
+                connection.exec_driver_sql("SELECT 1")
+            with connection.begin() as transaction:
+                connection.exec_driver_sql("SELECT 1")
+                transaction.rollback()

@@ -1,11 +1,11 @@
 """The notifications domain's part of a person's data export (booking.personal_data)."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from booking import personal_data
 from booking.extensions import db
-from booking.notifications.models import Notification, NotificationSettings
+from booking.notifications.models import Notification, NotificationSettings, OutboxMessage, OutboxStatus
 
 
 def _notifications(user) -> dict:
@@ -21,6 +21,10 @@ def _notifications(user) -> dict:
 def _erase(user) -> None:
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(NotificationSettings).where(NotificationSettings.user_id == user.id))
+    # E-mails to the person not sent yet (and their recipes, which name them) are not sent now.
+    db.session.execute(delete(OutboxMessage).where(
+        func.lower(OutboxMessage.to) == user.email.lower(),
+        OutboxMessage.status.in_((OutboxStatus.queued, OutboxStatus.failed))))
 
 
 personal_data.register("notifications", _notifications, order=20)

@@ -54,6 +54,8 @@ def test_deleting_an_account_forgets_the_person_and_keeps_the_records(
     services.add_membership(colleague, organisation, MembershipRole.member)
     db.session.commit()
     reservation = reserve(booker, facility, *hours(local(2030, 3, 5, 10), 2), title="Choir practice")
+    from booking.notifications.models import OutboxMessage
+    assert db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.to == email)).all()  # its confirmation
     auth.login(booker)
     page = client.get("/profile/delete").get_data(as_text=True)
     assert "What stays, without your name" in page
@@ -71,6 +73,7 @@ def test_deleting_an_account_forgets_the_person_and_keeps_the_records(
     assert [m.role for m in organisation.memberships] == [MembershipRole.owner]     # handed over
     assert organisation.memberships[0].user_id == colleague.id
     assert email not in {e.actor_label for e in db.session.scalars(select(AuditEvent))}
+    assert not db.session.scalars(select(OutboxMessage).where(OutboxMessage.to == email)).all()  # unsent: not sent
     assert client.get("/profile").status_code == 302
     assert client.post("/login", data={"email": email, "password": "correct-horse-1"}).status_code == 401
 

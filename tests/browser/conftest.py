@@ -199,10 +199,18 @@ class PageWatch:
         been checked: now, or when its check reports. The route handler must not wait for the
         report itself: the report arrives as a call from the page, which is not delivered while
         a handler waits (waiting there ran into the click's timeout when axe was slow)."""
+        if page in self.pending and not page.is_closed() and not self._shows(page, self.pending[page][1]):
+            # Its check began after the test had left it (for an e-mail shown on a blank page):
+            # that document is gone and will never report.
+            del self.pending[page]
         if page in self.pending and not page.is_closed():
             self.held.setdefault(page, []).append(go)
         else:
             go()
+
+    @staticmethod
+    def _shows(page, url: str) -> bool:
+        return page.url.partition("#")[0] == url.partition("#")[0]
 
     def settle(self, page) -> None:
         """Wait (letting the browser work) until the page's loaded document has been checked;

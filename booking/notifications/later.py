@@ -18,6 +18,7 @@ this module never imports the domains above it.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, Callable
 
 from sqlalchemy import inspect, select
@@ -50,11 +51,15 @@ def make_attachment(name: str, arguments: dict, locale: str) -> tuple[str, str, 
 
 # --- the context as JSON -----------------------------------------------------------------------
 
+@cache
+def _models() -> dict[str, type]:
+    return {mapper.class_.__name__: mapper.class_ for mapper in db.Model.registry.mappers}
+
+
 def _model(name: str):
-    for mapper in db.Model.registry.mappers:
-        if mapper.class_.__name__ == name:
-            return mapper.class_
-    raise Gone(f"no model {name}")
+    if name not in _models():
+        raise Gone(f"no model {name}")
+    return _models()[name]
 
 
 def _object_ref(value) -> dict | None:
@@ -108,8 +113,7 @@ def decode(value: Any) -> Any:
     if "$objs" in value:
         model = _model(value["$objs"])
         key = inspect(model).primary_key[0]
-        found = {key_of: row for row in db.session.scalars(select(model).where(key.in_(value["ids"])))
-                 for key_of in [inspect(row).identity[0]]}
+        found = {inspect(row).identity[0]: row for row in db.session.scalars(select(model).where(key.in_(value["ids"])))}
         missing = [i for i in value["ids"] if i not in found]
         if missing:
             raise Gone(f"{value['$objs']} {missing[0]} no longer exists")

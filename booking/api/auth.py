@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import g, request
 from flask_login import current_user
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from booking.accounts.models import ApiToken, Membership, User, hash_token
@@ -25,14 +25,14 @@ LAST_USE_PRECISION = timedelta(minutes=5)   # how often a token's "last used" is
 
 # A token with its owner and the owner's memberships with their organisations (what most
 # calls check, and whom a booking is for), in one query; built once, as every call runs it.
-_TOKEN_WITH_OWNER = select(ApiToken).options(
+_TOKEN_WITH_OWNER = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash")).options(
     joinedload(ApiToken.user).joinedload(User.memberships).joinedload(Membership.organisation))
 
 
 def token_for(token: str) -> ApiToken | None:
     """The token's row if it works now (not revoked, not expired, its owner active), with its
     owner, their memberships and organisations."""
-    api_token = db.session.scalar(_TOKEN_WITH_OWNER.where(ApiToken.token_hash == hash_token(token)))
+    api_token = db.session.scalar(_TOKEN_WITH_OWNER, {"token_hash": hash_token(token)})
     if api_token is None or not api_token.is_active or not api_token.user.active:
         return None
     if api_token.expires_dt is not None and api_token.expires_dt <= utcnow():

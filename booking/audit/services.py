@@ -7,10 +7,11 @@ from enum import Enum
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from werkzeug.local import LocalProxy
 
 from booking.audit.models import AuditEvent
+from booking.database import utcnow
 from booking.extensions import db
 
 
@@ -40,25 +41,30 @@ def _unproxied(obj):
 
 def record(action: str, obj=None, *, before=None, after=None, actor=None,
            object_type: str | None = None, object_id: int | None = None,
-           department_id: int | None = None) -> AuditEvent:
-    """Add an audit event to the current transaction; the caller's commit writes it."""
+           department_id: int | None = None) -> None:
+    """Write an audit event in the current transaction; the caller's commit keeps it.
+
+    Events are only ever inserted: written at once as one row, without an ORM object for the
+    session to track and flush (every booking writes one)."""
     obj, actor = _unproxied(obj), _unproxied(actor)
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.flush()  # a new object needs its id before we can point at it
-    event = AuditEvent(
-        action=action,
-        object_type=object_type or (type(obj).__name__ if obj is not None else "system"),
-        object_id=object_id if object_id is not None else getattr(obj, "id", None),
-        before=_plain(before),
-        after=_plain(after),
-        actor_id=getattr(actor, "id", None),
-        actor_label=getattr(actor, "email", None) or "system",
-        department_id=department_id if department_id is not None else getattr(obj, "department_id", None),
-    )
-    db.session.add(event)
-    return event
+    db.session.connection().execute(_INSERT, {
+        "created_dt": utcnow(),
+        "action": action,
+        "object_type": object_type or (type(obj).__name__ if obj is not None else "system"),
+        "object_id": object_id if object_id is not None else getattr(obj, "id", None),
+        "before": _plain(before),
+        "after": _plain(after),
+        "actor_id": getattr(actor, "id", None),
+        "actor_label": getattr(actor, "email", None) or "system",
+        "department_id": department_id if department_id is not None else getattr(obj, "department_id", None),
+    })
+
+
+_INSERT = insert(AuditEvent.__table__)
 
 
 def events_for(obj, limit: int = 50) -> list[AuditEvent]:

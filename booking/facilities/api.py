@@ -5,8 +5,9 @@ with the offset of the facility's time zone; a timestamp without an offset is re
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import url_for
@@ -17,12 +18,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from booking.api import api_user, route
 from booking.api.pagination import Page, PageQuery, page_of
 from booking.api.types import Count, Id, Instant, Text
-from booking.content import LANGUAGES, content_language, current_language
+from booking.accounts.models import Department
+from booking.content import LANGUAGES, all_texts, content_language, current_language, translated
 from booking.errors import NotFound
 from booking.extensions import db
 from booking.facilities import search
 from booking.facilities.availability import Interval
-from booking.facilities.models import Facility
+from booking.facilities.models import (Amenity, BookingRules, Facility, FacilityAccessibility, FacilityAmenity,
+                                       FacilityPhoto)
 from booking.facilities.rules import can_view_facility
 from booking.facilities.schedules import availability_for, load_for_schedules
 from booking.facilities.views import photo_url
@@ -191,6 +194,77 @@ def facility_out(facility: Facility) -> FacilityOut:
     )
 
 
+# The columns facilities_out reads: the facility's, its department's name and its rules'.
+_RULES_COLUMNS = tuple(RulesOut.model_fields)
+_COLUMNS = (Facility.id, Facility.slug, Facility.name, Facility.category, Facility.department_id,
+            Department.name, Department.translations, Facility.description, Facility.address, Facility.district,
+            Facility.latitude, Facility.longitude, Facility.capacity, Facility.area_m2, Facility.house_rules,
+            Facility.accessibility_notes, Facility.timezone, Facility.status, Facility.translations,
+            BookingRules.id, *[getattr(BookingRules, c) for c in _RULES_COLUMNS])
+_TEXT_AT = {field: _COLUMNS.index(getattr(Facility, field)) for field in Facility.TRANSLATABLE}
+
+
+class _Photo(NamedTuple):
+    storage_key: str
+
+
+def facilities_out(ids: list[int]) -> list[dict]:
+    """`facility_out(f).model_dump(mode="json")` of each facility, in the order of `ids`, read as
+    plain rows in four queries: a page of 50 without building ORM objects or models, which was
+    half the time of a free-room search (tests/facilities/test_api.py compares the two)."""
+    if not ids:
+        return []
+    read = db.session.connection().execute
+    amenities, accessibility, photos = defaultdict(list), defaultdict(list), defaultdict(list)
+    language, base = current_language(), content_language()
+    for facility_id, code, group, name, translations, quantity in read(
+            select(FacilityAmenity.facility_id, Amenity.code, Amenity.group, Amenity.name, Amenity.translations,
+                   FacilityAmenity.quantity).join(Amenity, Amenity.id == FacilityAmenity.amenity_id)
+            .where(FacilityAmenity.facility_id.in_(ids)).order_by(FacilityAmenity.amenity_id)):
+        amenities[facility_id].append({"code": code, "group": group, "quantity": quantity,
+                                       "name": translated(name or "", translations or {}, "name", language, base).text})
+    for facility_id, feature in read(select(FacilityAccessibility.facility_id, FacilityAccessibility.feature)
+                                     .where(FacilityAccessibility.facility_id.in_(ids))
+                                     .order_by(FacilityAccessibility.feature)):
+        accessibility[facility_id].append(feature)
+    for facility_id, key, alt_text, width, height in read(
+            select(FacilityPhoto.facility_id, FacilityPhoto.storage_key, FacilityPhoto.alt_text, FacilityPhoto.width,
+                   FacilityPhoto.height).where(FacilityPhoto.facility_id.in_(ids))
+            .order_by(FacilityPhoto.position, FacilityPhoto.id)):
+        if url := photo_url(_Photo(key), "full"):
+            photos[facility_id].append({"url": url, "alt_text": alt_text, "width": width, "height": height})
+    found = {}
+    for row in read(select(*_COLUMNS).join(Department, Department.id == Facility.department_id)
+                    .outerjoin(BookingRules, BookingRules.facility_id == Facility.id).where(Facility.id.in_(ids))):
+        (facility_id, slug, _name, category, department_id, department, department_translations, _description,
+         address, district, latitude, longitude, capacity, area_m2, _house_rules, _notes, tz, status, own,
+         rules_id, *rules) = row
+        own = own or {}
+        texts = {field: translated(row[at] or "", own, field, language, base) for field, at in _TEXT_AT.items()}
+        every = {field: all_texts(row[at] or "", own, field, base) for field, at in _TEXT_AT.items()}
+        if rules_id is not None:
+            rules = dict(zip(_RULES_COLUMNS, rules))
+            rules["approval_policy"] = rules["approval_policy"].value
+            rules["late_cancellation"] = rules["late_cancellation"].value
+        found[facility_id] = {
+            "id": facility_id, "slug": slug, "name": texts["name"].text, "category": category,
+            "department_id": department_id,
+            "department": translated(department or "", department_translations or {}, "name", language, base).text,
+            "description": texts["description"].text, "address": address or "", "district": district or "",
+            "latitude": latitude, "longitude": longitude, "capacity": capacity,
+            "area_m2": float(area_m2) if area_m2 is not None else None,
+            "house_rules": texts["house_rules"].text, "accessibility_notes": texts["accessibility_notes"].text,
+            "timezone": tz, "status": status.value, "amenities": amenities[facility_id],
+            "accessibility": accessibility[facility_id], "photos": photos[facility_id],
+            "rules": rules if rules_id is not None else None,
+            "url": url_for("facilities.detail", slug=slug, _external=True),
+            "untranslated": [field for field, text in texts.items() if text.missing],
+            "translations": {language: {field: every[field][language] for field in Facility.TRANSLATABLE}
+                             for language in LANGUAGES},
+        }
+    return [found[i] for i in ids]
+
+
 # The department and the rules (one each) come in the facilities' own query; the lists in one query each.
 _FULL = (joinedload(Facility.department), joinedload(Facility.rules), selectinload(Facility.amenities),
          selectinload(Facility.accessibility), selectinload(Facility.photos))
@@ -209,9 +283,7 @@ def list_facilities(query: FacilityQuery):
         return page_of(search.catalogue_select(catalogue).options(*_FULL), query, facility_out)
     page_ids, total = search.free_in_window(catalogue, Interval(query.free_from, query.free_to), query.page,
                                             query.per_page)
-    loaded = {f.id: f for f in db.session.scalars(select(Facility).where(Facility.id.in_(page_ids)).options(*_FULL))}
-    return Page(items=[facility_out(loaded[i]) for i in page_ids], total=total, page=query.page,
-                per_page=query.per_page)
+    return {"items": facilities_out(page_ids), "total": total, "page": query.page, "per_page": query.per_page}
 
 
 def _visible(facility_id: int) -> Facility:

@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
-from sqlalchemy import case, delete, event, func, or_, select, update
+from sqlalchemy import case, delete, event, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from booking.audit.services import record
@@ -29,6 +29,8 @@ MAX_ATTEMPTS = 5
 SENDING_LEASE = timedelta(minutes=10)
 # session.info key: the messages queued in the session's current transaction.
 _QUEUED = "outbox_queued"
+# The in-app notice of a person's e-mail: written at once as one row (every booking writes one).
+_NEW_NOTIFICATION = insert(Notification.__table__)
 
 
 def queue_email(to: str, subject: str, template: str, *, locale: str | None = None,
@@ -57,8 +59,9 @@ def queue_email(to: str, subject: str, template: str, *, locale: str | None = No
         with force_locale(locale):
             subject = str(subject)
         if user_id is not None:
-            db.session.add(Notification(user_id=user_id, subject=subject[:300], link=page, topic=topic,
-                                        created_dt=send_after or utcnow()))
+            db.session.connection().execute(_NEW_NOTIFICATION, {
+                "user_id": user_id, "subject": subject[:300], "link": page, "topic": topic,
+                "created_dt": send_after or utcnow()})
         if not e_mail:
             return None
         recipe = _recipe(template, locale, kind, page, context) if later else None

@@ -35,7 +35,7 @@ from typing import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from booking.accounts.models import ActorType, Organisation
@@ -101,10 +101,13 @@ def local_date(facility: Facility, instant: datetime) -> date:
 def tariff_at(facility: Facility, instant: datetime) -> Tariff | None:
     """The tariff that prices a booking starting at `instant`: the newest valid_from on or
     before its local date (of the versions not replaced)."""
-    stmt = (select(Tariff).where(Tariff.facility_id == facility.id, Tariff.superseded_dt.is_(None),
-                                 Tariff.valid_from <= local_date(facility, instant))
-            .order_by(Tariff.valid_from.desc()).limit(1))
-    return db.session.scalar(stmt)
+    return db.session.scalar(_TARIFF_AT, {"facility_id": facility.id, "day": local_date(facility, instant)})
+
+
+# Built once: every booking asks it.
+_TARIFF_AT = (select(Tariff).where(Tariff.facility_id == bindparam("facility_id"), Tariff.superseded_dt.is_(None),
+                                   Tariff.valid_from <= bindparam("day"))
+              .order_by(Tariff.valid_from.desc()).limit(1))
 
 
 def tariff_values(tariff: Tariff) -> dict:

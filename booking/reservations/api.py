@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from booking.accounts.models import Organisation
@@ -182,11 +183,14 @@ def reservation_out(reservation: Reservation, user, *, series_detail: bool = Fal
     )
 
 
+_FACILITY_TO_BOOK = select(Facility).where(Facility.id == bindparam("id")).options(
+    joinedload(Facility.rules), joinedload(Facility.questions), joinedload(Facility.terms))
+
+
 def _facility(facility_id: int, user) -> Facility:
     """The facility to book, with what every booking reads (its rules, questions and terms) in
     the same query."""
-    facility = db.session.get(Facility, facility_id, options=[
-        joinedload(Facility.rules), joinedload(Facility.questions), joinedload(Facility.terms)])
+    facility = db.session.scalars(_FACILITY_TO_BOOK, {"id": facility_id}).unique().first()
     if facility is None or not can_view_facility(user, facility):
         raise NotFound(f"No facility {facility_id}.")
     return facility

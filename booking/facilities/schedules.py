@@ -14,13 +14,14 @@ from typing import Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (Date, Integer, Select, String, Time, and_, bindparam, case, cast, exists, false,
-                        func, or_, select, true, union_all)
+                        func, literal_column, null, or_, select, true, union_all)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.sqltypes import NULLTYPE
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from booking.database import UTCDateTime
 from booking.extensions import db
 from booking.facilities.availability import (Availability, Interval, Schedule, WeeklyHours, clip, free_intervals,
                                              merge, opened_by_hours, subtract)
@@ -124,6 +125,11 @@ def weekly_hours(facility_ids, window: Interval | None = None) -> dict[int, tupl
         select(OpeningHours.facility_id, OpeningHours.valid_from, func.aggregate_strings(_SPANS, ","))
         .where(_id_filter(OpeningHours.facility_id, facility_ids))
         .group_by(OpeningHours.facility_id, OpeningHours.valid_from))
+    return _hours_of(rows, window)
+
+
+def _hours_of(rows, window: Interval | None) -> dict[int, tuple[WeeklyHours, ...]]:
+    """weekly_hours from its rows (facility_id, valid_from, "weekday start end,…")."""
     versions: dict[int, list[tuple[date, str]]] = defaultdict(list)
     for facility_id, valid_from, text in rows:
         versions[facility_id].append((valid_from, ",".join(sorted(text.split(",")))))
@@ -166,6 +172,11 @@ def special_openings(facility_ids, window: Interval) -> dict[int, dict]:
                               .where(_id_filter(SpecialOpening.facility_id, facility_ids),
                                      SpecialOpening.date.between(first, last))
                               .order_by(SpecialOpening.date, SpecialOpening.start_time)).all()
+    return _special_of(rows)
+
+
+def _special_of(rows) -> dict[int, dict]:
+    """special_openings from its rows (facility_id, date, start, end), sorted by date and start."""
     result: dict[int, dict] = defaultdict(lambda: defaultdict(tuple))
     for facility_id, day, start, end in rows:
         result[facility_id][day] += ((start, end),)
@@ -238,6 +249,53 @@ def schedule_parts(items: list[Schedulable], window: Interval, ids: Select | Non
     special = special_openings(ids, window)
     closures = closures_in(ids, window)
     busy = busy_intervals(ids, Interval(window.start - margin, window.end + margin))
+    return _parts(items, window, hours, special, closures, busy)
+
+
+def schedule_parts_at_once(items: list[Schedulable], window: Interval) -> dict[int, Parts]:
+    """schedule_parts of a few facilities (by id) in one query: hours, special openings,
+    closures and busy time as one UNION ALL, where every busy provider has an SQL form (else
+    schedule_parts). Four round trips were a quarter of a free-room search on PostgreSQL."""
+    if not items:
+        return {}
+    ids = [item.id for item in items]
+    margin = max(max(x.buffer_before, x.buffer_after) for x in items)
+    busy_sql = busy_selects(Interval(window.start - margin, window.end + margin))
+    if busy_sql is None:
+        return schedule_parts(items, window)
+    first, last = window.start.date() - timedelta(days=2), window.end.date() + timedelta(days=1)
+    # The first select types the columns (and their result processing) for all of them.
+    parts = [
+        select(literal_column("0", Integer), OpeningHours.facility_id, OpeningHours.valid_from, cast(null(), Time),
+               cast(null(), Time), func.aggregate_strings(_SPANS, ","), cast(null(), UTCDateTime),
+               cast(null(), UTCDateTime))
+        .where(OpeningHours.facility_id.in_(ids)).group_by(OpeningHours.facility_id, OpeningHours.valid_from),
+        select(literal_column("1", Integer), SpecialOpening.facility_id, SpecialOpening.date,
+               SpecialOpening.start_time, SpecialOpening.end_time, null(), null(), null())
+        .where(SpecialOpening.facility_id.in_(ids), SpecialOpening.date.between(first, last)),
+        select(literal_column("2", Integer), Closure.facility_id, null(), null(), null(), null(), Closure.start_dt,
+               Closure.end_dt)
+        .where(Closure.facility_id.in_(ids), Closure.start_dt < window.end, Closure.end_dt > window.start),
+    ]
+    for stmt in busy_sql:
+        own = stmt.where(stmt.selected_columns[0].in_(ids)).subquery()
+        parts.append(select(literal_column("3", Integer), own.c[0], null(), null(), null(), null(), own.c[1],
+                            own.c[2]))
+    hours, special, closures, busy = [], [], defaultdict(list), defaultdict(list)
+    for kind, facility_id, day, start_time, end_time, spans, start, end in \
+            db.session.connection().execute(union_all(*parts)):
+        if kind == 0:
+            hours.append((facility_id, day, spans))
+        elif kind == 1:
+            special.append((facility_id, day, start_time, end_time))
+        else:
+            (closures if kind == 2 else busy)[facility_id].append(Interval(start, end))
+    special.sort(key=lambda row: (row[1], row[2], row[3]))
+    return _parts(items, window, _hours_of(hours, window), _special_of(special), closures, busy)
+
+
+def _parts(items: list[Schedulable], window: Interval, hours: dict, special: dict, closures: dict,
+           busy: dict) -> dict[int, Parts]:
     opened_cache: dict[tuple, list[Interval]] = {}
     result = {}
     for item in items:
@@ -251,10 +309,12 @@ def schedule_parts(items: list[Schedulable], window: Interval, ids: Select | Non
     return result
 
 
-def availability_of(items: list[Schedulable], window: Interval, ids: Select | None = None) -> dict[int, Availability]:
-    """`availability_for` from plain values (`ids`: see schedule_parts). Facilities with the same
-    hours and nothing booked or closed share one Availability."""
-    parts = schedule_parts(items, window, ids)
+def availability_of(items: list[Schedulable], window: Interval, ids: Select | None = None,
+                    at_once: bool = False) -> dict[int, Availability]:
+    """`availability_for` from plain values (`ids`: see schedule_parts; `at_once`: read in one
+    query, see schedule_parts_at_once). Facilities with the same hours and nothing booked or
+    closed share one Availability."""
+    parts = schedule_parts_at_once(items, window) if at_once else schedule_parts(items, window, ids)
     clean: dict[int, Availability] = {}
     result = {}
     for item in items:

@@ -124,7 +124,8 @@ def free_in_window(query: CatalogueQuery, window: Interval, page: int, per_page:
                  .outerjoin(BookingRules, BookingRules.facility_id == Facility.id)
                  .order_by(*SORTS["name"]), params).all()
     to_check = [schedulable(row[:4]) for row in rows if row[4] == CHECK]
-    exact = availability_of(to_check, window, ids=catalogue_ids(query) if len(to_check) > 200 else None)
+    many = len(to_check) > 200
+    exact = availability_of(to_check, window, ids=catalogue_ids(query) if many else None, at_once=not many)
     free = [row[0] for row in rows if row[4] == FREE or (row[4] == CHECK and exact[row[0]].free)]
     return free[(page - 1) * per_page:page * per_page], len(free)
 

@@ -1,0 +1,54 @@
+"""schedule_parts_at_once (one UNION ALL, as the free-room search reads the facilities it must
+check exactly) gives the same parts as schedule_parts' four queries."""
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from booking.extensions import db
+from booking.facilities.availability import Interval
+from booking.facilities.models import OpeningHours
+from booking.facilities.schedules import Schedulable, availability_of, schedule_parts, schedule_parts_at_once
+from tests.facilities.helpers import add_closure, add_special, count_queries
+from tests.fixtures.reservations import local
+
+
+def _items(*facilities) -> list[Schedulable]:
+    return [Schedulable(f.id, f.timezone, timedelta(minutes=f.rules.buffer_before_minutes),
+                        timedelta(minutes=f.rules.buffer_after_minutes)) for f in facilities]
+
+
+def test_one_query_gives_the_same_parts_as_four(app, create_facility, booker, reserve):
+    night = create_facility("Night club", hours={d: [(time(22), time(2))] for d in range(7)},
+                            rules={"buffer_before_minutes": 30, "buffer_after_minutes": 15})
+    later = create_facility("Later")
+    # Next season's hours from the window's day on: a second version.
+    db.session.add(OpeningHours(facility=later, valid_from=date(2030, 3, 6), weekday=2, start_time=time(12),
+                                end_time=time(18)))
+    db.session.commit()
+    plain = create_facility("Plain", timezone="Europe/Stockholm")
+    empty = create_facility("No hours", hours=None)
+    add_closure(night, local(2030, 3, 6, 23), local(2030, 3, 7, 1))
+    add_special(later, date(2030, 3, 6), time(13), time(15))
+    add_special(later, date(2030, 3, 6), time(9), time(11))
+    add_special(plain, date(2030, 3, 20), time(9), time(11))  # far from the window: not read
+    reserve(booker, later, local(2030, 3, 6, 13), local(2030, 3, 6, 14))
+    reserve(booker, plain, local(2030, 3, 6, 11), local(2030, 3, 6, 13))
+    reserve(booker, plain, local(2030, 3, 6, 14), local(2030, 3, 6, 15))
+    # Before the window, but within the night club's buffers of it.
+    reserve(booker, night, local(2030, 3, 5, 22), local(2030, 3, 5, 23, 30))
+    window = Interval(local(2030, 3, 6, 0), local(2030, 3, 7, 0))
+    items = _items(night, later, plain, empty)
+
+    expected = schedule_parts(items, window)
+    with count_queries() as queries:
+        found = schedule_parts_at_once(items, window)
+
+    assert queries.count == 1
+    for item in items:
+        assert found[item.id].opened == expected[item.id].opened
+        assert sorted(found[item.id].closures) == sorted(expected[item.id].closures)
+        assert sorted(found[item.id].busy) == sorted(expected[item.id].busy)
+    assert [len(found[f.id].busy) for f in (night, later, plain, empty)] == [1, 1, 2, 0]
+    assert found[night.id].closures and found[later.id].opened and not found[empty.id].opened
+    assert availability_of(items, window, at_once=True) == availability_of(items, window)
+    assert schedule_parts_at_once([], window) == {}

@@ -27,7 +27,7 @@ from booking.facilities.availability import Interval
 from booking.facilities.models import (Amenity, BookingRules, Facility, FacilityAccessibility, FacilityAmenity,
                                        FacilityPhoto)
 from booking.facilities.rules import can_view_facility
-from booking.facilities.schedules import availability_for, load_for_schedules
+from booking.facilities.schedules import availability_for, in_ids, load_for_schedules
 from booking.facilities.views import photo_url
 
 MAX_WINDOW_DAYS = 62
@@ -220,22 +220,22 @@ def facilities_out(ids: list[int]) -> list[dict]:
     for facility_id, code, group, name, translations, quantity in read(
             select(FacilityAmenity.facility_id, Amenity.code, Amenity.group, Amenity.name, Amenity.translations,
                    FacilityAmenity.quantity).join(Amenity, Amenity.id == FacilityAmenity.amenity_id)
-            .where(FacilityAmenity.facility_id.in_(ids)).order_by(FacilityAmenity.amenity_id)):
+            .where(in_ids(FacilityAmenity.facility_id, ids)).order_by(FacilityAmenity.amenity_id)):
         amenities[facility_id].append({"code": code, "group": group, "quantity": quantity,
                                        "name": translated(name or "", translations or {}, "name", language, base).text})
     for facility_id, feature in read(select(FacilityAccessibility.facility_id, FacilityAccessibility.feature)
-                                     .where(FacilityAccessibility.facility_id.in_(ids))
+                                     .where(in_ids(FacilityAccessibility.facility_id, ids))
                                      .order_by(FacilityAccessibility.feature)):
         accessibility[facility_id].append(feature)
     for facility_id, key, alt_text, width, height in read(
             select(FacilityPhoto.facility_id, FacilityPhoto.storage_key, FacilityPhoto.alt_text, FacilityPhoto.width,
-                   FacilityPhoto.height).where(FacilityPhoto.facility_id.in_(ids))
+                   FacilityPhoto.height).where(in_ids(FacilityPhoto.facility_id, ids))
             .order_by(FacilityPhoto.position, FacilityPhoto.id)):
         if url := photo_url(_Photo(key), "full"):
             photos[facility_id].append({"url": url, "alt_text": alt_text, "width": width, "height": height})
     found = {}
     for row in read(select(*_COLUMNS).join(Department, Department.id == Facility.department_id)
-                    .outerjoin(BookingRules, BookingRules.facility_id == Facility.id).where(Facility.id.in_(ids))):
+                    .outerjoin(BookingRules, BookingRules.facility_id == Facility.id).where(in_ids(Facility.id, ids))):
         (facility_id, slug, _name, category, department_id, department, department_translations, _description,
          address, district, latitude, longitude, capacity, area_m2, _house_rules, _notes, tz, status, own,
          rules_id, *rules) = row

@@ -13,8 +13,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (Date, Integer, Select, String, Time, and_, bindparam, case, cast, exists, false,
-                        func, literal_column, null, or_, select, true, union_all)
+from sqlalchemy import (ARRAY, Date, Integer, Select, String, Time, and_, any_, bindparam, case, cast, exists,
+                        false, func, literal, literal_column, null, or_, select, true, union_all)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.sql.elements import ColumnElement
@@ -75,6 +75,16 @@ def _in_select(element, compiler, **kw):
 @compiles(InSelect, "postgresql")
 def _any_array(element, compiler, **kw):
     return f"{compiler.process(element.column, **kw)} = ANY(ARRAY({compiler.process(element.ids, **kw)}))"
+
+
+def in_ids(column, ids: list[int]):
+    """`column IN (ids)`; on PostgreSQL `column = ANY(:ids)`, one array parameter: the statement's
+    text then stays the same whatever the number of ids, so the driver prepares it after a few
+    runs and PostgreSQL stops planning it each time (3 ms for the UNION of
+    schedule_parts_at_once, more than running it)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(Integer)))
+    return column.in_(list(ids))
 
 
 def _id_filter(column, facility_ids):
@@ -269,16 +279,16 @@ def schedule_parts_at_once(items: list[Schedulable], window: Interval) -> dict[i
         select(literal_column("0", Integer), OpeningHours.facility_id, OpeningHours.valid_from, cast(null(), Time),
                cast(null(), Time), func.aggregate_strings(_SPANS, ","), cast(null(), UTCDateTime),
                cast(null(), UTCDateTime))
-        .where(OpeningHours.facility_id.in_(ids)).group_by(OpeningHours.facility_id, OpeningHours.valid_from),
+        .where(in_ids(OpeningHours.facility_id, ids)).group_by(OpeningHours.facility_id, OpeningHours.valid_from),
         select(literal_column("1", Integer), SpecialOpening.facility_id, SpecialOpening.date,
                SpecialOpening.start_time, SpecialOpening.end_time, null(), null(), null())
-        .where(SpecialOpening.facility_id.in_(ids), SpecialOpening.date.between(first, last)),
+        .where(in_ids(SpecialOpening.facility_id, ids), SpecialOpening.date.between(first, last)),
         select(literal_column("2", Integer), Closure.facility_id, null(), null(), null(), null(), Closure.start_dt,
                Closure.end_dt)
-        .where(Closure.facility_id.in_(ids), Closure.start_dt < window.end, Closure.end_dt > window.start),
+        .where(in_ids(Closure.facility_id, ids), Closure.start_dt < window.end, Closure.end_dt > window.start),
     ]
     for stmt in busy_sql:
-        own = stmt.where(stmt.selected_columns[0].in_(ids)).subquery()
+        own = stmt.where(in_ids(stmt.selected_columns[0], ids)).subquery()
         parts.append(select(literal_column("3", Integer), own.c[0], null(), null(), null(), null(), own.c[1],
                             own.c[2]))
     hours, special, closures, busy = [], [], defaultdict(list), defaultdict(list)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
+from sqlalchemy import select
+
 from booking.extensions import db
 from booking.facilities.availability import Interval
-from booking.facilities.models import OpeningHours
-from booking.facilities.schedules import Schedulable, availability_of, schedule_parts, schedule_parts_at_once
+from booking.facilities.models import Facility, OpeningHours
+from booking.facilities.schedules import (Schedulable, availability_of, in_ids, schedule_parts,
+                                          schedule_parts_at_once)
 from tests.facilities.helpers import add_closure, add_special, count_queries
 from tests.fixtures.reservations import local
 
@@ -52,3 +55,18 @@ def test_one_query_gives_the_same_parts_as_four(app, create_facility, booker, re
     assert found[night.id].closures and found[later.id].opened and not found[empty.id].opened
     assert availability_of(items, window, at_once=True) == availability_of(items, window)
     assert schedule_parts_at_once([], window) == {}
+
+
+def test_in_ids_reads_the_rows_of_the_ids_with_one_statement_for_any_number(app, create_facility):
+    ids = [create_facility().id for _ in range(3)]
+
+    def read(some):
+        with count_queries() as queries:
+            found = set(db.session.scalars(select(Facility.id).where(in_ids(Facility.id, some))))
+        return found, queries.statements[0]
+
+    (none, _), (one, one_sql), (three, three_sql) = read([]), read(ids[:1]), read(ids + [10**6])
+
+    assert (none, one, three) == (set(), set(ids[:1]), set(ids))
+    if db.engine.dialect.name == "postgresql":  # one array parameter: the driver prepares it once
+        assert one_sql == three_sql

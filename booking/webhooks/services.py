@@ -20,7 +20,7 @@ from booking.agreements.models import PilotAgreement
 from booking.database import utcnow
 from booking.errors import Conflict, Message, NotFound, PermissionDenied, RuleViolation
 from booking.events import Event, publish, subscribe
-from booking.extensions import db
+from booking.extensions import db, plain_rows
 from booking.reservations.models import Reservation
 from booking.webhooks import rules
 from booking.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
@@ -156,11 +156,14 @@ def resend(user, delivery: WebhookDelivery, *, now: datetime | None = None) -> W
 
 # --- queueing: every event a webhook wants, in the transaction of the change ----------------------
 
+_ACTIVE_HOOKS = select(Webhook.id, Webhook.organisation_id, Webhook.events)
+
+
 def _active() -> list:
     """(id, organisation_id, events) of every webhook, read once per transaction."""
     found = db.session.info.get(_ACTIVE)
     if found is None:
-        found = db.session.execute(select(Webhook.id, Webhook.organisation_id, Webhook.events)).all()
+        found = plain_rows(_ACTIVE_HOOKS).all()
         db.session.info[_ACTIVE] = found
     return found
 

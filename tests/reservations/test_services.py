@@ -227,6 +227,15 @@ def test_a_new_hold_releases_the_earlier_one(facility, booker):
     assert second.status == S.cancelled and second.hold_end == HoldEnd.released
 
 
+def test_a_new_hold_may_overlap_the_earlier_one_it_releases(facility, booker):
+    """The earlier hold ends in the same unit of work, before the new time is checked."""
+    org = booker.organisations[0]
+    first = services.hold(booker, facility, org, TUESDAY_10, TUESDAY_12, now=NOW)
+    second = services.hold(booker, facility, org, local(2030, 3, 5, 11), local(2030, 3, 5, 13), now=NOW)
+    db.session.refresh(first)
+    assert first.status == S.cancelled and second.status == S.held
+
+
 def test_only_the_holder_submits(facility, booker, create_user):
     held = services.hold(booker, facility, booker.organisations[0], TUESDAY_10, TUESDAY_12, now=NOW)
     with pytest.raises(PermissionDenied):

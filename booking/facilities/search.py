@@ -115,7 +115,7 @@ def free_in_window(query: CatalogueQuery, window: Interval, page: int, per_page:
     with_rules = _filtered(select(Facility.timezone, func.max(BookingRules.buffer_before_minutes),
                                   func.max(BookingRules.buffer_after_minutes))
                            .outerjoin(BookingRules, BookingRules.facility_id == Facility.id), query)
-    zones = db.session.execute(with_rules.group_by(Facility.timezone)).all()
+    zones = _read(with_rules.group_by(Facility.timezone)).all()
     if not zones:
         return [], 0
     margin = timedelta(minutes=max(max(before or 0, after or 0) for _, before, after in zones))

@@ -28,7 +28,7 @@ from booking.facilities.availability import Interval
 from booking.facilities.models import (Amenity, BookingRules, Facility, FacilityAccessibility, FacilityAmenity,
                                        FacilityPhoto)
 from booking.facilities.rules import can_view_facility
-from booking.facilities.schedules import availability_for, in_ids, load_for_schedules
+from booking.facilities.schedules import availability_for, in_ids_param, load_for_schedules
 from booking.facilities.views import photo_url
 
 MAX_WINDOW_DAYS = 62
@@ -209,7 +209,20 @@ class _Photo(NamedTuple):
     storage_key: str
 
 
-def _lists(ids: list[int]):
+# The statements of facilities_out, built once per kind of database (their ids are a parameter).
+_statements: dict[str, tuple] = {}
+
+
+def _page_statements() -> tuple:
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _statements:
+        _statements[dialect] = (_lists(), select(*_COLUMNS).join(Department, Department.id == Facility.department_id)
+                                .outerjoin(BookingRules, BookingRules.facility_id == Facility.id)
+                                .where(in_ids_param(Facility.id)))
+    return _statements[dialect]
+
+
+def _lists():
     """The facilities' amenities (0), accessibility features (1) and photos (2) as one UNION ALL of
     (kind, facility_id, code | feature | storage key, group | alt text, name, translations,
     quantity | width, height, order, tie), each kind in the order of its relationship."""
@@ -219,13 +232,13 @@ def _lists(ids: list[int]):
                         sa.cast(null, sa.Integer), FacilityAmenity.amenity_id.label("sort"),
                         sa.cast(null, sa.Integer).label("tie"))
                  .join(Amenity, Amenity.id == FacilityAmenity.amenity_id)
-                 .where(in_ids(FacilityAmenity.facility_id, ids)))
+                 .where(in_ids_param(FacilityAmenity.facility_id)))
     accessibility = select(sa.literal_column("1", sa.Integer), FacilityAccessibility.facility_id,
                            FacilityAccessibility.feature, null, null, null, null, null, null, null).where(
-        in_ids(FacilityAccessibility.facility_id, ids))
+        in_ids_param(FacilityAccessibility.facility_id))
     photos = select(sa.literal_column("2", sa.Integer), FacilityPhoto.facility_id, FacilityPhoto.storage_key,
                     FacilityPhoto.alt_text, null, null, FacilityPhoto.width, FacilityPhoto.height,
-                    FacilityPhoto.position, FacilityPhoto.id).where(in_ids(FacilityPhoto.facility_id, ids))
+                    FacilityPhoto.position, FacilityPhoto.id).where(in_ids_param(FacilityPhoto.facility_id))
     # Features sort by the database's collation, as the relationship's ORDER BY does.
     return sa.union_all(amenities, accessibility, photos).order_by(
         sa.literal_column("sort"), sa.literal_column("tie"), sa.literal_column("code"))
@@ -238,9 +251,10 @@ def facilities_out(ids: list[int]) -> list[dict]:
     if not ids:
         return []
     read = db.session.connection().execute
+    lists, facilities = _page_statements()
     amenities, accessibility, photos = defaultdict(list), defaultdict(list), defaultdict(list)
     language, base = current_language(), content_language()
-    for kind, facility_id, text, group, name, translations, number, height, _, _ in read(_lists(ids)):
+    for kind, facility_id, text, group, name, translations, number, height, _, _ in read(lists, {"ids": ids}):
         if kind == 0:
             amenities[facility_id].append({"code": text, "group": group, "quantity": number, "name": translated(
                 name or "", translations or {}, "name", language, base).text})
@@ -249,8 +263,7 @@ def facilities_out(ids: list[int]) -> list[dict]:
         elif url := photo_url(_Photo(text), "full"):
             photos[facility_id].append({"url": url, "alt_text": group, "width": number, "height": height})
     found = {}
-    for row in read(select(*_COLUMNS).join(Department, Department.id == Facility.department_id)
-                    .outerjoin(BookingRules, BookingRules.facility_id == Facility.id).where(in_ids(Facility.id, ids))):
+    for row in read(facilities, {"ids": ids}):
         (facility_id, slug, _name, category, department_id, department, department_translations, _description,
          address, district, latitude, longitude, capacity, area_m2, _house_rules, _notes, tz, status, own,
          rules_id, *rules) = row

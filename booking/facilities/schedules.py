@@ -87,6 +87,13 @@ def in_ids(column, ids: list[int]):
     return column.in_(list(ids))
 
 
+def in_ids_param(column, name: str = "ids"):
+    """in_ids for a statement built once: the ids are the parameter `name`, given at execution."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def _id_filter(column, facility_ids):
     """`column IN (...)` for a list of ids or for a select of ids (kept as a subquery, so
     thousands of facilities never become thousands of bound parameters)."""

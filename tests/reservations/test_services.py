@@ -507,9 +507,9 @@ def test_named_check_constraints(facility, booker, reserve):
 def test_an_end_in_the_year_9000_is_refused_without_walking_its_days(facility, booker, reserve, monkeypatch):
     from booking.reservations.services import checks
     windows = []
-    original = checks.opening_in
-    monkeypatch.setattr(checks, "opening_in", lambda facility, window: (windows.append(window),
-                                                                         original(facility, window))[1])
+    original = checks.surroundings
+    monkeypatch.setattr(checks, "surroundings", lambda facility, window, *args: (windows.append(window),
+                                                                                  original(facility, window, *args))[1])
     with pytest.raises(RuleViolation) as refused:
         reserve(booker, facility, TUESDAY_10, datetime(9000, 1, 1, tzinfo=NOW.tzinfo))
     assert refused.value.codes == ["reservation.too_long"]

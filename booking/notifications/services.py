@@ -14,12 +14,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
-from sqlalchemy import case, delete, event, func, insert, or_, select, update
+from sqlalchemy import bindparam, case, delete, event, func, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from booking.audit.services import record
 from booking.database import utcnow
-from booking.extensions import db
+from booking.extensions import db, plain_rows
 from booking.notifications import later as recipes
 from booking.notifications.kinds import DEFAULT_REMINDER_HOURS, OPTIONAL, REMINDER_HOURS
 from booking.notifications.models import (Notification, NotificationSettings, OutboxAttachment, OutboxMessage,
@@ -120,9 +121,21 @@ def html_paragraphs(text: str) -> list[Markup]:
 # --- what people want ----------------------------------------------------------------------
 
 def settings_for(user_id: int) -> NotificationSettings:
-    """The person's settings (the defaults, unsaved, when they never chose)."""
-    return db.session.get(NotificationSettings, user_id) or NotificationSettings(
-        user_id=user_id, muted="", request_digest=False, reminder_hours=DEFAULT_REMINDER_HOURS)
+    """The person's settings (the defaults, unsaved, when they never chose), to read: the
+    session's own if it holds them, else from one plain row (every e-mail to a person asks)."""
+    held = db.session.identity_map.get(identity_key(NotificationSettings, user_id))
+    if held is not None:
+        return held
+    row = plain_rows(_SETTINGS, {"user_id": user_id}).first()
+    if row is None:
+        return NotificationSettings(user_id=user_id, muted="", request_digest=False,
+                                    reminder_hours=DEFAULT_REMINDER_HOURS)
+    return NotificationSettings(user_id=user_id, muted=row.muted, request_digest=row.request_digest,
+                                reminder_hours=row.reminder_hours)
+
+
+_SETTINGS = select(NotificationSettings.muted, NotificationSettings.request_digest,
+                   NotificationSettings.reminder_hours).where(NotificationSettings.user_id == bindparam("user_id"))
 
 
 def wants_email(settings: NotificationSettings, kind: str) -> bool:

@@ -11,8 +11,6 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from booking.accounts.models import Organisation
 from booking.api import api_user, route
@@ -183,14 +181,10 @@ def reservation_out(reservation: Reservation, user, *, series_detail: bool = Fal
     )
 
 
-_FACILITY_TO_BOOK = select(Facility).where(Facility.id == bindparam("id")).options(
-    joinedload(Facility.rules), joinedload(Facility.questions), joinedload(Facility.terms))
-
-
-def _facility(facility_id: int, user) -> Facility:
-    """The facility to book, with what every booking reads (its rules, questions and terms) in
-    the same query."""
-    facility = db.session.scalars(_FACILITY_TO_BOOK, {"id": facility_id}).unique().first()
+def _facility(facility_id: int, user, *, lock: bool = True) -> Facility:
+    """The facility to book, with what every booking reads (its rules, questions and terms), in
+    one query that also takes the booking's lock on it (not for a preview)."""
+    facility = services.facility_to_book(facility_id, lock=lock)
     if facility is None or not can_view_facility(user, facility):
         raise NotFound(f"No facility {facility_id}.")
     return facility
@@ -247,7 +241,7 @@ def reservation_preview(body: PreviewIn):
     """Nothing is booked. Each occurrence says whether it can be booked and, if not, which
     rules it breaks and which times it collides with; skip those when booking."""
     user = api_user()
-    facility = _facility(body.facility_id, user)
+    facility = _facility(body.facility_id, user, lock=False)
     preview = services.preview_series(user, facility, _organisation(body), body.start, body.end, body.recurrence,
                                       attendees=body.attendees)
     zone = ZoneInfo(facility.timezone)

@@ -24,6 +24,7 @@ Queries (queries.py, read only)
     count_in_closures(facility, closures) -> int                      # bookings the closures land on
 
 Booking (booking.py)
+    facility_to_book(facility_id, *, lock=True) -> Facility | None  # with rules, questions, terms; locked
     hold(user, facility, organisation, start, end, *, title="", attendees=1, now=None) -> Reservation
     submit(user, reservation, *, title, purpose="", attendees=1, answers=None, accept_terms=False,
            now=None) -> Reservation                                # held → pending | confirmed
@@ -79,7 +80,7 @@ from booking.reservations import messages  # noqa: F401  (registers the domain's
 from booking.reservations.services.alerts import send_reminders, send_request_digests, warn_deadlines
 from booking.reservations.services.booking import (change_time, create_internal_block, create_reservation, hold,
                                                    release_hold, submit)
-from booking.reservations.services.checks import is_overlap_error
+from booking.reservations.services.checks import facility_to_book, is_overlap_error
 from booking.reservations.services.decisions import (approve, cancel, check_in, complete, mark_no_show, reject,
                                                      return_to_handling, undo_day_action, undo_until, undo_window)
 from booking.reservations.services.figures import (DepartmentFigures, OrganisationHistory, department_figures,
@@ -104,7 +105,7 @@ __all__ = [
     "bookable_start_times", "busy_intervals", "cancel", "cancel_occurrences", "cancellation_info",
     "change_info", "change_occurrences", "change_time", "check_booking", "check_in", "complete",
     "complete_finished", "count_in_closures", "count_overdue_for", "count_pending_for", "create_internal_block", "create_reservation",
-    "create_series", "expire_holds", "flag_overdue", "get_reservation", "get_series", "hold", "is_overlap_error",
+    "create_series", "expire_holds", "facility_to_book", "flag_overdue", "get_reservation", "get_series", "hold", "is_overlap_error",
     "manager_inbox", "mark_no_show", "open_hold", "organisation_active_count", "preview_series", "quote_occurrences", "reject", "release_hold",
     "reservations_in_closures", "return_to_handling", "send_reminders", "send_request_digests", "submit",
     "undo_day_action", "undo_until", "undo_window", "visible_reservations", "warn_deadlines",

@@ -12,7 +12,8 @@ from typing import NamedTuple
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, bindparam, cast, literal_column, null, select, union_all
+from sqlalchemy import Integer, bindparam, cast, event, literal_column, null, select, union_all
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.exc import IntegrityError
 
 from booking.database import UTCDateTime
@@ -47,11 +48,44 @@ def refuse(code: str, **params):
 def lock_facility(facility_id: int) -> None:
     """Serialise bookings of one facility, quota checks included.
 
-    PostgreSQL: a row lock held until commit. SQLite: the unit of work began with BEGIN
-    IMMEDIATE (booking.unit_of_work), so writers run one at a time.
+    PostgreSQL: a row lock held until commit (taken once per transaction). SQLite: the unit
+    of work began with BEGIN IMMEDIATE (booking.unit_of_work), so writers run one at a time.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _locks() is not None and facility_id not in _locks():
         db.session.execute(select(Facility.id).where(Facility.id == facility_id).with_for_update())
+        _locks().add(facility_id)
+
+
+_FACILITY_TO_BOOK = select(Facility).where(Facility.id == bindparam("facility_id")).options(
+    joinedload(Facility.rules), joinedload(Facility.questions), joinedload(Facility.terms))
+_FACILITY_TO_BOOK_LOCKED = _FACILITY_TO_BOOK.with_for_update(of=Facility)
+
+
+def facility_to_book(facility_id: int, *, lock: bool = True) -> Facility | None:
+    """The facility with what every booking reads (its rules, questions and terms), locked as
+    lock_facility locks it (unless `lock` is false: a preview), in one query."""
+    locks = _locks() if lock else None
+    facility = db.session.scalars(_FACILITY_TO_BOOK_LOCKED if locks is not None else _FACILITY_TO_BOOK,
+                                  {"facility_id": facility_id}).unique().first()
+    if facility is not None and locks is not None:
+        locks.add(facility_id)
+    return facility
+
+
+_LOCKED = "locked_facilities"
+
+
+def _locks() -> set | None:
+    """The facilities locked in the current transaction (None on SQLite: it locks the database)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    return db.session.info.setdefault(_LOCKED, set())
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session, _transaction):
+    """A lock ends with its transaction, and with a savepoint rolled back: forget them all."""
+    session.info.pop(_LOCKED, None)
 
 
 def lock(reservation: Reservation) -> None:

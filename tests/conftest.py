@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from jinja2 import BytecodeCache
 from sqlalchemy.engine import make_url
+from werkzeug.routing.rules import Rule
 
 from booking import create_app
 from booking.extensions import db
@@ -42,6 +43,24 @@ class _CompiledTemplates(BytecodeCache):
 
 
 COMPILED_TEMPLATES = _CompiledTemplates()
+
+
+def _builders_once(compile_builder):
+    """Werkzeug compiles a URL builder for each of the app's ~600 routes, twice, through Python's
+    `ast` and `compile`: three quarters of building an app, which every test does. A builder is
+    a function of the rule's parsed parts and defaults alone (the rule comes as its argument),
+    so the test process compiles each one once and every app shares it."""
+    compiled = {}
+
+    def once(rule, append_unknown=True):
+        key = (append_unknown, tuple(rule._trace), tuple(sorted((k, repr(v)) for k, v in (rule.defaults or {}).items())))
+        if (builder := compiled.get(key)) is None:
+            builder = compiled[key] = compile_builder(rule, append_unknown)
+        return builder
+    return once
+
+
+Rule._compile_builder = _builders_once(Rule._compile_builder)
 
 
 def _create_postgres_database(base_url: str) -> tuple[str, callable]:

@@ -5,7 +5,7 @@ city overview and reads the audit log. axe runs on every page visited."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,7 +28,8 @@ def day_of_parks(manager, create_facility, booker, make_reservation):
     booker.organisations[0].contact_phone = "+358 40 555 0101"
     start = slot_floor(utcnow())
     yoga = make_reservation(field_, start, start + timedelta(hours=2), user=booker, title="Morning yoga")
-    tomorrow = start + timedelta(days=1)
+    # Tomorrow at 10 (tomorrow at this time ran past midnight late in the evening: two links).
+    tomorrow = datetime.combine(utcnow().astimezone(HELSINKI).date() + timedelta(days=1), time(10), HELSINKI)
     choir = make_reservation(hall, tomorrow, tomorrow + timedelta(hours=2), user=booker, status="pending",
                              title="Choir practice", decision_deadline_dt=utcnow() + timedelta(hours=20))
     db.session.commit()

@@ -22,7 +22,7 @@ from sqlalchemy.sql.sqltypes import NULLTYPE
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from booking.database import UTCDateTime
-from booking.extensions import db
+from booking.extensions import db, plain_rows
 from booking.facilities.availability import (Availability, Interval, Schedule, WeeklyHours, clip, free_intervals,
                                              merge, opened_by_hours, subtract)
 from booking.facilities.models import BookingRules, Closure, Facility, OpeningHours, SpecialOpening
@@ -300,7 +300,7 @@ def schedule_parts_at_once(items: list[Schedulable], window: Interval) -> dict[i
                             own.c[2]))
     hours, special, closures, busy = [], [], defaultdict(list), defaultdict(list)
     for kind, facility_id, day, start_time, end_time, spans, start, end in \
-            db.session.connection().execute(union_all(*parts)):
+            plain_rows(union_all(*parts)):
         if kind == 0:
             hours.append((facility_id, day, spans))
         elif kind == 1:

@@ -19,7 +19,7 @@ from sqlalchemy import Select, String, cast, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from booking.accounts.models import Department
-from booking.extensions import db
+from booking.extensions import db, plain_rows
 from booking.facilities.availability import (CELL_CLOSED, CELL_FREE, CELL_PARTLY_FREE, Availability, FreeState,
                                              Interval, avoided, cell_state, clip, day_load, day_windows, first_fit,
                                              free_state, intersect, iter_start_times, local_day_bounds, local_instant,
@@ -97,13 +97,6 @@ def catalogue_ids(query: CatalogueQuery) -> Select:
     return _filtered(select(Facility.id), query)
 
 
-def _read(stmt: Select, params: dict | None = None):
-    """Plain rows of a select over thousands of facilities, from the session's connection: the
-    ORM's handling of result rows costs about a millisecond per thousand. Only for searches,
-    which change nothing (this skips the session's autoflush)."""
-    return db.session.connection().execute(stmt, params or {})
-
-
 def free_in_window(query: CatalogueQuery, window: Interval, page: int, per_page: int) -> tuple[list[int], int]:
     """The ids of one page of published facilities matching the query that have some free time
     in the window (open, not closed, not booked, buffers counted), sorted by name, and how many
@@ -115,12 +108,12 @@ def free_in_window(query: CatalogueQuery, window: Interval, page: int, per_page:
     with_rules = _filtered(select(Facility.timezone, func.max(BookingRules.buffer_before_minutes),
                                   func.max(BookingRules.buffer_after_minutes))
                            .outerjoin(BookingRules, BookingRules.facility_id == Facility.id), query)
-    zones = _read(with_rules.group_by(Facility.timezone)).all()
+    zones = plain_rows(with_rules.group_by(Facility.timezone)).all()
     if not zones:
         return [], 0
     margin = timedelta(minutes=max(max(before or 0, after or 0) for _, before, after in zones))
     state, params = free_time_state(window, [tz for tz, _, _ in zones], margin)
-    rows = _read(_filtered(select(*schedulable_columns(), state), query)
+    rows = plain_rows(_filtered(select(*schedulable_columns(), state), query)
                  .outerjoin(BookingRules, BookingRules.facility_id == Facility.id)
                  .order_by(*SORTS["name"]), params).all()
     to_check = [schedulable(row[:4]) for row in rows if row[4] == CHECK]
@@ -296,7 +289,7 @@ def rulesets(ids: Select) -> list[tuple[FacilityRow, RuleSet]]:
     """The facilities of a select of ids as rows with the rules that decide when a booking may
     lie (RuleSet.timing_of), in one query and without ORM objects; facilities with the same
     such rules share one RuleSet."""
-    rows = _read(
+    rows = plain_rows(
         select(Facility.id, Facility.name, Facility.slug, Facility.timezone, BookingRules.id,
                *[getattr(BookingRules, c) for c in TIMING_COLUMNS])
         .outerjoin(BookingRules, BookingRules.facility_id == Facility.id)

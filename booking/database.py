@@ -1,8 +1,11 @@
 """The declarative base, column types every domain shares, and per-dialect engine setup."""
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
+import time
 from contextvars import ContextVar
 from datetime import datetime, timezone
 
@@ -74,6 +77,51 @@ writing: ContextVar[bool] = ContextVar("writing", default=False)
 WRITE_WAIT_SECONDS = 30  # how long a write transaction waits for its turn on SQLite
 
 
+class WriteTurn:
+    """Whose turn it is to write to an SQLite database. The threads of a process queue on a
+    lock; processes (gunicorn's workers, the job process) on an advisory lock of a file beside
+    the database (`<file>-writers`, as SQLite keeps `-wal` and `-shm`), which a waiter asks for
+    every TURN_POLL_SECONDS and which is let go if its process dies. A writer that takes no turn
+    (another program) is still kept out by SQLite's own lock: the turn's holder then waits in
+    SQLite's busy handler, as before."""
+
+    def __init__(self, database: str | None):
+        self.threads = threading.Lock()
+        in_memory = not database or database == ":memory:" or database.startswith("file:")
+        self.path = None if in_memory else os.path.abspath(database) + "-writers"
+        self.fd, self.pid = None, None
+
+    def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self.threads.acquire(timeout=timeout):
+            return False
+        if self.path is None:
+            return True
+        try:
+            if self.pid != os.getpid():  # a forked worker opens its own (its own lock)
+                self.fd, self.pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+            while True:
+                try:
+                    fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        self.threads.release()
+                        return False
+                    time.sleep(TURN_POLL_SECONDS)
+        except BaseException:
+            self.threads.release()
+            raise
+
+    def release(self) -> None:
+        if self.path is not None and self.pid == os.getpid():
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        self.threads.release()
+
+
+TURN_POLL_SECONDS = 0.0002  # SQLite's busy handler sleeps 1, 2, 5, 10 … ms between tries
+
+
 def configure_sqlite(engine: Engine) -> None:
     """WAL, a busy timeout, foreign keys, and serialised write transactions.
 
@@ -94,17 +142,17 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    # Threads of one process take turns at the write lock here, woken the moment it is free,
-    # rather than in SQLite's busy handler, which sleeps and polls (1, 2, 5 … 100 ms): under
-    # load most of a booking's wait was that sleep. Other processes still wait in SQLite.
-    turn = threading.Lock()
+    # Writers take turns here, woken the moment the write lock is free, rather than in SQLite's
+    # busy handler, which sleeps and polls (1, 2, 5 … 100 ms): under load most of a booking's
+    # wait was that sleep, and a second worker process added nothing.
+    turn = WriteTurn(engine.url.database)
     holder: list = [None]  # the DBAPI connection whose transaction has the turn
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         write = writing.get() or not has_request_context()
         if write:
-            if not turn.acquire(timeout=WRITE_WAIT_SECONDS):
+            if not turn.acquire(WRITE_WAIT_SECONDS):
                 raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
             holder[0] = connection.connection.dbapi_connection
         try:

@@ -1,8 +1,11 @@
 """Each connection is set up for its database (booking/database.py)."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -107,3 +110,59 @@ def test_the_turn_is_given_back_when_a_transaction_ends_not_when_its_connection_
             with connection.begin() as transaction:
                 connection.exec_driver_sql("SELECT 1")
                 transaction.rollback()
+
+
+_HOLDER = """
+import sys
+from booking.database import WriteTurn
+turn = WriteTurn(sys.argv[1])
+assert turn.acquire(5)
+print("held", flush=True)
+sys.stdin.readline()
+turn.release()
+print("released", flush=True)
+sys.stdin.readline()
+"""
+
+
+def _holder(tmp_path):
+    """Another process that holds the turn until told (a line on its input)."""
+    child = subprocess.Popen([sys.executable, "-c", _HOLDER, str(tmp_path / "city.sqlite")], text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=Path(__file__).parent.parent)
+    assert child.stdout.readline().strip() == "held"
+    return child
+
+
+def test_processes_take_turns_at_the_sqlite_write_lock_on_a_file_beside_the_database(tmp_path):
+    """Gunicorn's workers are processes: each waits for its turn on `<database>-writers` and is
+    given it the moment the other's ends, not after a sleep in SQLite's busy handler."""
+    turn = database.WriteTurn(str(tmp_path / "city.sqlite"))
+    child = _holder(tmp_path)
+    try:
+        assert (tmp_path / "city.sqlite-writers").exists()
+        assert not turn.acquire(0.1), "two processes had the turn at once"
+        child.stdin.write("\n")
+        child.stdin.flush()
+        assert child.stdout.readline().strip() == "released"
+        assert turn.acquire(5)
+        turn.release()
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_process_that_dies_with_the_turn_gives_it_up(tmp_path):
+    turn = database.WriteTurn(str(tmp_path / "city.sqlite"))
+    child = _holder(tmp_path)
+    child.kill()
+    child.wait()
+    assert turn.acquire(5)
+    turn.release()
+
+
+def test_an_in_memory_database_needs_no_file_to_take_turns():
+    turn = database.WriteTurn(":memory:")
+    assert turn.path is None
+    assert turn.acquire(1)
+    assert not turn.acquire(0.05)  # one writer at a time in the process
+    turn.release()

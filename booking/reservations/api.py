@@ -24,6 +24,7 @@ from booking.facilities.rules import can_view_facility
 from booking.pricing.api import PriceOut, price_out
 from booking.reservations import rules, services
 from booking.reservations.models import Reservation, ReservationStatus
+from booking.unit_of_work import unit_of_work
 
 TAG = "reservations"
 BOOKING_ERRORS = (403, 404, 409, 422)
@@ -208,31 +209,35 @@ def _visible(reservation_id: int) -> Reservation:
 
 
 @route("/reservations", "POST", summary="Book a facility, once or as a series", tag=TAG, body=ReservationIn,
-       response=ReservationOut, status=201, errors=BOOKING_ERRORS)
+       response=ReservationOut, status=201, errors=BOOKING_ERRORS, own_unit=True)
 def reservation_create(body: ReservationIn):
     """Every rule of the facility is checked and every broken one is listed (422); a taken
     time answers 409 with the conflicting times. With `recurrence` a series is booked (all
     occurrences except `skip`, or none) and the response lists its `occurrences`. The status
     is `confirmed` or `pending` (a manager decides by `decision_deadline`)."""
     user = api_user()
+    # Read before the unit of work, so that on SQLite the write lock is not held while the
+    # facility with its rules is loaded (on PostgreSQL this is the same transaction, and the
+    # facility's row lock is taken here). What the time meets is read under the lock.
     facility = _facility(body.facility_id, user)
     organisation = _organisation(body)
-    if body.recurrence:
-        series = services.create_series(
-            user, facility, organisation, body.start, body.end, body.recurrence, title=body.title, skip=body.skip,
-            purpose=body.purpose, attendees=body.attendees, answers=body.answers, accept_terms=body.accept_terms,
-            free_of_charge_reason=body.free_of_charge_reason,
-            internal_note=body.internal_note)
-        return reservation_out(series.reservations[0], user, series_detail=True)
-    if organisation is None:
-        reservation = services.create_internal_block(user, facility, body.start, body.end, title=body.title,
-                                                     internal_note=body.internal_note)
-    else:
-        reservation = services.create_reservation(
-            user, facility, organisation, body.start, body.end, title=body.title, purpose=body.purpose,
-            attendees=body.attendees, answers=body.answers, accept_terms=body.accept_terms,
-            free_of_charge_reason=body.free_of_charge_reason)
-    return reservation_out(reservation, user)
+    with unit_of_work():
+        if body.recurrence:
+            series = services.create_series(
+                user, facility, organisation, body.start, body.end, body.recurrence, title=body.title,
+                skip=body.skip, purpose=body.purpose, attendees=body.attendees, answers=body.answers,
+                accept_terms=body.accept_terms, free_of_charge_reason=body.free_of_charge_reason,
+                internal_note=body.internal_note)
+            return reservation_out(series.reservations[0], user, series_detail=True)
+        if organisation is None:
+            reservation = services.create_internal_block(user, facility, body.start, body.end, title=body.title,
+                                                         internal_note=body.internal_note)
+        else:
+            reservation = services.create_reservation(
+                user, facility, organisation, body.start, body.end, title=body.title, purpose=body.purpose,
+                attendees=body.attendees, answers=body.answers, accept_terms=body.accept_terms,
+                free_of_charge_reason=body.free_of_charge_reason)
+        return reservation_out(reservation, user)
 
 
 @route("/reservations/preview", "POST", summary="Preview a series: every occurrence with its problems", tag=TAG,

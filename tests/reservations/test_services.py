@@ -200,6 +200,31 @@ def test_expired_hold_never_blocks(facility, booker, create_user, reserve):
         services.submit(booker, held, title="Too late", now=NOW + timedelta(minutes=17))
 
 
+def test_expired_holds_are_looked_for_among_holds_not_among_the_facilitys_reservations(app):
+    """Every booking asks for its facility's expired holds. With a city's statistics SQLite's
+    planner took the facility's index for it and read every reservation the facility ever had;
+    holds are few, so a status index must serve it (PostgreSQL's planner picks one itself)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the plan is SQLite's; PostgreSQL chooses by its statistics")
+    from booking.reservations.services.booking import _EXPIRED_HOLDS
+    sql = str(_EXPIRED_HOLDS.compile(db.engine))
+    connection = db.session.connection()
+    run = connection.exec_driver_sql
+    run("ANALYZE")  # creates sqlite_stat1; then the statistics of the S city (200 facilities)
+    run("DELETE FROM sqlite_stat1")
+    stats = {"ix_reservation_facility_blocked": "42000 210 2 1", "ix_reservation_status_deadline": "42000 8400 3",
+             "ix_reservation_status_end": "42000 8400 2"}
+    try:
+        for index, stat in stats.items():
+            run("INSERT INTO sqlite_stat1 VALUES ('reservation', ?, ?)", (index, stat))
+        run("ANALYZE sqlite_schema")  # load them
+        plan = " ".join(row[-1] for row in run(f"EXPLAIN QUERY PLAN {sql}", (None,) * sql.count("?")))
+    finally:
+        run("DELETE FROM sqlite_stat1")
+        run("ANALYZE sqlite_schema")
+    assert "USING INDEX ix_reservation_status" in plan and "facility" not in plan, plan
+
+
 def test_expired_hold_is_not_busy_time_for_availability(facility, booker):
     from booking.facilities.availability import Interval
     real_now = datetime.now(NOW.tzinfo)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, select
 
 from booking.accounts.models import Organisation, User
 from booking.errors import Conflict, Message, RuleViolation
@@ -39,7 +39,11 @@ def expire(reservation: Reservation, now: datetime) -> None:
 
 
 # The facility's holds past their expiry: built once, as every booking asks (and almost never finds one).
-_EXPIRED_HOLDS = select(Reservation.id).where(Reservation.facility_id == bindparam("facility_id"),
+# Holds are few, so the status index finds them at once. SQLite's planner cannot know that and
+# took the facility's index, reading every reservation the facility ever had (under load a sixth
+# of a booking's time at S); `facility_id + 0` keeps it off that index (PostgreSQL's planner
+# chose the status index already).
+_EXPIRED_HOLDS = select(Reservation.id).where(Reservation.facility_id + literal_column("0") == bindparam("facility_id"),
                                               Reservation.status == S.held,
                                               Reservation.hold_expires_dt <= bindparam("now"))
 

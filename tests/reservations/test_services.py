@@ -200,14 +200,24 @@ def test_expired_hold_never_blocks(facility, booker, create_user, reserve):
         services.submit(booker, held, title="Too late", now=NOW + timedelta(minutes=17))
 
 
+def test_a_booking_cancels_every_expired_hold_of_its_facility_not_only_those_in_its_way(facility, booker,
+                                                                                         create_user, reserve):
+    held = services.hold(booker, facility, booker.organisations[0], TUESDAY_10, TUESDAY_12, now=NOW)
+    later = NOW + timedelta(minutes=16)
+    other = reserve(create_user(), facility, TUESDAY_10 + timedelta(days=1), TUESDAY_12 + timedelta(days=1), now=later)
+    assert other.status == S.confirmed
+    db.session.refresh(held)
+    assert held.status == S.cancelled and held.hold_end == HoldEnd.expired and held.cancelled_dt == later
+
+
 def test_expired_holds_are_looked_for_among_holds_not_among_the_facilitys_reservations(app):
     """Every booking asks for its facility's expired holds. With a city's statistics SQLite's
     planner took the facility's index for it and read every reservation the facility ever had;
     holds are few, so a status index must serve it (PostgreSQL's planner picks one itself)."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the plan is SQLite's; PostgreSQL chooses by its statistics")
-    from booking.reservations.services.booking import _EXPIRED_HOLDS
-    sql = str(_EXPIRED_HOLDS.compile(db.engine))
+    from booking.reservations.services.checks import EXPIRED_HOLDS
+    sql = str(EXPIRED_HOLDS.compile(db.engine))
     connection = db.session.connection()
     run = connection.exec_driver_sql
     run("ANALYZE")  # creates sqlite_stat1; then the statistics of the S city (200 facilities)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, literal_column, select
+from sqlalchemy import select
 
 from booking.accounts.models import Organisation, User
 from booking.errors import Conflict, Message, RuleViolation
@@ -20,8 +20,8 @@ from booking.facilities.ruleset import RuleSet
 from booking.reservations import rules
 from booking.reservations.models import HoldEnd, Reservation, ReservationKind, ReservationStatus, Series
 from booking.reservations.rules import Violation
-from booking.reservations.services.checks import (Candidate, evaluate, flush_or_conflict, lock, lock_facility,
-                                                  questions, raise_problems, refuse, require)
+from booking.reservations.services.checks import (EXPIRED_HOLDS, Candidate, check, flush_or_conflict, lock,
+                                                  lock_facility, questions, raise_problems, refuse, require)
 from booking.reservations.services.notify import tell
 from booking.reservations.services.prices import ask_free_of_charge, price_new, reprice, settle
 from booking.reservations.services.queries import (change_info, decision_deadline_for, initial_status, now_or)
@@ -38,19 +38,13 @@ def expire(reservation: Reservation, now: datetime) -> None:
     tell("hold_expired", [reservation], None, now=now, before={"status": S.held})
 
 
-# The facility's holds past their expiry: built once, as every booking asks (and almost never finds one).
-# Holds are few, so the status index finds them at once. SQLite's planner cannot know that and
-# took the facility's index, reading every reservation the facility ever had (under load a sixth
-# of a booking's time at S); `facility_id + 0` keeps it off that index (PostgreSQL's planner
-# chose the status index already).
-_EXPIRED_HOLDS = select(Reservation.id).where(Reservation.facility_id + literal_column("0") == bindparam("facility_id"),
-                                              Reservation.status == S.held,
-                                              Reservation.hold_expires_dt <= bindparam("now"))
-
-
-def expire_holds_of(facility_id: int, now: datetime, keep_id: int | None = None) -> None:
-    """Cancel the facility's expired holds first, so they never block the booking that follows."""
-    ids = [i for i in plain_rows(_EXPIRED_HOLDS, {"facility_id": facility_id, "now": now}).scalars() if i != keep_id]
+def expire_holds_of(facility_id: int, now: datetime, keep_id: int | None = None,
+                    found: list[int] | None = None) -> None:
+    """Cancel the facility's expired holds before writing, so they never block the booking that
+    follows: those the check `found` (checks.check), or else looked for now."""
+    if found is None:
+        found = plain_rows(EXPIRED_HOLDS, {"facility_id": facility_id, "now": now}).scalars()
+    ids = [i for i in found if i != keep_id]
     if not ids:
         return
     for reservation in db.session.scalars(select(Reservation).where(Reservation.id.in_(ids)).with_for_update()):
@@ -100,9 +94,9 @@ def book(user: User, facility: Facility, organisation: Organisation | None, cand
     """Check and insert new reservations under the facility's lock, each with its price; all
     or nothing. A request for free use always waits for a manager."""
     lock_facility(facility.id)
-    expire_holds_of(facility.id, now)
-    problems = evaluate(facility, candidates, now=now, organisation_id=organisation.id if organisation else None)
-    raise_problems(facility, candidates, problems, general=general, per_occurrence=series is not None)
+    checked = check(facility, candidates, now=now, organisation_id=organisation.id if organisation else None)
+    raise_problems(facility, candidates, checked.problems, general=general, per_occurrence=series is not None)
+    expire_holds_of(facility.id, now, found=checked.expired_holds)
     ruleset = RuleSet.of(facility)
     kind = ReservationKind.internal_block if organisation is None else ReservationKind.booking
     made = []
@@ -174,13 +168,13 @@ def submit(user: User, reservation: Reservation, *, title: str, purpose: str = "
         if reservation.hold_end == HoldEnd.expired:
             raise Conflict(Message("reservation.hold_expired"))
         refuse("hold_done")
-    expire_holds_of(facility.id, now, keep_id=reservation.id)
     values, general = details(facility, title=title, purpose=purpose, attendees=attendees, answers=answers,
                               accept_terms=accept_terms, now=now)
     candidate = Candidate(reservation.start_dt, reservation.end_dt, attendees)
-    problems = evaluate(facility, [candidate], now=now, organisation_id=reservation.organisation_id,
-                        exclude_ids=[reservation.id])
-    raise_problems(facility, [candidate], problems, general=general)
+    checked = check(facility, [candidate], now=now, organisation_id=reservation.organisation_id,
+                    exclude_ids=[reservation.id])
+    raise_problems(facility, [candidate], checked.problems, general=general)
+    expire_holds_of(facility.id, now, keep_id=reservation.id, found=checked.expired_holds)
     for name, value in values.items():
         setattr(reservation, name, value)
     if free_of_charge_reason:
@@ -244,13 +238,13 @@ def moved(user: User, reservations: list[Reservation], times: list[tuple[datetim
     if denied:
         raise RuleViolation(*[Message("reservation.at", start=r.start_dt, tz=facility.timezone, reason=info.message)
                               if per_occurrence else info.message for r, info in denied])
-    expire_holds_of(facility.id, now)
     ids = [r.id for r in reservations]
     organisation = reservations[0].organisation
     candidates = [Candidate(start, end, r.attendees) for r, (start, end) in zip(reservations, times)]
-    problems = evaluate(facility, candidates, now=now, organisation_id=organisation.id if organisation else None,
-                        exclude_ids=ids)
-    raise_problems(facility, candidates, problems, per_occurrence=per_occurrence)
+    checked = check(facility, candidates, now=now, organisation_id=organisation.id if organisation else None,
+                    exclude_ids=ids)
+    raise_problems(facility, candidates, checked.problems, per_occurrence=per_occurrence)
+    expire_holds_of(facility.id, now, found=checked.expired_holds)
     by_manager = rules.can_decide_reservation(user, reservations[0])
     ruleset = RuleSet.of(facility)
     befores = []

@@ -24,7 +24,7 @@ from booking.facilities.models import Closure, Facility, OpeningHours, SpecialOp
 from booking.facilities.ruleset import RuleSet
 from booking.reservations import rules
 from booking.reservations.messages import CONFLICT_CODES
-from booking.reservations.models import PG_EXCLUSION_VIOLATION, SQLITE_OVERLAP_MESSAGE, Reservation
+from booking.reservations.models import PG_EXCLUSION_VIOLATION, SQLITE_OVERLAP_MESSAGE, Reservation, ReservationStatus
 from booking.reservations.rules import Busy, Violation
 
 
@@ -124,10 +124,22 @@ def busy(facility_id: int, window: Interval, now: datetime, exclude_ids=()) -> l
                                                     "busy_end": window.end, "exclude": list(exclude_ids)})]
 
 
-def _surroundings(*busy_where):
+# The facility's holds past their expiry, not yet cancelled (a booking cancels them before it
+# writes: they block no one, but their rows would still meet the database's overlap check).
+# Holds are few, so a status index finds them at once. SQLite's planner cannot know that and,
+# with a city's statistics, took the facility's index and read every reservation the facility
+# ever had (under load a sixth of a booking's time at S); `facility_id + 0` keeps it off that
+# index. PostgreSQL's generic plan for the prepared statement made the same choice.
+_EXPIRED_HOLD_WHERE = (Reservation.facility_id + literal_column("0") == bindparam("facility_id"),
+                       Reservation.status == ReservationStatus.held, Reservation.hold_expires_dt <= bindparam("now"))
+EXPIRED_HOLDS = select(Reservation.id).where(*_EXPIRED_HOLD_WHERE)
+
+
+def _surroundings(*excluded):
     """One UNION ALL of what a time is checked against: the facility's weekly hours, its special
-    openings around the window, its closures in it and the busy time near it (kind 0–3). One
-    round trip instead of four; the first select types every column."""
+    openings around the window, its closures in it, the busy time near it, and its expired holds
+    (kind 0–4; an expired hold's id comes in the weekday column). One round trip instead of five;
+    the first select types every column."""
     nothing = null()
     return union_all(
         select(literal_column("0", Integer), OpeningHours.valid_from, OpeningHours.weekday, OpeningHours.start_time,
@@ -142,23 +154,27 @@ def _surroundings(*busy_where):
                nothing, nothing)
         .where(Closure.facility_id == bindparam("facility_id"), Closure.start_dt < bindparam("end"),
                Closure.end_dt > bindparam("start")),
-        select(literal_column("3", Integer), nothing, nothing, nothing, nothing, *_BUSY_COLUMNS).where(*busy_where))
+        select(literal_column("3", Integer), nothing, nothing, nothing, nothing, *_BUSY_COLUMNS)
+        .where(*_BUSY_WHERE, *excluded),
+        select(literal_column("4", Integer), nothing, Reservation.id, nothing, nothing, nothing, nothing, nothing,
+               nothing).where(*_EXPIRED_HOLD_WHERE, *excluded))
 
 
-_SURROUNDINGS = _surroundings(*_BUSY_WHERE)
-_SURROUNDINGS_EXCLUDING = _surroundings(*_BUSY_WHERE, _NOT_EXCLUDED)
+_SURROUNDINGS = _surroundings()
+_SURROUNDINGS_EXCLUDING = _surroundings(_NOT_EXCLUDED)
 
 
 class Surroundings(NamedTuple):
     opening: list[Interval]   # when the hours and special openings open the facility, before closures
     closures: list[Interval]
     taken: list[Busy]         # others' reservations near the window, with their buffers
+    expired_holds: list[int]  # the facility's holds past their expiry, not yet cancelled
 
 
 def surroundings(facility: Facility, window: Interval, busy_window: Interval, now: datetime,
                  exclude_ids=()) -> Surroundings:
     """What times in the window are checked against, in one query (see _surroundings)."""
-    hours, special, closures, taken = [], {}, [], []
+    hours, special, closures, taken, expired = [], {}, [], [], []
     rows = plain_rows(_SURROUNDINGS_EXCLUDING if exclude_ids else _SURROUNDINGS, {
         "facility_id": facility.id, "first": window.start.date() - timedelta(days=2),
         "last": window.end.date() + timedelta(days=1), "start": window.start, "end": window.end, "now": now,
@@ -170,10 +186,13 @@ def surroundings(facility: Facility, window: Interval, busy_window: Interval, no
             special.setdefault(day, []).append((start_time, end_time))
         elif kind == 2:
             closures.append(Interval(a, b))
-        else:
+        elif kind == 3:
             taken.append(Busy(a, b, c, d))
+        else:
+            expired.append(weekday)
     special = {day: tuple(sorted(spans)) for day, spans in special.items()}
-    return Surroundings(opened_by_hours(facility.timezone, tuple(sorted(hours)), special, window), closures, taken)
+    return Surroundings(opened_by_hours(facility.timezone, tuple(sorted(hours)), special, window), closures, taken,
+                        expired)
 
 
 def organisation_quota_use(organisation_id: int, facility_id: int, *, now: datetime,
@@ -209,16 +228,28 @@ def _series_of(candidates: list[Candidate], exclude_ids) -> object:
     return "new series" if len(candidates) > 1 else None
 
 
+class Checked(NamedTuple):
+    problems: list[list[Violation]]  # each candidate's broken rules and conflicts
+    expired_holds: list[int] | None  # the facility's expired holds found on the way (None: not looked for)
+
+
 def evaluate(facility: Facility, candidates: list[Candidate], *, now: datetime, organisation_id: int | None,
              exclude_ids=()) -> list[list[Violation]]:
-    """Every broken rule and conflict of each candidate, in a fixed number of queries however many.
+    """Every broken rule and conflict of each candidate (see check)."""
+    return check(facility, candidates, now=now, organisation_id=organisation_id, exclude_ids=exclude_ids).problems
+
+
+def check(facility: Facility, candidates: list[Candidate], *, now: datetime, organisation_id: int | None,
+          exclude_ids=()) -> Checked:
+    """Every broken rule and conflict of each candidate, in a fixed number of queries however many,
+    and the facility's expired holds the same query found (a booking cancels them before it writes).
 
     Candidates are also checked against each other (occurrences of one series), and only
     those that can be booked count against the organisation's quota: a date left out because
     the facility is closed uses none of it. A series counts toward the quota by its busiest
     week (rules.QuotaUse): a weekly series counts one, however many weeks it runs."""
     if any(c.start.tzinfo is None or c.end.tzinfo is None for c in candidates):
-        return [[Violation("naive_time", "start")] for _c in candidates]
+        return Checked([[Violation("naive_time", "start")] for _c in candidates], None)
     db.session.flush()  # the reads below see what the use case changed so far (a hold ended)
     internal = organisation_id is None
     ruleset = RuleSet.of(facility)
@@ -228,6 +259,7 @@ def evaluate(facility: Facility, candidates: list[Candidate], *, now: datetime, 
     opening: list[Interval] = []
     closures: list[Interval] = []
     taken: list[Busy] = []
+    expired: list[int] | None = None
     use = rules.QuotaUse()
     series = None
     zone = ZoneInfo(facility.timezone)
@@ -237,7 +269,7 @@ def evaluate(facility: Facility, candidates: list[Candidate], *, now: datetime, 
         if internal:  # a manager's block meets only others' time: no hours, no closures
             taken = busy(facility.id, near_window, now, exclude_ids)
         else:
-            opening, closures, taken = surroundings(facility, window, near_window, now, exclude_ids)
+            opening, closures, taken, expired = surroundings(facility, window, near_window, now, exclude_ids)
     if not internal and ruleset.max_active_per_organisation:  # without a quota, its use is not read
         use = organisation_quota_use(organisation_id, facility.id, now=now, exclude_ids=exclude_ids)
         series = _series_of(candidates, exclude_ids)
@@ -257,7 +289,7 @@ def evaluate(facility: Facility, candidates: list[Candidate], *, now: datetime, 
                 if not internal:
                     use.add(series, week)
         results.append(found)
-    return results
+    return Checked(results, expired)
 
 
 def violation_message(violation: Violation, facility: Facility, labels: dict[int, str] | None = None) -> Message:

@@ -217,7 +217,7 @@ def test_expired_holds_are_looked_for_among_holds_not_among_the_facilitys_reserv
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the plan is SQLite's; PostgreSQL chooses by its statistics")
     from booking.reservations.services.checks import EXPIRED_HOLDS
-    sql = str(EXPIRED_HOLDS.compile(db.engine))
+    sql = str(EXPIRED_HOLDS.params(facility_id=1, now=NOW).compile(db.engine, compile_kwargs={"render_postcompile": True}))
     connection = db.session.connection()
     run = connection.exec_driver_sql
     run("ANALYZE")  # creates sqlite_stat1; then the statistics of the S city (200 facilities)

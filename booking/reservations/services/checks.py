@@ -129,9 +129,11 @@ def busy(facility_id: int, window: Interval, now: datetime, exclude_ids=()) -> l
 # Holds are few, so a status index finds them at once. SQLite's planner cannot know that and,
 # with a city's statistics, took the facility's index and read every reservation the facility
 # ever had (under load a sixth of a booking's time at S); `facility_id + 0` keeps it off that
-# index. PostgreSQL's generic plan for the prepared statement made the same choice.
+# index. The status is written into the SQL, so that PostgreSQL's plan of the prepared statement
+# knows it asks for the rare 'held' (with a parameter it planned again at every booking).
 _EXPIRED_HOLD_WHERE = (Reservation.facility_id + literal_column("0") == bindparam("facility_id"),
-                       Reservation.status == ReservationStatus.held, Reservation.hold_expires_dt <= bindparam("now"))
+                       Reservation.status == bindparam("held", ReservationStatus.held, literal_execute=True),
+                       Reservation.hold_expires_dt <= bindparam("now"))
 EXPIRED_HOLDS = select(Reservation.id).where(*_EXPIRED_HOLD_WHERE)
 
 

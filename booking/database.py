@@ -89,7 +89,7 @@ class WriteTurn:
         self.threads = threading.Lock()
         in_memory = not database or database == ":memory:" or database.startswith("file:")
         self.path = None if in_memory else os.path.abspath(database) + "-writers"
-        self.fd, self.pid = None, None
+        self.file, self.pid = None, None  # a file object: closed with the turn (a test builds many)
 
     def acquire(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -99,10 +99,10 @@ class WriteTurn:
             return True
         try:
             if self.pid != os.getpid():  # a forked worker opens its own (its own lock)
-                self.fd, self.pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+                self.file, self.pid = os.fdopen(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), "r+b"), os.getpid()
             while True:
                 try:
-                    fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     return True
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
@@ -115,7 +115,7 @@ class WriteTurn:
 
     def release(self) -> None:
         if self.path is not None and self.pid == os.getpid():
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            fcntl.flock(self.file, fcntl.LOCK_UN)
         self.threads.release()
 
 

@@ -1,6 +1,8 @@
 """Each connection is set up for its database (booking/database.py)."""
 from __future__ import annotations
 
+import gc
+import os
 import subprocess
 import sys
 import threading
@@ -166,3 +168,18 @@ def test_an_in_memory_database_needs_no_file_to_take_turns():
     assert turn.acquire(1)
     assert not turn.acquire(0.05)  # one writer at a time in the process
     turn.release()
+
+
+def test_a_turn_closes_its_file_when_it_goes_away(tmp_path):
+    """Each app's engine has a turn (a test run builds thousands): none may keep a file open."""
+    def open_files():
+        return len(os.listdir("/proc/self/fd"))
+
+    before = open_files()
+    for _ in range(50):
+        turn = database.WriteTurn(str(tmp_path / "city.sqlite"))
+        assert turn.acquire(1)
+        turn.release()
+    del turn
+    gc.collect()
+    assert open_files() <= before + 1

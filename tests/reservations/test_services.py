@@ -216,7 +216,8 @@ def test_expired_holds_are_looked_for_among_holds_not_among_the_facilitys_reserv
     holds are few, so a status index must serve it. PostgreSQL planned the prepared statement
     again at every booking while the status was a parameter: it is written into the SQL."""
     from booking.reservations.services.checks import EXPIRED_HOLDS
-    sql = str(EXPIRED_HOLDS.params(facility_id=1, now=NOW).compile(db.engine, compile_kwargs={"render_postcompile": True}))
+    as_sent = EXPIRED_HOLDS.params(facility_id=1, now=NOW)
+    sql = str(as_sent.compile(db.engine, compile_kwargs={"render_postcompile": True}))
     assert "status = 'held'" in sql and "facility_id + 0" in sql
     if db.engine.dialect.name != "sqlite":
         return  # PostgreSQL's plan follows its own statistics, which an empty test database lacks

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from booking.accounts.models import Organisation
 from booking.events import Event, subscribe
-from booking.extensions import db
+from booking.extensions import db, insert_new
 from booking.facilities.availability import Interval, opened_by_hours
 from booking.facilities.models import Facility
 from booking.facilities.schedules import closures_in, special_openings, weekly_hours
@@ -278,14 +278,14 @@ def _days(start: datetime, end: datetime, tz_name: str) -> tuple[date, date]:
 
 
 def mark(facility_id: int, span: tuple[date, date] | None) -> None:
-    """Mark these days of the facility stale: one row per facility and transaction, widened
-    as more of its days change, written by the transaction's own flush."""
+    """Mark these days of the facility stale: one row per facility and transaction, written
+    at once (a plain INSERT: every booking marks one), widened as more of its days change."""
     marked = db.session.info.setdefault("stats_marked", {})
     row = marked.get(facility_id)
     if row is None:
         row = marked[facility_id] = UtilisationStale(facility_id=facility_id)
         row.first_day, row.last_day = span if span else (None, None)
-        db.session.add(row)
+        insert_new([row])
     elif row.first_day is not None:  # None already means every stored day
         row.first_day, row.last_day = (min(span[0], row.first_day), max(span[1], row.last_day)) if span else (None, None)
 

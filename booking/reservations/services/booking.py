@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from booking.accounts.models import Organisation, User
 from booking.errors import Conflict, Message, RuleViolation
@@ -103,17 +104,19 @@ def book(user: User, facility: Facility, organisation: Organisation | None, cand
     for c in candidates:
         blocked = ruleset.blocked(c.start, c.end)
         reservation = Reservation(
-            kind=kind, facility=facility, organisation=organisation, user=user, series=series,
+            kind=kind, facility=facility, organisation=organisation, user=user,
             start_dt=c.start, end_dt=c.end, blocked_start_dt=blocked.start, blocked_end_dt=blocked.end,
             requested_dt=now, status=status or initial_status(facility, organisation, c.start, c.end,
                                                               free_of_charge=bool(free_of_charge_reason)),
             **values)
-        db.session.add(reservation)
+        set_committed_value(reservation, "series", series)  # not through the series' list: see below
         if reservation.status == S.held:
             reservation.hold_expires_dt = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
         enter_decision_state(reservation, now)
         made.append(reservation)
-    flush_or_conflict(facility, candidates)
+    flush_or_conflict(facility, candidates, new=made)
+    if series is not None:  # its occurrences, as if loaded (appending would insert them again)
+        set_committed_value(series, "reservations", made)
     for reservation in made:
         price_new(reservation, now)
         if free_of_charge_reason:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from booking.database import UTCDateTime
 from booking.errors import Conflict, Message, PermissionDenied, RuleViolation
-from booking.extensions import db, plain_rows
+from booking.extensions import db, insert_new, plain_rows
 from booking.facilities.availability import Interval, WeeklyHours, opened_by_hours
 from booking.facilities.models import Closure, Facility, OpeningHours, SpecialOpening
 from booking.facilities.ruleset import RuleSet
@@ -342,12 +342,14 @@ def local_iso(value: datetime, tz: str) -> str:
     return value.astimezone(ZoneInfo(tz)).isoformat()
 
 
-def flush_or_conflict(facility: Facility, candidates: list[Candidate]) -> None:
-    """Write; if the database refuses an overlap (someone was quicker), answer 409.
+def flush_or_conflict(facility: Facility, candidates: list[Candidate], new: list[Reservation] = ()) -> None:
+    """Write, and insert the `new` reservations; if the database refuses an overlap (someone
+    was quicker), answer 409.
 
     Only a write that raced past the facility lock can get here; the boundary rolls back."""
     try:
         db.session.flush()
+        insert_new(new)
     except IntegrityError as exc:
         if not is_overlap_error(exc):
             raise

@@ -2,7 +2,6 @@
 back everything, so use cases compose."""
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import String, event, func, inspect, select
 from sqlalchemy.exc import IntegrityError

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from booking.audit.services import record
 from booking.extensions import db
-from booking.notifications.services import queue_email
+from booking.notifications.services import queue_email, write_held
 
 
 @dataclass
@@ -91,8 +91,9 @@ def _publish(event: Event) -> Event:
         for email in event.emails:
             queue_email(email.to, email.subject, email.template, locale=email.locale, topic=email.topic,
                         user_id=email.user_id, kind=email.kind, page=email.link, send_after=email.send_after,
-                        later=email.later,
+                        later=email.later, held=True,
                         **email.context)
         for subscriber in _subscribers:
             subscriber(event)
+        write_held()  # after the subscribers have attached their files
     return event

@@ -20,7 +20,7 @@ from sqlalchemy.orm.util import identity_key
 
 from booking.audit.services import record
 from booking.database import utcnow
-from booking.extensions import db, plain_rows
+from booking.extensions import db, insert_new, plain_rows
 from booking.notifications import later as recipes
 from booking.notifications.kinds import DEFAULT_REMINDER_HOURS, OPTIONAL, REMINDER_HOURS
 from booking.notifications.models import (Notification, NotificationSettings, OutboxAttachment, OutboxMessage,
@@ -28,8 +28,10 @@ from booking.notifications.models import (Notification, NotificationSettings, Ou
 
 MAX_ATTEMPTS = 5
 SENDING_LEASE = timedelta(minutes=10)
-# session.info key: the messages queued in the session's current transaction.
+# session.info keys: the messages queued in the session's current transaction, and those of
+# them still to be written (write_held).
 _QUEUED = "outbox_queued"
+_HELD = "outbox_held"
 # The in-app notice of a person's e-mail: written at once as one row (every booking writes one).
 _NEW_NOTIFICATION = insert(Notification.__table__)
 
@@ -37,7 +39,7 @@ _NEW_NOTIFICATION = insert(Notification.__table__)
 def queue_email(to: str, subject: str, template: str, *, locale: str | None = None,
                 topic: str | None = None, user_id: int | None = None, kind: str | None = None,
                 page: str | None = None, send_after: datetime | None = None, later: bool = False,
-                **context) -> OutboxMessage | None:
+                held: bool = False, **context) -> OutboxMessage | None:
     """Render templates/emails/<template>.txt and its HTML part into the outbox.
 
     The HTML part is templates/emails/<template>.html if present, else the text in the shared
@@ -50,6 +52,8 @@ def queue_email(to: str, subject: str, template: str, *, locale: str | None = No
     may still be undone is told only once it sticks; `withdraw` takes such a message back.
     With `later` the delivery job writes the text from the context's objects as they are then
     (booking.notifications.later); the subject and the in-app notice are written now.
+    A `held` message is written by `write_held` (a domain event's, once its subscribers
+    have attached their files), with one plain INSERT: every booking queues one.
     """
     settings = settings_for(user_id) if user_id is not None else None
     e_mail = kind not in OPTIONAL or settings is None or wants_email(settings, kind)
@@ -72,9 +76,17 @@ def queue_email(to: str, subject: str, template: str, *, locale: str | None = No
             g.content_language = api_language
     message = OutboxMessage(to=to, subject=subject, text_body=text, html_body=html, recipe=recipe, topic=topic,
                             next_attempt_dt=send_after or utcnow())
-    db.session.add(message)
     db.session.info.setdefault(_QUEUED, []).append(message)
+    if held:
+        db.session.info.setdefault(_HELD, []).append(message)
+    else:
+        db.session.add(message)
     return message
+
+
+def write_held() -> None:
+    """Write the messages queued with `held`; the session's flush writes their attachments."""
+    insert_new(db.session.info.pop(_HELD, []))
 
 
 def _recipe(template: str, locale: str, kind: str | None, page: str | None, context: dict) -> dict | None:
@@ -306,6 +318,7 @@ def write_later(message_id: int) -> int:
 def _forget_queued(session, transaction):
     if transaction.parent is None:  # the outermost transaction: committed or rolled back
         session.info.pop(_QUEUED, None)
+        session.info.pop(_HELD, None)
 
 
 def _exists(template: str) -> bool:

@@ -8,7 +8,7 @@ actor type with members; weekly series. Everything goes in by bulk insert (COPY 
 PostgreSQL), so M takes seconds, not minutes.
 
 Other domains add their own data with `register_generator(fn)`: fn(city, rng) runs after
-the core city is in place (pricing will add tariffs this way).
+the core city is in place (bench/pricing.py adds tariffs, bench/stats.py the rollups).
 """
 from __future__ import annotations
 

@@ -39,6 +39,7 @@ from sqlalchemy import event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import booking_load, city as city_module, measurements  # noqa: E402
+from bench import pricing as _pricing  # noqa: E402,F401  (tariffs: most facilities charge)
 from bench import stats as _stats  # noqa: E402,F401  (statistics rows and their rollups)
 from booking import create_app  # noqa: E402
 from booking.extensions import db  # noqa: E402
@@ -46,7 +47,7 @@ from booking.facilities.models import Facility, FacilityStatus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 META_TABLE = "bench_meta"
-GENERATOR_VERSION = "3"  # 3: the utilisation rollups of the last year
+GENERATOR_VERSION = "4"  # 3: the utilisation rollups of the last year; 4: tariffs
 
 
 class QueryCounter:

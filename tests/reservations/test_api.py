@@ -5,8 +5,11 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
+from sqlalchemy import select
+
 from booking.extensions import db
 from booking.facilities.models import ApprovalPolicy
+from booking.reservations.models import Reservation
 from tests.fixtures.reservations import HELSINKI
 
 PROBLEM = "application/problem+json"
@@ -65,6 +68,27 @@ def test_a_booking_locks_its_facility_once_and_reads_what_the_time_meets_in_one_
     [together] = [s for s in statements if "FROM opening_hours" in s]
     assert "FROM closure" in together and "hold_expires_dt <=" in together
     assert sum("FROM closure" in s or "hold_expires_dt <=" in s for s in statements) == 1
+
+
+def test_a_priced_booking_writes_its_price_and_itself_once_each(facility, booker, post, create_tariff):
+    """The tariff comes with its bands and rules in one query, and the price is kept, with what
+    the confirmed booking owes, before the reservation is written: no row is written twice."""
+    from booking.pricing.models import PriceSnapshot
+    from tests.facilities.helpers import count_queries
+    create_tariff(facility)
+    post(booker, "/reservations", body_for(facility, booker, ahead(7, 8), ahead(7, 9)))  # the tariff is locked once
+    with count_queries() as queries:
+        response = post(booker, "/reservations", body_for(facility, booker, ahead(7, 10), ahead(7, 12)))
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["status"] == "confirmed" and body["price"]["billing_status"] == "billable"
+    statements = [" ".join(s.split()) for s in queries.statements if "api_token" not in s.split("(")[0]]
+    assert not [s for s in statements if s.startswith("UPDATE")]
+    assert sum(s.startswith("INSERT INTO price_snapshot") for s in statements) == 1
+    assert sum("FROM tariff" in s or "FROM tariff_band" in s or "FROM actor_type_rule" in s for s in statements) == 1
+    kept = db.session.get(PriceSnapshot, body["price"]["snapshot_id"])
+    assert kept.billable_cents == body["price"]["gross_cents"] > 0
+    assert db.session.scalar(select(Reservation.price_snapshot_id).where(Reservation.id == body["id"])) == kept.id
 
 
 def test_a_taken_time_is_409_listing_the_conflicting_time(facility, booker, create_user, post):

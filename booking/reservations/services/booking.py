@@ -113,15 +113,14 @@ def book(user: User, facility: Facility, organisation: Organisation | None, cand
         if reservation.status == S.held:
             reservation.hold_expires_dt = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
         enter_decision_state(reservation, now)
+        price_new(reservation, now)  # before the INSERT, which then carries the price's id
+        if free_of_charge_reason:
+            ask_free_of_charge(reservation, free_of_charge_reason)
+        settle(reservation)
         made.append(reservation)
     flush_or_conflict(facility, candidates, new=made)
     if series is not None:  # its occurrences, as if loaded (appending would insert them again)
         set_committed_value(series, "reservations", made)
-    for reservation in made:
-        price_new(reservation, now)
-        if free_of_charge_reason:
-            ask_free_of_charge(reservation, free_of_charge_reason)
-        settle(reservation)
     return made
 
 

@@ -262,11 +262,12 @@ def _apply_quote(target: PriceSnapshot, found: Quote) -> None:
 
 
 def snapshot(facility: Facility, organisation: Organisation, start: datetime, end: datetime, *,
-             description: str = "", now: datetime | None = None) -> PriceSnapshot | None:
+             description: str = "", now: datetime | None = None, add: bool = True) -> PriceSnapshot | None:
     """Price the booking now and keep the price: a PriceSnapshot (not billable yet) whose id
     the reservation stores, added to the session (written by its next flush, once the
-    reservation's status has settled what is owed). Locks the tariff that priced it. None
-    without a tariff."""
+    reservation's status has settled what is owed), or left for the caller to write (`add`
+    False: a new booking writes it with its reservation, extensions.insert_new). Locks the
+    tariff that priced it. None without a tariff."""
     tariff = tariff_at(facility, start)
     if tariff is None:
         return None
@@ -279,7 +280,8 @@ def snapshot(facility: Facility, organisation: Organisation, start: datetime, en
                          billing_status=BillingStatus.not_billable_yet)
     _apply_quote(kept, found)
     _settle(kept)
-    db.session.add(kept)
+    if add:
+        db.session.add(kept)
     return kept
 
 

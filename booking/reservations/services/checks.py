@@ -343,12 +343,13 @@ def local_iso(value: datetime, tz: str) -> str:
 
 
 def flush_or_conflict(facility: Facility, candidates: list[Candidate], new: list[Reservation] = ()) -> None:
-    """Write, and insert the `new` reservations; if the database refuses an overlap (someone
-    was quicker), answer 409.
+    """Write, and insert the `new` reservations with their prices (prices.price_new); if the
+    database refuses an overlap (someone was quicker), answer 409.
 
     Only a write that raced past the facility lock can get here; the boundary rolls back."""
     try:
         db.session.flush()
+        insert_new([r.price for r in new if r.price is not None])
         insert_new(new)
     except IntegrityError as exc:
         if not is_overlap_error(exc):

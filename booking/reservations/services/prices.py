@@ -14,9 +14,11 @@ S = ReservationStatus
 
 
 def price_new(reservation: Reservation, now: datetime) -> None:
+    """The new reservation's price, before the reservation is written: both are written
+    together (checks.flush_or_conflict), each with one INSERT."""
     if reservation.organisation is not None:
         price = pricing.snapshot(reservation.facility, reservation.organisation, reservation.start_dt,
-                                 reservation.end_dt, description=reservation.title, now=now)
+                                 reservation.end_dt, description=reservation.title, now=now, add=False)
         if price is not None:  # assigning None would still cost an UPDATE of the reservation
             reservation.price = price
 

@@ -32,6 +32,10 @@ OVERLAPPING_ACTIVE_PAIRS = text("""
 """)
 
 
+PRICED_SHARE = text("SELECT avg(CASE WHEN price_snapshot_id IS NULL THEN 0.0 ELSE 1.0 END) FROM reservation "
+                    "WHERE title LIKE 'Load %'")
+
+
 def invariants() -> dict:
     return {"overlapping_active_pairs": db.session.scalar(OVERLAPPING_ACTIVE_PAIRS)}
 
@@ -138,6 +142,9 @@ def measure(app, city, url: str, args, folder) -> dict:
         outcome = load.run_load(server.port, "/api/v1/reservations", tokens, [b[warm:] for b in bodies],
                                 args.seconds)
         result["app"] = outcome.summary()
+        with app.app_context():  # what the load booked on facilities that charge (bench/pricing.py)
+            result["app"]["priced_share"] = round(db.session.scalar(PRICED_SHARE) or 0, 2)
+            db.session.remove()
         rss = sampler.stop()
         rounds = _race(server.port, tokens, race, city)
     result["rss"] = {"app_max_mib": rss["max_mib"], "app_start_mib": rss["start_mib"], "app_end_mib": rss["end_mib"],
@@ -174,5 +181,6 @@ def table(http: dict) -> str:
              f"| worker RSS under load, MiB (max; start → end) | {rss['app_max_mib']} | "
              f"{rss['app_start_mib']} → {rss['app_end_mib']} | | bare worker {rss['bare_max_mib']} | "
              f"{rss['app_max_mib'] / rss['bare_max_mib']:.1f} | | |" if rss["app_max_mib"] and rss["bare_max_mib"] else "",
-             f"\nStatuses: booking {app['statuses']}, bare {bare['statuses']}, race {race['statuses']}."]
+             f"\nStatuses: booking {app['statuses']}, bare {bare['statuses']}, race {race['statuses']}. "
+             f"Bookings that kept a price (their facility charges): {app.get('priced_share', 0):.0%}."]
     return "\n".join(line for line in lines if line is not None)

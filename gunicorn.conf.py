@@ -24,6 +24,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # 118 (147), 3 sync workers 124 (101); SQLite 2 sync 114 (177), 2 x 4 threads 105 (528).
 # Again after SQLite's writers took turns across processes (2026-12-02, fresh S city, 10 s):
 # SQLite 2 sync 264/s (p95 70 ms), 2 x 2 threads 239 (106); PostgreSQL 225 (81), 197 (135).
+# On the slower AMD machine (2026-12-02, PostgreSQL, fresh S city, 15 s): 3 sync workers 106/s
+# (p95 189 ms), 2 sync workers 110 (192).
 # Threads of one worker share its interpreter lock, and on two cores they only add switching.
 # A sync worker gives each request the whole worker: serve it behind a buffering proxy
 # (nginx), and where long requests are common raise WEB_CONCURRENCY or GUNICORN_THREADS.

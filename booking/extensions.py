@@ -28,7 +28,9 @@ def insert_new(objects: list) -> None:
     as if loaded: past the ORM's unit of work, which costs four times a one-row INSERT (every
     booking writes one). Each gets every column's value first (a many-to-one object set on it
     gives its key; an unset column its default), so nothing is loaded again. Flush first what
-    they refer to (a new parent); if an INSERT fails, none joins the session."""
+    they refer to (a new parent); if an INSERT fails, none joins the session. The transaction's
+    rollback makes them transient again; a SAVEPOINT rolled back alone would not (none is used
+    around them)."""
     if not objects:
         return
     plan = _insert_plan(type(objects[0]))

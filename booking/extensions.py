@@ -1,11 +1,13 @@
 """Extension objects, created once and bound to the app in create_app."""
+import functools
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event, inspect, insert
-from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
+from sqlalchemy.orm import MANYTOONE, Session, make_transient, make_transient_to_detached
 
 from booking.database import Base
 
@@ -38,8 +40,9 @@ def insert_new(objects: list) -> None:
     for obj in objects:
         for relation, pairs in plan.parents:
             parent = obj.__dict__.get(relation)
-            for local, remote in pairs:
-                setattr(obj, local, getattr(parent, remote) if parent is not None else obj.__dict__.get(local))
+            if parent is not None:
+                for local, remote in pairs:
+                    setattr(obj, local, getattr(parent, remote))
         for key, default in plan.defaults:
             if key not in obj.__dict__:
                 setattr(obj, key, None if default is None else default.arg(None) if default.is_callable
@@ -82,15 +85,8 @@ class _InsertPlan:
         self.parents = [(rel.key, [(mapper.get_property_by_column(local).key,
                                     rel.mapper.get_property_by_column(remote).key)
                                    for local, remote in rel.local_remote_pairs])
-                        for rel in mapper.relationships if rel.direction.name == "MANYTOONE"]
+                        for rel in mapper.relationships if rel.direction is MANYTOONE]
         self.insert = insert(mapper.local_table).returning(primary)
 
 
-_plans: dict = {}
-
-
-def _insert_plan(cls) -> _InsertPlan:
-    plan = _plans.get(cls)
-    if plan is None:
-        plan = _plans[cls] = _InsertPlan(cls)
-    return plan
+_insert_plan = functools.cache(_InsertPlan)  # one plan per mapped class

@@ -7,7 +7,8 @@ What a test gets:
   base URL, so `page.goto("/login")` works.
 - `page`: pytest-playwright's page (headless /usr/bin/chromium, British English).
 - `check_a11y(page)`: runs axe now and fails on serious or critical violations.
-- `screenshot(page, name)`: saves tests/browser/screenshots/NAME.png (full page) to look at.
+- `screenshot(page, name)`: saves tests/browser/screenshots/NAME.png (full page) to look at
+  (not under CI=true unless SCREENSHOTS=1).
 - `log_in(page, user)`: logs in through the form, as a person would.
 
 The axe check runs on every page a test visits, without the test asking: an init script
@@ -314,10 +315,18 @@ def pytest_runtest_call(item):
 
 # --- screenshots ------------------------------------------------------------------------
 
+# Screenshots are for a person to look at, so CI (a checkout thrown away afterwards) takes none
+# unless SCREENSHOTS=1: a whole-page screenshot cost an eighth of a browser test's time.
+TAKE_SCREENSHOTS = os.environ.get("SCREENSHOTS", "0" if os.environ.get("CI", "").lower() == "true" else "1") == "1"
+
+
 @pytest.fixture
 def screenshot():
-    """screenshot(page, name) → path of tests/browser/screenshots/NAME.png (whole page)."""
-    def take(page, name: str) -> Path:
+    """screenshot(page, name) → path of tests/browser/screenshots/NAME.png (whole page), or None
+    where screenshots are off (see TAKE_SCREENSHOTS)."""
+    def take(page, name: str) -> Path | None:
+        if not TAKE_SCREENSHOTS:
+            return None
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)

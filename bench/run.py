@@ -260,12 +260,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", default="M", help="S, M or L (XS: only to check it runs), or several: S,M,L")
     parser.add_argument("--database-url", default=None, help="default: SQLite files under --folder")
     parser.add_argument("--folder", default=str(ROOT / "instance" / "bench"))
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=None, help="default 7 (--quick: 3)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--seconds", type=float, default=20, help="length of each HTTP load phase")
-    parser.add_argument("--rounds", type=int, default=20, help="race rounds")
+    parser.add_argument("--seconds", type=float, default=None, help="length of each HTTP load phase: 20 (--quick: 3)")
+    parser.add_argument("--rounds", type=int, default=None, help="race rounds: 20 (--quick: 5)")
     parser.add_argument("--clients", type=int, default=city_module.CLIENTS)
-    parser.add_argument("--quick", action="store_true", help="S, 3 runs, 3 s phases, 5 race rounds")
+    parser.add_argument("--quick", action="store_true",
+                        help="S, 3 runs, 3 s phases, 5 race rounds (unless given)")
     parser.add_argument("--fresh", action="store_true", help="generate the city again")
     parser.add_argument("--no-http", action="store_true", help="skip the gunicorn phases")
     parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false")
@@ -295,7 +296,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n(JSON: {path})\n", flush=True)
         return
     if args.quick:
-        args.size, args.runs, args.seconds, args.rounds = ("S" if args.size == "M" else args.size), 3, 3, 5
+        args.size = "S" if args.size == "M" else args.size
+    for name, usual, quick in (("runs", 7, 3), ("seconds", 20, 3), ("rounds", 20, 5)):
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else usual)
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
     results = []

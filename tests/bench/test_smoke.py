@@ -36,7 +36,9 @@ def bench_database(tmp_path):
 
 def test_the_quick_benchmark_completes_with_every_figure_and_no_overlap(tmp_path, bench_database):
     output = tmp_path / "s.json"
-    command = [sys.executable, "-m", "bench", "--quick", "--size", "XS", "--clients", "4", "--folder", str(tmp_path), "--json", str(output)]
+    # The shortest phases that still measure something: the test asks only that it all runs.
+    command = [sys.executable, "-m", "bench", "--quick", "--size", "XS", "--clients", "4", "--runs", "1", "--seconds", "1",
+               "--rounds", "3", "--folder", str(tmp_path), "--json", str(output)]
     if bench_database:
         command += ["--database-url", bench_database]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -54,7 +56,7 @@ def test_the_quick_benchmark_completes_with_every_figure_and_no_overlap(tmp_path
     assert http["app"]["created"] > 0 and set(http["app"]["statuses"]) == {"201"}, http["app"]
     assert http["app"]["p95_ms"] > 0 and http["rss"]["app_max_mib"] > 0 and http["share_of_ceiling"] > 0
     race = http["race"]
-    assert race["rounds"] == 5 and race["one_winner_rounds"] == race["rounds"], race
+    assert race["rounds"] == 3 and race["one_winner_rounds"] == race["rounds"], race
     assert set(race["statuses"]) <= {201, 409}
     assert result["invariants"]["overlapping_active_pairs"] == 0
     assert "| free-room search" in done.stdout  # the markdown table was printed

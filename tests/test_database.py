@@ -7,9 +7,10 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from booking import database
@@ -20,10 +21,27 @@ def test_every_connection_is_set_up_for_its_database(app):
     if db.engine.dialect.name == "postgresql":
         # JIT compiling cost 90 ms of the free-room search's 110 (its estimate passes the threshold).
         assert db.session.scalar(text("SHOW jit")) == "off"
+        # Instants come back as UTC, not in the server's default zone, so none needs converting.
+        assert db.session.scalar(text("SHOW TimeZone")) == "UTC"
+        assert db.session.scalar(text("SELECT now()")).tzinfo is timezone.utc
     else:
         assert db.session.scalar(text("PRAGMA journal_mode")) == "wal"
         assert db.session.scalar(text("PRAGMA foreign_keys")) == 1
         assert db.session.scalar(text("PRAGMA busy_timeout")) == 30000
+
+
+def test_an_instant_reads_back_as_the_same_utc_instant_whatever_zone_it_was_written_in(app, create_facility):
+    """UTCDateTime: stored as UTC, read back aware and in UTC on both databases (on PostgreSQL
+    without a conversion: the session's zone is UTC)."""
+    from booking.facilities.models import Closure
+    facility = create_facility()
+    helsinki = datetime(2030, 3, 31, 3, 30, tzinfo=timezone(timedelta(hours=3)))  # the DST morning
+    db.session.add(Closure(facility=facility, start_dt=helsinki, end_dt=helsinki + timedelta(hours=1), reason="x"))
+    db.session.commit()
+    db.session.expire_all()
+    closure = db.session.scalar(select(Closure))
+    assert closure.start_dt == helsinki and closure.start_dt.tzinfo is timezone.utc
+    assert closure.start_dt.hour == 0
 
 
 def _sqlite() -> bool:

@@ -262,11 +262,12 @@ def find():
     shown = matches[(page - 1) * PER_PAGE:page * PER_PAGE]
     cards = search.cards([m.facility.id for m in shown])  # only the page's facilities become objects
     when = search.SearchTime(duration=duration, size=form.size.data)
-    results, names = [], {}
+    results, names, counts = [], {}, {}
     for match in shown:
         match.facility = cards[match.facility.id]
         links = StartLinks(match.facility, when)
-        results.append((match, links(match.first_start), _days(match.start_times(duration), match.slot, links, names)))
+        results.append((match, links(match.first_start),
+                        _days(match.start_times(duration), match.slot, links, names, counts)))
     return _render("facilities/find.html", form=form, searched=True, results=results, total=len(matches),
                    page=page, per_page=PER_PAGE)
 
@@ -328,6 +329,7 @@ class StartDay(NamedTuple):
     name: str   # "Friday 11 December", said to screen readers with each start
     runs: list[tuple[StartLink, StartLink]]  # consecutive starts as (first, last)
     starts: list[StartLink]
+    count: str  # "12 start times"
 
 
 def start_items(starts: list[StartLink], day_name: str) -> Markup:
@@ -338,13 +340,17 @@ def start_items(starts: list[StartLink], day_name: str) -> Markup:
                           f'{name}</span></a></li>' for link in starts))
 
 
-def _days(starts: list[datetime], slot: timedelta, links: StartLinks, names: dict) -> list[StartDay]:
-    """Start times by local day. `names` caches each date's label and name across results."""
+def _days(starts: list[datetime], slot: timedelta, links: StartLinks, names: dict, counts: dict) -> list[StartDay]:
+    """Start times by local day. `names` caches each date's label and name across results, and
+    `counts` each number's "N start times" (a page has a hundred days to say it of)."""
     days = []
     for day, day_links in links.by_day(starts).items():
         if day not in names:
             names[day] = (format_date(day, "EEE d MMM"), format_date(day, "EEEE d MMMM"))
-        days.append(StartDay(day, *names[day], search.group_runs(day_links, slot, key=_start), day_links))
+        if (count := len(day_links)) not in counts:
+            counts[count] = ngettext("%(num)d start time", "%(num)d start times", count)
+        days.append(StartDay(day, *names[day], search.group_runs(day_links, slot, key=_start), day_links,
+                             counts[count]))
     return days
 
 
